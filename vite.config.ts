@@ -1,0 +1,34 @@
+// One config for the pages (demo, headless harness), the library build and Vitest.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  server: { host: '127.0.0.1' },
+  // wgsl_reflect's "main" is CommonJS inside a "type": "module" package, which
+  // Node refuses; its ES module build works everywhere.
+  resolve: { alias: { wgsl_reflect: 'wgsl_reflect/wgsl_reflect.module.js' } },
+  build: {
+    lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'febm-gpu' },
+    outDir: 'dist',
+    rollupOptions: { external: [/^wgsl_reflect/] },
+  },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'gpu',
+          include: ['test/gpu/**/*.test.ts'],
+          globalSetup: ['test/gpu/global-setup.ts'],
+          // One emulated adapter on two cores: GPU files run one at a time.
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
+  },
+});
