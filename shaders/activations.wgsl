@@ -1,0 +1,50 @@
+// activations.wgsl: hidden-layer activations and their derivatives, on vec4s.
+//
+// Library file: no bindings, no entry point. Compose it into a shader by
+// prepending its text (the host loader does this for files whose header says
+// `requires: activations.wgsl`).
+//
+// Codes (the host's ACTIVATION_CODE): 0 SiLU x*sigmoid(x), 1 tanh, 2 ReLU,
+// 3 LeakyReLU(0.2). Every activation maps 0 to 0, so zero-padded units stay 0.
+// Derivatives are taken with respect to the pre-activation z; ReLU and
+// LeakyReLU use the negative-side slope at z = 0.
+// Arguments of exp and tanh are clamped where the result is already exact in
+// f32, because exp of a large argument is not guaranteed to give infinity.
+
+const ACT_SILU: u32 = 0u;
+const ACT_TANH: u32 = 1u;
+const ACT_RELU: u32 = 2u;
+const ACT_LEAKY_RELU: u32 = 3u;
+
+fn act_sigmoid(z: vec4<f32>) -> vec4<f32> {
+  return 1.0 / (1.0 + exp(clamp(-z, vec4<f32>(-88.0), vec4<f32>(88.0))));
+}
+
+fn act_tanh(z: vec4<f32>) -> vec4<f32> {
+  // tanh(+-10) is +-1 to f32 precision.
+  return tanh(clamp(z, vec4<f32>(-10.0), vec4<f32>(10.0)));
+}
+
+fn act_apply(kind: u32, z: vec4<f32>) -> vec4<f32> {
+  switch kind {
+    case 0u: { return z * act_sigmoid(z); }
+    case 1u: { return act_tanh(z); }
+    case 2u: { return max(z, vec4<f32>(0.0)); }
+    default: { return select(0.2 * z, z, z > vec4<f32>(0.0)); }
+  }
+}
+
+fn act_grad(kind: u32, z: vec4<f32>) -> vec4<f32> {
+  switch kind {
+    case 0u: {
+      let s = act_sigmoid(z);
+      return s * (1.0 + z * (1.0 - s));
+    }
+    case 1u: {
+      let t = act_tanh(z);
+      return 1.0 - t * t;
+    }
+    case 2u: { return select(vec4<f32>(0.0), vec4<f32>(1.0), z > vec4<f32>(0.0)); }
+    default: { return select(vec4<f32>(0.2), vec4<f32>(1.0), z > vec4<f32>(0.0)); }
+  }
+}

@@ -1,0 +1,150 @@
+// mlp.wgsl: batched MLP passes (forward, backward) for a scalar-output network
+// whose parameters are packed in one buffer (src/params.ts).
+// requires: activations.wgsl
+//
+// Library file: no entry point. The shader that composes it declares
+//   var<uniform> mlp: MlpLayout;                      the network and batch layout
+//   var<storage, read> mlp_theta: array<vec4<f32>>;     packed parameters
+//   var<storage, read> mlp_x: array<f32>;               inputs, row-major [batch][input_dim]
+//   var<storage, read_write> mlp_scratch: array<vec4<f32>>;  per-sample activations
+// at bindings of its choice.
+//
+// Parameters (all offsets in vec4 units): layer l maps 4*in4 -> 4*out4 padded
+// units; W[j][4k4..4k4+3] is mlp_theta[w_offset + j*in4 + k4], b[4j4..4j4+3]
+// is mlp_theta[b_offset + j4]. Padding is zero.
+//
+// Scratch: per layer three regions of [units4][batch_padded] vec4s (sample
+// index fastest, so neighbouring invocations touch neighbouring memory):
+//   h: the layer's input activations (h of layer 0 is the padded input x),
+//   z: the layer's pre-activations (hidden layers only),
+//   d: d(output)/d(pre-activation) of the layer's outputs, times the sample's
+//      output weight (backward passes only).
+//
+// Each invocation carries MLP_CHAINS consecutive samples: every 4x4 weight
+// block is loaded once and feeds 16 * MLP_CHAINS multiply-adds, because on
+// memory-bound adapters a load costs about ten FMAs.
+
+const MLP_CHAINS: u32 = 8u;
+const MLP_MAX_LAYERS: u32 = 5u;
+
+struct MlpLayer {
+  w_offset: u32,
+  b_offset: u32,
+  in4: u32,
+  out4: u32,
+  h_base: u32,
+  z_base: u32,
+  d_base: u32,
+  block_base: u32,   // first parameter-gradient block of this layer (see mlp_param_grad.wgsl)
+}
+
+struct MlpLayout {
+  batch: u32,         // real samples
+  batch_padded: u32,  // batch rounded up to a multiple of MLP_CHAINS: the stride of scratch regions
+  input_dim: u32,
+  layer_count: u32,   // hidden layers + 1
+  activation: u32,    // activations.wgsl code
+  block_count: u32,   // parameter-gradient blocks over all layers
+  pad0: u32,
+  pad1: u32,
+  layers: array<MlpLayer, MLP_MAX_LAYERS>,
+}
+
+// Copies the inputs of samples first..first+MLP_CHAINS-1 into the h region of
+// layer 0, zero-padded to 4*in4 features; samples past the batch get zeros.
+fn mlp_load_input(first: u32) {
+  let L = mlp.layers[0];
+  let n = mlp.batch_padded;
+  let d = mlp.input_dim;
+  for (var c = 0u; c < MLP_CHAINS; c++) {
+    let i = first + c;
+    for (var k4 = 0u; k4 < L.in4; k4++) {
+      var v = vec4<f32>(0.0);
+      if (i < mlp.batch) {
+        for (var t = 0u; t < 4u; t++) {
+          let k = 4u * k4 + t;
+          if (k < d) { v[t] = mlp_x[i * d + k]; }
+        }
+      }
+      mlp_scratch[L.h_base + k4 * n + i] = v;
+    }
+  }
+}
+
+// Forward pass of samples first..first+MLP_CHAINS-1 from the h region of
+// layer 0: fills h and z of every layer and returns the scalar outputs.
+fn mlp_forward(first: u32) -> array<f32, MLP_CHAINS> {
+  let n = mlp.batch_padded;
+  var out: array<f32, MLP_CHAINS>;
+  for (var l = 0u; l < mlp.layer_count; l++) {
+    let L = mlp.layers[l];
+    let last = l + 1u == mlp.layer_count;
+    for (var j4 = 0u; j4 < L.out4; j4++) {
+      let bias = mlp_theta[L.b_offset + j4];
+      var acc: array<vec4<f32>, MLP_CHAINS>;
+      for (var c = 0u; c < MLP_CHAINS; c++) { acc[c] = bias; }
+      let row = L.w_offset + 4u * j4 * L.in4;
+      for (var k4 = 0u; k4 < L.in4; k4++) {
+        // Columns are the rows 4*j4..4*j4+3 of W, so h * w = (W h)[4*j4..].
+        let w = mat4x4<f32>(mlp_theta[row + k4], mlp_theta[row + L.in4 + k4],
+                            mlp_theta[row + 2u * L.in4 + k4], mlp_theta[row + 3u * L.in4 + k4]);
+        let hb = L.h_base + k4 * n + first;
+        for (var c = 0u; c < MLP_CHAINS; c++) { acc[c] += mlp_scratch[hb + c] * w; }
+      }
+      if (last) {
+        for (var c = 0u; c < MLP_CHAINS; c++) { out[c] = acc[c].x; }
+      } else {
+        let next = mlp.layers[l + 1u];
+        for (var c = 0u; c < MLP_CHAINS; c++) {
+          mlp_scratch[L.z_base + j4 * n + first + c] = acc[c];
+          mlp_scratch[next.h_base + j4 * n + first + c] = act_apply(mlp.activation, acc[c]);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Backward pass after mlp_forward: seeds d(output) with the per-sample weights
+// w and fills the d region of every layer. With input_grad, it also leaves
+// w_i * d f(x_i) / d x_i in the h region of layer 0 (overwriting the padded
+// input); without, it stops there, keeping the inputs for the parameter
+// gradient.
+fn mlp_backward(first: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
+  let n = mlp.batch_padded;
+  let top = mlp.layers[mlp.layer_count - 1u];
+  for (var c = 0u; c < MLP_CHAINS; c++) {
+    mlp_scratch[top.d_base + first + c] = vec4<f32>(w[c], 0.0, 0.0, 0.0);
+  }
+  let stop = select(1u, 0u, input_grad);
+  for (var l = mlp.layer_count; l > stop; l--) {
+    let L = mlp.layers[l - 1u];
+    let below = mlp.layers[max(l, 2u) - 2u];   // the layer whose outputs are this layer's inputs
+    for (var k4 = 0u; k4 < L.in4; k4++) {
+      var acc: array<vec4<f32>, MLP_CHAINS>;
+      for (var c = 0u; c < MLP_CHAINS; c++) { acc[c] = vec4<f32>(0.0); }
+      for (var j4 = 0u; j4 < L.out4; j4++) {
+        let row = L.w_offset + 4u * j4 * L.in4 + k4;
+        // Columns are W[4*j4+r][4*k4..4*k4+3]; w * d = sum_r d_r W[4*j4+r][4*k4..].
+        let w = mat4x4<f32>(mlp_theta[row], mlp_theta[row + L.in4],
+                            mlp_theta[row + 2u * L.in4], mlp_theta[row + 3u * L.in4]);
+        let db = L.d_base + j4 * n + first;
+        for (var c = 0u; c < MLP_CHAINS; c++) { acc[c] += w * mlp_scratch[db + c]; }
+      }
+      if (l > 1u) {
+        for (var c = 0u; c < MLP_CHAINS; c++) {
+          let z = mlp_scratch[below.z_base + k4 * n + first + c];
+          mlp_scratch[below.d_base + k4 * n + first + c] = acc[c] * act_grad(mlp.activation, z);
+        }
+      } else {
+        for (var c = 0u; c < MLP_CHAINS; c++) { mlp_scratch[L.h_base + k4 * n + first + c] = acc[c]; }
+      }
+    }
+  }
+}
+
+// The invocation index of a 1-D dispatch folded into 2-D (x fastest) when it
+// needs more than 65,535 workgroups per dimension.
+fn mlp_invocation(gid: vec3<u32>, groups: vec3<u32>, workgroup_size: u32) -> u32 {
+  return gid.x + gid.y * groups.x * workgroup_size;
+}

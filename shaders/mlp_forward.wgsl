@@ -1,0 +1,28 @@
+// mlp_forward.wgsl: f(x_i) for a batch of inputs.
+// requires: mlp.wgsl
+//
+// Bindings (group 0):
+//   0 uniform            mlp: MlpLayout        network and batch layout (mlp.wgsl)
+//   1 storage read       mlp_theta: array<vec4<f32>>  packed parameters
+//   2 storage read       mlp_x: array<f32>     inputs [batch][input_dim]
+//   3 storage read_write mlp_scratch: array<vec4<f32>>  activations (mlp.wgsl)
+//   4 storage read_write out: array<f32>       f(x_i), [batch]
+// Dispatch: ceil(batch / MLP_CHAINS) invocations, 64 per workgroup, folded
+// into 2-D past 65,535 workgroups.
+
+@group(0) @binding(0) var<uniform> mlp: MlpLayout;
+@group(0) @binding(1) var<storage, read> mlp_theta: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> mlp_x: array<f32>;
+@group(0) @binding(3) var<storage, read_write> mlp_scratch: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(64)
+fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let first = mlp_invocation(gid, groups, 64u) * MLP_CHAINS;
+  if (first >= mlp.batch) { return; }
+  mlp_load_input(first);
+  let f = mlp_forward(first);
+  for (var c = 0u; c < MLP_CHAINS; c++) {
+    if (first + c < mlp.batch) { out[first + c] = f[c]; }
+  }
+}

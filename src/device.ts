@@ -1,0 +1,289 @@
+// The device layer: adapter and device acquisition with distinct errors,
+// limits negotiation, device loss and uncaptured errors as typed errors, and
+// pipelines compiled once, asynchronously, and cached.
+
+import {
+  DeviceLostError, FebmError, GpuError, InsecureContextError, LimitError, NoAdapterError, NoWebGpuError, ShaderCompileError,
+} from './errors';
+import { composeShader, reflectShader, type BindingInfo, type ShaderInterface } from './shader';
+
+/** Limits this library's kernels need from any device, whatever the problem size. */
+export const KERNEL_LIMITS = {
+  maxStorageBuffersPerShaderStage: 8,
+  maxComputeInvocationsPerWorkgroup: 64,
+  maxComputeWorkgroupSizeX: 64,
+  maxComputeWorkgroupStorageSize: 0,
+  maxUniformBufferBindingSize: 1024,
+} as const;
+
+export type LimitName = keyof GPUSupportedLimits & string;
+
+export interface GpuOptions {
+  /** Limits needed beyond KERNEL_LIMITS (e.g. buffer sizes of a large run). */
+  limits?: Partial<Record<LimitName, number>>;
+  powerPreference?: GPUPowerPreference;
+  /** Called once per uncaptured GPU error and once when the device is lost. */
+  onError?: (error: FebmError) => void;
+  /** For tests and non-window contexts: the GPU object and secure-context flag to use. */
+  environment?: { gpu: GPU | undefined; isSecureContext: boolean };
+}
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+/** A compiled compute pipeline with the bind group layout reflected from its WGSL. */
+export interface Kernel {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  iface: ShaderInterface;
+  entryPoint: string;
+  workgroupSize: [number, number, number];
+  /** Binds buffers by their WGSL variable names; every binding must be given. */
+  bind(buffers: Record<string, GPUBuffer | GPUBufferBinding>): GPUBindGroup;
+}
+
+function gpuFromEnvironment(options: GpuOptions): GPU {
+  const env = options.environment ?? {
+    gpu: typeof navigator !== 'undefined' ? navigator.gpu : undefined,
+    isSecureContext: typeof isSecureContext !== 'undefined' ? isSecureContext : true,
+  };
+  if (!env.gpu) {
+    if (!env.isSecureContext) {
+      throw new InsecureContextError(
+        'WebGPU is only available in a secure context: serve the page over https, or from http://localhost or http://127.0.0.1',
+      );
+    }
+    throw new NoWebGpuError(
+      'this browser has no WebGPU (navigator.gpu is missing): use a recent Chrome or Edge, or enable WebGPU in your browser',
+    );
+  }
+  return env.gpu;
+}
+
+function describeAdapter(adapter: GPUAdapter): AdapterDescription {
+  const info = adapter.info;
+  return {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    isFallbackAdapter: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
+  };
+}
+
+/** Checks `needed` against the adapter and returns the requiredLimits to ask for. */
+export function negotiateLimits(
+  available: GPUSupportedLimits,
+  needed: Partial<Record<LimitName, number>>,
+): Record<string, number> {
+  const required: Record<string, number> = {};
+  for (const [name, value] of Object.entries(needed)) {
+    const have = (available as unknown as Record<string, number>)[name];
+    if (typeof have !== 'number') throw new FebmError(`unknown WebGPU limit ${name}`);
+    // Alignment limits are "at most", every other limit "at least".
+    const isAlignment = name.endsWith('Alignment');
+    if (isAlignment ? value < have : value > have) throw new LimitError(name, value, have);
+    required[name] = value;
+  }
+  // Buffer sizes: ask for all the adapter has, so runs are limited by the
+  // adapter, not by the spec's defaults (a device gets defaults otherwise).
+  for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
+    required[name] = Math.max(required[name] ?? 0, available[name]);
+  }
+  return required;
+}
+
+export class Gpu {
+  readonly limits: GPUSupportedLimits;
+  /** Resolves when the device is lost; never rejects. */
+  readonly lost: Promise<DeviceLostError>;
+  private lostError: DeviceLostError | null = null;
+  private readonly errors: GpuError[] = [];
+  private readonly kernels = new Map<string, Promise<Kernel>>();
+  private readonly layouts = new Map<string, GPUBindGroupLayout>();
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterDescription,
+    private readonly onError?: (error: FebmError) => void,
+  ) {
+    this.limits = device.limits;
+    this.lost = device.lost.then((info) => {
+      this.lostError = new DeviceLostError(info.reason ?? 'unknown', info.message);
+      this.onError?.(this.lostError);
+      return this.lostError;
+    });
+    device.addEventListener('uncapturederror', (event) => {
+      const e = (event as GPUUncapturedErrorEvent).error;
+      const kind = e instanceof GPUOutOfMemoryError ? 'out-of-memory' : e instanceof GPUValidationError ? 'validation' : 'internal';
+      const err = new GpuError(kind, e.message);
+      this.errors.push(err);
+      this.onError?.(err);
+    });
+  }
+
+  get isLost(): boolean {
+    return this.lostError !== null;
+  }
+
+  /** Throws the DeviceLostError if the device is gone, or the first uncaptured GPU error. */
+  check(): void {
+    if (this.lostError) throw this.lostError;
+    const e = this.errors.shift();
+    if (e) throw e;
+  }
+
+  /** Compiles (once) the kernel for an entry point of a shader file, with its requirements composed in. */
+  kernel(file: string, entryPoint: string, options: { extra?: string; constants?: Record<string, number> } = {}): Promise<Kernel> {
+    this.check();
+    const key = JSON.stringify([file, entryPoint, options.extra ?? '', options.constants ?? {}]);
+    let k = this.kernels.get(key);
+    if (!k) {
+      k = this.compile(composeShader(file, undefined, options.extra), file, entryPoint, options.constants);
+      this.kernels.set(key, k);
+      k.catch(() => this.kernels.delete(key));
+    }
+    return k;
+  }
+
+  private bindGroupLayout(bindings: BindingInfo[]): GPUBindGroupLayout {
+    const entries: GPUBindGroupLayoutEntry[] = bindings.map((b) => ({
+      binding: b.binding,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: b.kind },
+    }));
+    const key = JSON.stringify(entries);
+    let layout = this.layouts.get(key);
+    if (!layout) {
+      layout = this.device.createBindGroupLayout({ entries });
+      this.layouts.set(key, layout);
+    }
+    return layout;
+  }
+
+  private async compile(code: string, file: string, entryPoint: string, constants?: Record<string, number>): Promise<Kernel> {
+    const iface = reflectShader(code);
+    const entry = iface.entryPoints.find((e) => e.name === entryPoint);
+    if (!entry) throw new FebmError(`${file} has no compute entry point ${entryPoint}`);
+    const groups = new Set(iface.bindings.map((b) => b.group));
+    if (groups.size > 1 || (groups.size === 1 && !groups.has(0))) {
+      throw new FebmError(`${file}: kernels must bind everything in group 0`);
+    }
+    const module = this.device.createShaderModule({ code, label: file });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      const lines = code.split('\n');
+      const text = errors.map((m) => `${file}:${m.lineNum}:${m.linePos}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`).join('\n');
+      throw new ShaderCompileError(`${file} does not compile:\n${text}`);
+    }
+    const layout = this.bindGroupLayout(iface.bindings);
+    const pipeline = await this.device.createComputePipelineAsync({
+      label: `${file}:${entryPoint}`,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint, constants },
+    });
+    const device = this.device;
+    return {
+      pipeline, layout, iface, entryPoint, workgroupSize: entry.workgroupSize,
+      bind(buffers) {
+        const names = new Set(Object.keys(buffers));
+        const entries = iface.bindings.map((b) => {
+          const r = buffers[b.name];
+          if (!r) throw new FebmError(`${file}: no buffer given for binding ${b.name}`);
+          names.delete(b.name);
+          return { binding: b.binding, resource: r instanceof GPUBuffer ? { buffer: r } : r };
+        });
+        if (names.size > 0) throw new FebmError(`${file} has no binding named ${[...names].join(', ')}`);
+        return device.createBindGroup({ label: file, layout, entries });
+      },
+    };
+  }
+
+  /** Creates a buffer; storage buffers are also copy source and destination. */
+  buffer(label: string, size: number, usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST): GPUBuffer {
+    this.check();
+    const max = usage & GPUBufferUsage.STORAGE ? this.limits.maxStorageBufferBindingSize : this.limits.maxBufferSize;
+    if (size > max) throw new LimitError(usage & GPUBufferUsage.STORAGE ? 'maxStorageBufferBindingSize' : 'maxBufferSize', size, max);
+    // WebGPU needs sizes that are multiples of 4 (and non-zero for storage bindings).
+    return this.device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
+  }
+
+  /** Creates a storage buffer holding `data`. */
+  bufferFrom(label: string, data: ArrayBufferView<ArrayBuffer> | ArrayBuffer, usage?: number): GPUBuffer {
+    const bytes = data instanceof ArrayBuffer ? data : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+    const buf = this.buffer(label, bytes.byteLength, usage);
+    this.device.queue.writeBuffer(buf, 0, bytes);
+    return buf;
+  }
+
+  /** Copies `size` bytes of a buffer back to the host (one round trip). */
+  async read(source: GPUBuffer, size = source.size, offset = 0): Promise<ArrayBuffer> {
+    this.check();
+    const staging = this.device.createBuffer({ size: Math.ceil(size / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(source, offset, staging, 0, staging.size);
+    this.device.queue.submit([encoder.finish()]);
+    try {
+      await Promise.race([staging.mapAsync(GPUMapMode.READ), this.lost.then((e) => Promise.reject(e))]);
+    } catch (e) {
+      throw this.lostError ?? e;
+    }
+    const out = staging.getMappedRange().slice(0, size);
+    staging.destroy();
+    this.check();
+    return out;
+  }
+
+  async readF32(source: GPUBuffer, count: number, offset = 0): Promise<Float32Array> {
+    return new Float32Array(await this.read(source, count * 4, offset * 4));
+  }
+
+  /** Waits until all submitted work is done; throws if the device was lost or an error was reported. */
+  async sync(): Promise<void> {
+    this.check();
+    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lost]);
+    this.check();
+  }
+
+  destroy(): void {
+    this.device.destroy();
+  }
+}
+
+/**
+ * Acquires an adapter and a device with the limits the kernels need plus
+ * `options.limits`. Errors: NoWebGpuError, InsecureContextError,
+ * NoAdapterError, LimitError (naming the limit, needed and available values).
+ */
+export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
+  const gpu = gpuFromEnvironment(options);
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
+  if (!adapter) {
+    throw new NoAdapterError(
+      'no WebGPU adapter is available (requestAdapter() returned null): the GPU may be blocklisted or disabled; ' +
+        'in headless Chromium start it with --enable-unsafe-webgpu',
+    );
+  }
+  const needed: Partial<Record<LimitName, number>> = { ...KERNEL_LIMITS };
+  for (const [name, value] of Object.entries(options.limits ?? {})) {
+    needed[name as LimitName] = Math.max(value, needed[name as LimitName] ?? 0);
+  }
+  const requiredLimits = negotiateLimits(adapter.limits, needed);
+  const device = await adapter.requestDevice({ requiredLimits });
+  return new Gpu(device, describeAdapter(adapter), options.onError);
+}
+
+/** Workgroup counts for `invocations` threads in groups of `size`, folded into 2-D past the per-dimension limit. */
+export function dispatchSize(invocations: number, size: number, maxPerDim = 65535): [number, number] {
+  const groups = Math.max(1, Math.ceil(invocations / size));
+  if (groups <= maxPerDim) return [groups, 1];
+  const y = Math.ceil(groups / maxPerDim);
+  if (y > maxPerDim) throw new LimitError('maxComputeWorkgroupsPerDimension', y, maxPerDim);
+  return [maxPerDim, y];
+}

@@ -1,0 +1,176 @@
+// Host side of the MLP kernels (shaders/mlp*.wgsl): the layout uniform, the
+// scratch buffer, and passes whose bind groups are built once and encoded as
+// often as needed.
+
+import { Gpu, dispatchSize, type Kernel } from './device';
+import { ConfigError, FebmError } from './errors';
+import { ACTIVATION_CODE, paramLayout, validateMlpSpec, type MlpSpec, type ParamLayout } from './params';
+import { SHADER_FILES, packStruct } from './shader';
+
+/** Reads an integer `const NAME: u32 = Nu;` from a shader file, so the host never keeps its own copy. */
+export function shaderConstant(file: string, name: string): number {
+  const m = new RegExp(`const\\s+${name}\\s*:\\s*u32\\s*=\\s*(\\d+)u\\s*;`).exec(SHADER_FILES[file] ?? '');
+  if (!m) throw new FebmError(`${file} declares no const ${name}: u32`);
+  return Number(m[1]);
+}
+
+/** Samples per invocation in the MLP kernels. */
+export const MLP_CHAINS = shaderConstant('mlp.wgsl', 'MLP_CHAINS');
+const MLP_MAX_LAYERS = shaderConstant('mlp.wgsl', 'MLP_MAX_LAYERS');
+const WORKGROUP = 64;
+
+/** A recorded piece of GPU work: dispatches into an open compute pass. */
+export type Pass = (pass: GPUComputePassEncoder) => void;
+
+export interface ScratchLayout {
+  batchPadded: number;
+  /** Per linear layer, vec4 indices of its h, z and d regions and its first gradient block. */
+  layers: { hBase: number; zBase: number; dBase: number; blockBase: number }[];
+  /** Scratch size in vec4s. */
+  vec4s: number;
+  blockCount: number;
+}
+
+export function scratchLayout(layout: ParamLayout, batch: number): ScratchLayout {
+  const batchPadded = Math.ceil(batch / MLP_CHAINS) * MLP_CHAINS;
+  let next = 0;
+  let blocks = 0;
+  const region = (units4: number) => {
+    const base = next;
+    next += units4 * batchPadded;
+    return base;
+  };
+  const layers = layout.layers.map((L, l) => {
+    const hidden = l + 1 < layout.layers.length;
+    const r = {
+      hBase: region(L.inStride / 4),
+      zBase: hidden ? region(L.outPadded / 4) : 0,
+      dBase: region(L.outPadded / 4),
+      blockBase: blocks,
+    };
+    blocks += (L.outPadded / 4) * (L.inStride / 4 + 1);
+    return r;
+  });
+  return { batchPadded, layers, vec4s: next, blockCount: blocks };
+}
+
+/**
+ * The MLP kernels for one architecture and batch size. Create once (compiles
+ * the pipelines, allocates the uniform and scratch); then build passes for
+ * given buffers once and encode them every iteration.
+ */
+export class MlpProgram {
+  private constructor(
+    readonly gpu: Gpu,
+    readonly layout: ParamLayout,
+    readonly batch: number,
+    readonly scratch: ScratchLayout,
+    readonly uniform: GPUBuffer,
+    readonly scratchBuffer: GPUBuffer,
+    private readonly kernels: { forward: Kernel; inputGrad: Kernel; samples: Kernel; reduce: Kernel },
+  ) {}
+
+  static async create(gpu: Gpu, spec: MlpSpec, batch: number): Promise<MlpProgram> {
+    validateMlpSpec(spec);
+    if (!Number.isInteger(batch) || batch < 1) throw new ConfigError('batch', `must be an integer >= 1, got ${batch}`);
+    const layout = paramLayout(spec);
+    if (layout.layers.length > MLP_MAX_LAYERS) throw new ConfigError('mlp.hidden', `at most ${MLP_MAX_LAYERS - 1} hidden layers`);
+    const scratch = scratchLayout(layout, batch);
+    const [forward, inputGrad, samples, reduce] = await Promise.all([
+      gpu.kernel('mlp_forward.wgsl', 'forward'),
+      gpu.kernel('mlp_input_grad.wgsl', 'input_grad'),
+      gpu.kernel('mlp_param_grad.wgsl', 'samples'),
+      gpu.kernel('mlp_param_grad.wgsl', 'reduce'),
+    ]);
+    const struct = forward.iface.bindings.find((b) => b.name === 'mlp')?.struct;
+    if (!struct) throw new FebmError('mlp_forward.wgsl: no uniform named mlp');
+    const values: Record<string, number> = {
+      batch,
+      batch_padded: scratch.batchPadded,
+      input_dim: spec.inputDim,
+      layer_count: layout.layers.length,
+      activation: ACTIVATION_CODE[spec.activation],
+      block_count: scratch.blockCount,
+    };
+    layout.layers.forEach((L, l) => {
+      const s = scratch.layers[l];
+      Object.assign(values, {
+        [`layers.${l}.w_offset`]: L.weightOffset / 4,
+        [`layers.${l}.b_offset`]: L.biasOffset / 4,
+        [`layers.${l}.in4`]: L.inStride / 4,
+        [`layers.${l}.out4`]: L.outPadded / 4,
+        [`layers.${l}.h_base`]: s.hBase,
+        [`layers.${l}.z_base`]: s.zBase,
+        [`layers.${l}.d_base`]: s.dBase,
+        [`layers.${l}.block_base`]: s.blockBase,
+      });
+    });
+    const uniform = gpu.bufferFrom('mlp layout', packStruct(struct, values), GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    const scratchBuffer = gpu.buffer('mlp scratch', scratch.vec4s * 16);
+    return new MlpProgram(gpu, layout, batch, scratch, uniform, scratchBuffer, { forward, inputGrad, samples, reduce });
+  }
+
+  /** Bytes of GPU memory this program holds (uniform and scratch). */
+  get bytes(): number {
+    return this.uniform.size + this.scratchBuffer.size;
+  }
+
+  private dispatch(pass: GPUComputePassEncoder, invocations: number) {
+    const [x, y] = dispatchSize(invocations, WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    pass.dispatchWorkgroups(x, y);
+  }
+
+  private common(theta: GPUBuffer, x: GPUBuffer) {
+    return { mlp: this.uniform, mlp_theta: theta, mlp_x: x, mlp_scratch: this.scratchBuffer };
+  }
+
+  /** out[i] = f(x_i). */
+  forward(b: { theta: GPUBuffer; x: GPUBuffer; out: GPUBuffer }): Pass {
+    const k = this.kernels.forward;
+    const group = k.bind({ ...this.common(b.theta, b.x), out: b.out });
+    const n = Math.ceil(this.batch / MLP_CHAINS);
+    return (pass) => {
+      pass.setPipeline(k.pipeline);
+      pass.setBindGroup(0, group);
+      this.dispatch(pass, n);
+    };
+  }
+
+  /** out[i] = f(x_i), gradX[i] = d f(x_i) / d x_i. */
+  inputGrad(b: { theta: GPUBuffer; x: GPUBuffer; out: GPUBuffer; gradX: GPUBuffer }): Pass {
+    const k = this.kernels.inputGrad;
+    const group = k.bind({ ...this.common(b.theta, b.x), out: b.out, grad_x: b.gradX });
+    const n = Math.ceil(this.batch / MLP_CHAINS);
+    return (pass) => {
+      pass.setPipeline(k.pipeline);
+      pass.setBindGroup(0, group);
+      this.dispatch(pass, n);
+    };
+  }
+
+  /** grad = sum_i weights[i] * d f(x_i) / d theta, in the packed parameter layout (overwritten). */
+  paramGrad(b: { theta: GPUBuffer; x: GPUBuffer; weights: GPUBuffer; grad: GPUBuffer }): Pass {
+    const { samples, reduce } = this.kernels;
+    const buffers = { ...this.common(b.theta, b.x), sample_weight: b.weights, grad: b.grad };
+    const g1 = samples.bind(buffers);
+    const g2 = reduce.bind(buffers);
+    const n = Math.ceil(this.batch / MLP_CHAINS);
+    return (pass) => {
+      pass.setPipeline(samples.pipeline);
+      pass.setBindGroup(0, g1);
+      this.dispatch(pass, n);
+      pass.setPipeline(reduce.pipeline);
+      pass.setBindGroup(0, g2);
+      this.dispatch(pass, this.scratch.blockCount);
+    };
+  }
+
+  /** Records passes in one compute pass of one encoder and submits them. */
+  run(...passes: Pass[]): void {
+    const encoder = this.gpu.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    for (const p of passes) p(pass);
+    pass.end();
+    this.gpu.device.queue.submit([encoder.finish()]);
+  }
+}
