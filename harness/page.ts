@@ -1,0 +1,52 @@
+// The harness page: finds every job module (files named *.jobs.ts under test/,
+// bench/ and harness/jobs/), runs one by name with a JSON config, and returns
+// its JSON result or a serialised error. Job "mlp.forward" is the export
+// `forward` of a file mlp.jobs.ts.
+
+import type { HarnessApi, JobFailure, JobOutcome } from './protocol';
+import { makeContext, type Job } from './job';
+
+const modules = import.meta.glob(['../test/gpu/*.jobs.ts', '../bench/*.jobs.ts', './jobs/*.jobs.ts']);
+
+function moduleFor(file: string): (() => Promise<unknown>) | undefined {
+  const key = Object.keys(modules).find((k) => k.endsWith(`/${file}.jobs.ts`));
+  return key ? modules[key] : undefined;
+}
+
+function serialise(e: unknown): JobFailure {
+  if (e instanceof Error) {
+    const fields: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(e)) {
+      if (['number', 'string', 'boolean'].includes(typeof v)) fields[k] = v;
+    }
+    return { name: e.name, message: e.message, stack: e.stack, fields };
+  }
+  return { name: 'Error', message: String(e) };
+}
+
+declare global {
+  interface Window {
+    febmHarness: HarnessApi;
+    febmProgress?: (p: { job: string; message: string; fraction?: number }) => void;
+  }
+}
+
+window.febmHarness = {
+  jobs: () => Object.keys(modules),
+  async run(name: string, config: unknown): Promise<JobOutcome> {
+    try {
+      const dot = name.lastIndexOf('.');
+      const file = name.slice(0, dot);
+      const fn = name.slice(dot + 1);
+      const load = moduleFor(file);
+      if (dot < 0 || !load) throw new Error(`no job module ${file}.jobs.ts (jobs are "<file>.<export>")`);
+      const mod = (await load()) as Record<string, Job>;
+      const job = mod[fn];
+      if (typeof job !== 'function') throw new Error(`${file}.jobs.ts exports no job ${fn}`);
+      const ctx = makeContext(name, (message, fraction) => window.febmProgress?.({ job: name, message, fraction }));
+      return { ok: true, result: await job(ctx, config) };
+    } catch (e) {
+      return { ok: false, error: serialise(e) };
+    }
+  },
+};

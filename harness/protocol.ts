@@ -1,0 +1,35 @@
+// What crosses between Node and the harness page.
+
+export interface JobProgress {
+  job: string;
+  message: string;
+  /** 0..1 where known. */
+  fraction?: number;
+}
+
+export interface JobFailure {
+  name: string;
+  message: string;
+  stack?: string;
+  /** Extra fields of the thrown error (e.g. LimitError's limit, needed, available). */
+  fields?: Record<string, unknown>;
+}
+
+export type JobOutcome = { ok: true; result: unknown } | { ok: false; error: JobFailure };
+
+/** The page's side: window.febmHarness. */
+export interface HarnessApi {
+  run(job: string, config: unknown): Promise<JobOutcome>;
+  jobs(): string[];
+}
+
+/** Rethrown in Node with the page error's name, message and fields. */
+export class PageJobError extends Error {
+  readonly fields: Record<string, unknown>;
+  constructor(readonly job: string, failure: JobFailure) {
+    super(failure.message);
+    this.name = failure.name;
+    this.fields = failure.fields ?? {};
+    if (failure.stack) this.stack = `${failure.name}: ${failure.message}\n    [in page, job ${job}]\n${failure.stack}`;
+  }
+}

@@ -1,0 +1,127 @@
+// The headless runner, the one piece of code that tests, command-line jobs and
+// benchmarks use: serves the pages with Vite on 127.0.0.1 (a free port),
+// launches one headless Chromium with the flags WebGPU needs, runs named jobs
+// inside the harness page, streams progress and console to the terminal, and
+// returns each job's JSON result.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
+import type { ViteDevServer } from 'vite';
+import { chromiumArgs, resolveBrowser } from './browser';
+import { PageJobError, type JobOutcome, type JobProgress } from './protocol';
+import { INSECURE_HOST, serverOrigin, startVite } from './vite-server.mjs';
+
+export { INSECURE_HOST };
+
+export interface RunnerOptions {
+  /** Start Chromium with WebGPU enabled (default true). */
+  webgpu?: boolean;
+  /** Reuse a running Vite server instead of starting one. */
+  vite?: ViteDevServer;
+  /** Where progress and page console lines go (default: stderr). */
+  log?: (line: string) => void;
+}
+
+export interface PageOptions {
+  /** Open the harness through a non-secure origin (for testing that error). */
+  insecure?: boolean;
+  log?: (line: string) => void;
+}
+
+/** A harness page in a browser: runs jobs one after another. */
+export class HarnessPage {
+  constructor(readonly page: Page) {}
+
+  static async open(browser: Browser, url: string, options: PageOptions = {}): Promise<HarnessPage> {
+    const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const page = await browser.newPage();
+    page.on('console', (m) => log(`[page ${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => log(`[page error] ${e instanceof Error ? e.message : String(e)}`));
+    await page.exposeFunction('febmProgress', (p: JobProgress) => {
+      const pct = p.fraction === undefined ? '' : ` ${(100 * p.fraction).toFixed(0)}%`;
+      log(`${p.message}${pct}`);
+    });
+    await page.goto(`${url}/harness/index.html`, { waitUntil: 'load' });
+    await page.waitForFunction(() => 'febmHarness' in window, { timeout: 120_000 });
+    return new HarnessPage(page);
+  }
+
+  /** Runs a job ("file.export") with a JSON config; rethrows a page error as a PageJobError of the same name. */
+  async run<T = unknown>(job: string, config: unknown = {}): Promise<T> {
+    const outcome = (await this.page.evaluate(
+      (name, cfg) => window.febmHarness.run(name, cfg),
+      job,
+      config as never,
+    )) as JobOutcome;
+    if (!outcome.ok) throw new PageJobError(job, outcome.error);
+    return outcome.result as T;
+  }
+
+  /** Whether the page has navigator.gpu and a secure context (read without running a job). */
+  environment(): Promise<{ secure: boolean; gpu: boolean }> {
+    return this.page.evaluate(() => ({ secure: window.isSecureContext, gpu: 'gpu' in navigator }));
+  }
+
+  close(): Promise<void> {
+    return this.page.close();
+  }
+}
+
+export class Runner {
+  private constructor(
+    readonly browser: Browser,
+    readonly vite: ViteDevServer,
+    readonly origin: string,
+    private readonly ownsVite: boolean,
+    private readonly userDataDir: string,
+    readonly browserPath: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  static async start(options: RunnerOptions = {}): Promise<Runner> {
+    const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const { path } = resolveBrowser();
+    const vite = options.vite ?? (await startVite());
+    const userDataDir = mkdtempSync(join(tmpdir(), 'febm-chromium-'));
+    try {
+      const browser = await puppeteer.launch({
+        executablePath: path,
+        headless: true,
+        args: chromiumArgs({ webgpu: options.webgpu ?? true, userDataDir, insecureHost: INSECURE_HOST }),
+        protocolTimeout: 30 * 60_000,
+      });
+      return new Runner(browser, vite, serverOrigin(vite), !options.vite, userDataDir, path, log);
+    } catch (e) {
+      if (!options.vite) await vite.close();
+      throw e;
+    }
+  }
+
+  /** The origin of the harness through the non-secure host name. */
+  get insecureOrigin(): string {
+    return this.origin.replace('127.0.0.1', INSECURE_HOST);
+  }
+
+  page(options: PageOptions = {}): Promise<HarnessPage> {
+    const url = options.insecure ? this.insecureOrigin : this.origin;
+    return HarnessPage.open(this.browser, url, { log: options.log ?? this.log });
+  }
+
+  /** Runs one job in a fresh page and closes the page. */
+  async run<T = unknown>(job: string, config: unknown = {}): Promise<T> {
+    const page = await this.page();
+    try {
+      return await page.run<T>(job, config);
+    } finally {
+      await page.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => {});
+    if (this.ownsVite) await this.vite.close();
+    rmSync(this.userDataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,66 @@
+// Page side of the MLP kernel tests: run one kernel on given inputs, return its output.
+import type { JobContext } from '../../harness/job';
+import { MlpProgram } from '../../src/mlp';
+import type { MlpSpec } from '../../src/params';
+
+interface Case {
+  spec: MlpSpec;
+  batch: number;
+  params: number[];
+  x: number[];
+  weights?: number[];
+}
+
+async function withProgram<T>(ctx: JobContext, c: Case, fn: (p: MlpProgram, theta: GPUBuffer, x: GPUBuffer) => Promise<T>): Promise<T> {
+  const gpu = await ctx.gpu();
+  const program = await MlpProgram.create(gpu, c.spec, c.batch);
+  const theta = gpu.bufferFrom('theta', new Float32Array(c.params));
+  const x = gpu.bufferFrom('x', new Float32Array(c.x));
+  try {
+    return await fn(program, theta, x);
+  } finally {
+    theta.destroy();
+    x.destroy();
+    program.scratchBuffer.destroy();
+    program.uniform.destroy();
+  }
+}
+
+export async function forward(ctx: JobContext, c: Case) {
+  return withProgram(ctx, c, async (program, theta, x) => {
+    const gpu = program.gpu;
+    const out = gpu.buffer('out', c.batch * 4);
+    program.run(program.forward({ theta, x, out }));
+    const result = Array.from(await gpu.readF32(out, c.batch));
+    out.destroy();
+    return { out: result };
+  });
+}
+
+export async function inputGrad(ctx: JobContext, c: Case) {
+  return withProgram(ctx, c, async (program, theta, x) => {
+    const gpu = program.gpu;
+    const out = gpu.buffer('out', c.batch * 4);
+    const gradX = gpu.buffer('gradX', c.batch * c.spec.inputDim * 4);
+    program.run(program.inputGrad({ theta, x, out, gradX }));
+    const result = { out: Array.from(await gpu.readF32(out, c.batch)), gradX: Array.from(await gpu.readF32(gradX, c.batch * c.spec.inputDim)) };
+    out.destroy();
+    gradX.destroy();
+    return result;
+  });
+}
+
+export async function paramGrad(ctx: JobContext, c: Case) {
+  return withProgram(ctx, c, async (program, theta, x) => {
+    const gpu = program.gpu;
+    const weights = gpu.bufferFrom('weights', new Float32Array(c.weights ?? []));
+    const grad = gpu.buffer('grad', program.layout.size * 4);
+    // Fill with garbage first: the kernel must overwrite every entry, padding included.
+    gpu.device.queue.writeBuffer(grad, 0, new Float32Array(program.layout.size).fill(123.5));
+    program.run(program.paramGrad({ theta, x, weights, grad }));
+    const result = Array.from(await gpu.readF32(grad, program.layout.size));
+    weights.destroy();
+    grad.destroy();
+    return { grad: result };
+  });
+}
