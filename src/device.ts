@@ -174,14 +174,18 @@ export class Gpu {
     if (groups.size > 1 || (groups.size === 1 && !groups.has(0))) {
       throw new FebmError(`${file}: kernels must bind everything in group 0`);
     }
+    // Compile errors are reported here, with the source line, not as uncaptured errors.
+    this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code, label: file });
     const info = await module.getCompilationInfo();
+    const scoped = await this.device.popErrorScope();
     const errors = info.messages.filter((m) => m.type === 'error');
     if (errors.length > 0) {
       const lines = code.split('\n');
       const text = errors.map((m) => `${file}:${m.lineNum}:${m.linePos}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`).join('\n');
       throw new ShaderCompileError(`${file} does not compile:\n${text}`);
     }
+    if (scoped) throw new ShaderCompileError(`${file}: ${scoped.message}`);
     const layout = this.bindGroupLayout(iface.bindings);
     const pipeline = await this.device.createComputePipelineAsync({
       label: `${file}:${entryPoint}`,
@@ -229,11 +233,7 @@ export class Gpu {
     const encoder = this.device.createCommandEncoder();
     encoder.copyBufferToBuffer(source, offset, staging, 0, staging.size);
     this.device.queue.submit([encoder.finish()]);
-    try {
-      await Promise.race([staging.mapAsync(GPUMapMode.READ), this.lost.then((e) => Promise.reject(e))]);
-    } catch (e) {
-      throw this.lostError ?? e;
-    }
+    await this.untilLost(staging.mapAsync(GPUMapMode.READ));
     const out = staging.getMappedRange().slice(0, size);
     staging.destroy();
     this.check();
@@ -247,8 +247,27 @@ export class Gpu {
   /** Waits until all submitted work is done; throws if the device was lost or an error was reported. */
   async sync(): Promise<void> {
     this.check();
-    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lost]);
+    await this.untilLost(this.device.queue.onSubmittedWorkDone());
     this.check();
+  }
+
+  /**
+   * Waits for a GPU promise, or throws DeviceLostError when the device is lost
+   * first. A promise the loss rejects (mapAsync gives AbortError) also becomes
+   * DeviceLostError: the lost promise can settle a moment after it.
+   */
+  private async untilLost<T>(work: Promise<T>): Promise<T> {
+    const settled = work.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    const first = await Promise.race([settled, this.lost.then(() => null)]);
+    if (first === null) throw this.lostError!;
+    if ('error' in first) {
+      await Promise.race([this.lost, new Promise((r) => setTimeout(r, 100))]);
+      throw this.lostError ?? first.error;
+    }
+    return first.value;
   }
 
   destroy(): void {
