@@ -12,6 +12,7 @@ export default defineConfig({
     rollupOptions: { external: [/^wgsl_reflect/] },
   },
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         extends: true,

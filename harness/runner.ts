@@ -16,7 +16,7 @@ import { INSECURE_HOST, serverOrigin, startVite } from './vite-server.mjs';
 export { INSECURE_HOST };
 
 export interface RunnerOptions {
-  /** Start Chromium with WebGPU enabled (default true). */
+  /** Start Chromium with WebGPU enabled (default true); without it, headless Chromium has no adapter. */
   webgpu?: boolean;
   /** Reuse a running Vite server instead of starting one. */
   vite?: ViteDevServer;

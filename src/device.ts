@@ -219,10 +219,10 @@ export class Gpu {
   }
 
   /** Creates a storage buffer holding `data`. */
-  bufferFrom(label: string, data: ArrayBufferView<ArrayBuffer> | ArrayBuffer, usage?: number): GPUBuffer {
-    const bytes = data instanceof ArrayBuffer ? data : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-    const buf = this.buffer(label, bytes.byteLength, usage);
-    this.device.queue.writeBuffer(buf, 0, bytes);
+  bufferFrom(label: string, data: ArrayBufferView | ArrayBuffer, usage?: number): GPUBuffer {
+    const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const buf = this.buffer(label, view.byteLength, usage);
+    this.device.queue.writeBuffer(buf, 0, view as Uint8Array<ArrayBuffer>);
     return buf;
   }
 
