@@ -1,16 +1,21 @@
 // The harness page: finds every job module (files named *.jobs.ts under test/,
 // bench/ and harness/jobs/), runs one by name with a JSON config, and returns
-// its JSON result or a serialised error. Job "mlp.forward" is the export
-// `forward` of a file mlp.jobs.ts.
+// its JSON result or a serialised error. Job "device.lose" is the export
+// `lose` of the file device.jobs.ts; where two folders hold a file of that
+// name, the job names the folder too: "gpu/mlp.forward".
 
 import type { HarnessApi, JobFailure, JobOutcome } from './protocol';
 import { makeContext, type Job } from './job';
 
 const modules = import.meta.glob(['../test/gpu/*.jobs.ts', '../bench/*.jobs.ts', './jobs/*.jobs.ts']);
 
+/** The module of a job file; "mlp" or, where two folders have one, "gpu/mlp" or "bench/mlp". */
 function moduleFor(file: string): (() => Promise<unknown>) | undefined {
-  const key = Object.keys(modules).find((k) => k.endsWith(`/${file}.jobs.ts`));
-  return key ? modules[key] : undefined;
+  const keys = Object.keys(modules).filter((k) => k.endsWith(`/${file}.jobs.ts`));
+  if (keys.length > 1) {
+    throw new Error(`job file ${file} is ambiguous (${keys.map((k) => k.replace(/^\.\.\//, '')).join(', ')}): name its folder too, e.g. gpu/${file}`);
+  }
+  return keys.length === 1 ? modules[keys[0]] : undefined;
 }
 
 function serialise(e: unknown): JobFailure {

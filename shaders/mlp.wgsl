@@ -20,11 +20,16 @@
 //   d: d(output)/d(pre-activation) of the layer's outputs, times the sample's
 //      output weight (backward passes only).
 //
-// Each invocation carries MLP_CHAINS consecutive samples: every 4x4 weight
+// Each invocation (a "lane") carries MLP_CHAINS samples: every 4x4 weight
 // block is loaded once and feeds 16 * MLP_CHAINS multiply-adds, because on
-// memory-bound adapters a load costs about ten FMAs.
+// memory-bound adapters a load costs about ten FMAs. The samples of a lane are
+// interleaved with those of its workgroup (see mlp_sample), so neighbouring
+// lanes touch neighbouring scratch memory on every access.
+// Kernels composing this library run MLP_GROUP lanes per workgroup; a lane
+// whose first sample is past the batch returns at once.
 
-const MLP_CHAINS: u32 = 8u;
+const MLP_CHAINS: u32 = 16u;
+const MLP_GROUP: u32 = 64u;
 const MLP_MAX_LAYERS: u32 = 5u;
 
 struct MlpLayer {
@@ -40,7 +45,7 @@ struct MlpLayer {
 
 struct MlpLayout {
   batch: u32,         // real samples
-  batch_padded: u32,  // batch rounded up to a multiple of MLP_CHAINS: the stride of scratch regions
+  batch_padded: u32,  // batch rounded up to a multiple of MLP_CHAINS * MLP_GROUP: the stride of scratch regions
   input_dim: u32,
   layer_count: u32,   // hidden layers + 1
   activation: u32,    // activations.wgsl code
@@ -50,14 +55,19 @@ struct MlpLayout {
   layers: array<MlpLayer, MLP_MAX_LAYERS>,
 }
 
-// Copies the inputs of samples first..first+MLP_CHAINS-1 into the h region of
-// layer 0, zero-padded to 4*in4 features; samples past the batch get zeros.
-fn mlp_load_input(first: u32) {
+// The sample index of the c-th sample of a lane (the lane's global index).
+fn mlp_sample(lane: u32, c: u32) -> u32 {
+  return (lane / MLP_GROUP) * (MLP_GROUP * MLP_CHAINS) + c * MLP_GROUP + lane % MLP_GROUP;
+}
+
+// Copies the inputs of a lane's samples into the h region of layer 0,
+// zero-padded to 4*in4 features; samples past the batch get zeros.
+fn mlp_load_input(lane: u32) {
   let L = mlp.layers[0];
   let n = mlp.batch_padded;
   let d = mlp.input_dim;
   for (var c = 0u; c < MLP_CHAINS; c++) {
-    let i = first + c;
+    let i = mlp_sample(lane, c);
     for (var k4 = 0u; k4 < L.in4; k4++) {
       var v = vec4<f32>(0.0);
       if (i < mlp.batch) {
@@ -71,10 +81,11 @@ fn mlp_load_input(first: u32) {
   }
 }
 
-// Forward pass of samples first..first+MLP_CHAINS-1 from the h region of
-// layer 0: fills h and z of every layer and returns the scalar outputs.
-fn mlp_forward(first: u32) -> array<f32, MLP_CHAINS> {
+// Forward pass of a lane's samples from the h region of layer 0: fills h and
+// z of every layer and returns the scalar outputs, in the lane's sample order.
+fn mlp_forward(lane: u32) -> array<f32, MLP_CHAINS> {
   let n = mlp.batch_padded;
+  let s0 = mlp_sample(lane, 0u);
   var out: array<f32, MLP_CHAINS>;
   for (var l = 0u; l < mlp.layer_count; l++) {
     let L = mlp.layers[l];
@@ -88,16 +99,16 @@ fn mlp_forward(first: u32) -> array<f32, MLP_CHAINS> {
         // Columns are the rows 4*j4..4*j4+3 of W, so h * w = (W h)[4*j4..].
         let w = mat4x4<f32>(mlp_theta[row + k4], mlp_theta[row + L.in4 + k4],
                             mlp_theta[row + 2u * L.in4 + k4], mlp_theta[row + 3u * L.in4 + k4]);
-        let hb = L.h_base + k4 * n + first;
-        for (var c = 0u; c < MLP_CHAINS; c++) { acc[c] += mlp_scratch[hb + c] * w; }
+        let hb = L.h_base + k4 * n + s0;
+        for (var c = 0u; c < MLP_CHAINS; c++) { acc[c] += mlp_scratch[hb + c * MLP_GROUP] * w; }
       }
       if (last) {
         for (var c = 0u; c < MLP_CHAINS; c++) { out[c] = acc[c].x; }
       } else {
         let next = mlp.layers[l + 1u];
         for (var c = 0u; c < MLP_CHAINS; c++) {
-          mlp_scratch[L.z_base + j4 * n + first + c] = acc[c];
-          mlp_scratch[next.h_base + j4 * n + first + c] = act_apply(mlp.activation, acc[c]);
+          mlp_scratch[L.z_base + j4 * n + s0 + c * MLP_GROUP] = acc[c];
+          mlp_scratch[next.h_base + j4 * n + s0 + c * MLP_GROUP] = act_apply(mlp.activation, acc[c]);
         }
       }
     }
@@ -105,16 +116,17 @@ fn mlp_forward(first: u32) -> array<f32, MLP_CHAINS> {
   return out;
 }
 
-// Backward pass after mlp_forward: seeds d(output) with the per-sample weights
+// Backward pass of a lane's samples after mlp_forward: seeds d(output) with the per-sample weights
 // w and fills the d region of every layer. With input_grad, it also leaves
 // w_i * d f(x_i) / d x_i in the h region of layer 0 (overwriting the padded
 // input); without, it stops there, keeping the inputs for the parameter
 // gradient.
-fn mlp_backward(first: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
+fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
   let n = mlp.batch_padded;
+  let s0 = mlp_sample(lane, 0u);
   let top = mlp.layers[mlp.layer_count - 1u];
   for (var c = 0u; c < MLP_CHAINS; c++) {
-    mlp_scratch[top.d_base + first + c] = vec4<f32>(w[c], 0.0, 0.0, 0.0);
+    mlp_scratch[top.d_base + s0 + c * MLP_GROUP] = vec4<f32>(w[c], 0.0, 0.0, 0.0);
   }
   let stop = select(1u, 0u, input_grad);
   for (var l = mlp.layer_count; l > stop; l--) {
@@ -128,23 +140,23 @@ fn mlp_backward(first: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
         // Columns are W[4*j4+r][4*k4..4*k4+3]; w * d = sum_r d_r W[4*j4+r][4*k4..].
         let w = mat4x4<f32>(mlp_theta[row], mlp_theta[row + L.in4],
                             mlp_theta[row + 2u * L.in4], mlp_theta[row + 3u * L.in4]);
-        let db = L.d_base + j4 * n + first;
-        for (var c = 0u; c < MLP_CHAINS; c++) { acc[c] += w * mlp_scratch[db + c]; }
+        let db = L.d_base + j4 * n + s0;
+        for (var c = 0u; c < MLP_CHAINS; c++) { acc[c] += w * mlp_scratch[db + c * MLP_GROUP]; }
       }
       if (l > 1u) {
         for (var c = 0u; c < MLP_CHAINS; c++) {
-          let z = mlp_scratch[below.z_base + k4 * n + first + c];
-          mlp_scratch[below.d_base + k4 * n + first + c] = acc[c] * act_grad(mlp.activation, z);
+          let z = mlp_scratch[below.z_base + k4 * n + s0 + c * MLP_GROUP];
+          mlp_scratch[below.d_base + k4 * n + s0 + c * MLP_GROUP] = acc[c] * act_grad(mlp.activation, z);
         }
       } else {
-        for (var c = 0u; c < MLP_CHAINS; c++) { mlp_scratch[L.h_base + k4 * n + first + c] = acc[c]; }
+        for (var c = 0u; c < MLP_CHAINS; c++) { mlp_scratch[L.h_base + k4 * n + s0 + c * MLP_GROUP] = acc[c]; }
       }
     }
   }
 }
 
-// The invocation index of a 1-D dispatch folded into 2-D (x fastest) when it
-// needs more than 65,535 workgroups per dimension.
-fn mlp_invocation(gid: vec3<u32>, groups: vec3<u32>, workgroup_size: u32) -> u32 {
-  return gid.x + gid.y * groups.x * workgroup_size;
+// The lane index of a 1-D dispatch of MLP_GROUP-wide workgroups, folded into
+// 2-D (x fastest) when it needs more than 65,535 workgroups per dimension.
+fn mlp_lane(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return gid.x + gid.y * groups.x * MLP_GROUP;
 }

@@ -7,8 +7,8 @@
 //   2 storage read       mlp_x: array<f32>     inputs [batch][input_dim]
 //   3 storage read_write mlp_scratch: array<vec4<f32>>  activations (mlp.wgsl)
 //   4 storage read_write out: array<f32>       f(x_i), [batch]
-// Dispatch: ceil(batch / MLP_CHAINS) invocations, 64 per workgroup, folded
-// into 2-D past 65,535 workgroups.
+// Dispatch: ceil(batch / (MLP_CHAINS * MLP_GROUP)) workgroups, folded into
+// 2-D past 65,535.
 
 @group(0) @binding(0) var<uniform> mlp: MlpLayout;
 @group(0) @binding(1) var<storage, read> mlp_theta: array<vec4<f32>>;
@@ -16,13 +16,14 @@
 @group(0) @binding(3) var<storage, read_write> mlp_scratch: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(MLP_GROUP)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let first = mlp_invocation(gid, groups, 64u) * MLP_CHAINS;
-  if (first >= mlp.batch) { return; }
-  mlp_load_input(first);
-  let f = mlp_forward(first);
+  let lane = mlp_lane(gid, groups);
+  if (mlp_sample(lane, 0u) >= mlp.batch) { return; }
+  mlp_load_input(lane);
+  let f = mlp_forward(lane);
   for (var c = 0u; c < MLP_CHAINS; c++) {
-    if (first + c < mlp.batch) { out[first + c] = f[c]; }
+    let i = mlp_sample(lane, c);
+    if (i < mlp.batch) { out[i] = f[c]; }
   }
 }

@@ -9,8 +9,8 @@
 //   3 storage read_write mlp_scratch: array<vec4<f32>>  activations (mlp.wgsl)
 //   4 storage read_write out: array<f32>       f(x_i), [batch]
 //   5 storage read_write grad_x: array<f32>    d f(x_i)/d x_i, [batch][input_dim]
-// Dispatch: ceil(batch / MLP_CHAINS) invocations, 64 per workgroup, folded
-// into 2-D past 65,535 workgroups.
+// Dispatch: ceil(batch / (MLP_CHAINS * MLP_GROUP)) workgroups, folded into
+// 2-D past 65,535.
 
 @group(0) @binding(0) var<uniform> mlp: MlpLayout;
 @group(0) @binding(1) var<storage, read> mlp_theta: array<vec4<f32>>;
@@ -19,20 +19,20 @@
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<storage, read_write> grad_x: array<f32>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(MLP_GROUP)
 fn input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let first = mlp_invocation(gid, groups, 64u) * MLP_CHAINS;
-  if (first >= mlp.batch) { return; }
-  mlp_load_input(first);
-  let f = mlp_forward(first);
+  let lane = mlp_lane(gid, groups);
+  if (mlp_sample(lane, 0u) >= mlp.batch) { return; }
+  mlp_load_input(lane);
+  let f = mlp_forward(lane);
   var ones: array<f32, MLP_CHAINS>;
   for (var c = 0u; c < MLP_CHAINS; c++) { ones[c] = 1.0; }
-  mlp_backward(first, ones, true);
+  mlp_backward(lane, ones, true);
   let n = mlp.batch_padded;
   let L = mlp.layers[0];
   let d = mlp.input_dim;
   for (var c = 0u; c < MLP_CHAINS; c++) {
-    let i = first + c;
+    let i = mlp_sample(lane, c);
     if (i >= mlp.batch) { break; }
     out[i] = f[c];
     for (var k = 0u; k < d; k++) {

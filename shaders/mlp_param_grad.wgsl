@@ -10,9 +10,9 @@
 //   4 storage read       sample_weight: array<f32>  w_i, [batch]
 //   5 storage read_write grad: array<vec4<f32>>  the gradient, packed like mlp_theta
 // Two passes, in order, in one encoder:
-//   samples: ceil(batch / MLP_CHAINS) invocations (64 per workgroup, folded
-//            into 2-D): forward and backward of each sample, keeping h and d.
-//   reduce:  mlp.block_count invocations (64 per workgroup, folded): one per
+//   samples: ceil(batch / (MLP_CHAINS * MLP_GROUP)) workgroups (folded into
+//            2-D): forward and backward of each sample, keeping h and d.
+//   reduce:  mlp.block_count invocations (MLP_GROUP per workgroup, folded): one per
 //            4x4 block of a weight matrix, or per 4 biases, each summing
 //            d (x) h over the batch and writing (not adding) its block.
 //            Layer l owns blocks block_base .. block_base + out4*(in4+1) - 1,
@@ -25,23 +25,24 @@
 @group(0) @binding(4) var<storage, read> sample_weight: array<f32>;
 @group(0) @binding(5) var<storage, read_write> grad: array<vec4<f32>>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(MLP_GROUP)
 fn samples(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let first = mlp_invocation(gid, groups, 64u) * MLP_CHAINS;
-  if (first >= mlp.batch) { return; }
-  mlp_load_input(first);
-  _ = mlp_forward(first);
+  let lane = mlp_lane(gid, groups);
+  if (mlp_sample(lane, 0u) >= mlp.batch) { return; }
+  mlp_load_input(lane);
+  _ = mlp_forward(lane);
   var w: array<f32, MLP_CHAINS>;
   for (var c = 0u; c < MLP_CHAINS; c++) {
     // Padded samples get weight 0, so their deltas are exactly 0.
-    if (first + c < mlp.batch) { w[c] = sample_weight[first + c]; } else { w[c] = 0.0; }
+    let i = mlp_sample(lane, c);
+    if (i < mlp.batch) { w[c] = sample_weight[i]; } else { w[c] = 0.0; }
   }
-  mlp_backward(first, w, false);
+  mlp_backward(lane, w, false);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(MLP_GROUP)
 fn reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let index = mlp_invocation(gid, groups, 64u);
+  let index = mlp_lane(gid, groups);
   if (index >= mlp.block_count) { return; }
   var l = 0u;
   for (var m = 1u; m < mlp.layer_count; m++) {

@@ -9,6 +9,6 @@ export {
   validateMlpSpec, mlpFlopsPerSample, roundUp4,
 } from './params';
 export type { Activation, MlpSpec, ParamLayout, LayerLayout, DenseLayer } from './params';
-export { MlpProgram, MLP_CHAINS, scratchLayout, shaderConstant } from './mlp';
+export { MlpProgram, MLP_CHAINS, MLP_GROUP, MLP_SAMPLES_PER_GROUP, scratchLayout, shaderConstant } from './mlp';
 export type { Pass, ScratchLayout } from './mlp';
 export { seededUniform, seededNormal } from './random';

@@ -16,8 +16,11 @@ export function shaderConstant(file: string, name: string): number {
 
 /** Samples per invocation in the MLP kernels. */
 export const MLP_CHAINS = shaderConstant('mlp.wgsl', 'MLP_CHAINS');
+/** Invocations per workgroup in the MLP kernels. */
+export const MLP_GROUP = shaderConstant('mlp.wgsl', 'MLP_GROUP');
+/** Samples per workgroup: the batch is padded to a multiple of this in scratch. */
+export const MLP_SAMPLES_PER_GROUP = MLP_CHAINS * MLP_GROUP;
 const MLP_MAX_LAYERS = shaderConstant('mlp.wgsl', 'MLP_MAX_LAYERS');
-const WORKGROUP = 64;
 
 /** A recorded piece of GPU work: dispatches into an open compute pass. */
 export type Pass = (pass: GPUComputePassEncoder) => void;
@@ -32,7 +35,7 @@ export interface ScratchLayout {
 }
 
 export function scratchLayout(layout: ParamLayout, batch: number): ScratchLayout {
-  const batchPadded = Math.ceil(batch / MLP_CHAINS) * MLP_CHAINS;
+  const batchPadded = Math.ceil(batch / MLP_SAMPLES_PER_GROUP) * MLP_SAMPLES_PER_GROUP;
   let next = 0;
   let blocks = 0;
   const region = (units4: number) => {
@@ -110,13 +113,18 @@ export class MlpProgram {
     return new MlpProgram(gpu, layout, batch, scratch, uniform, scratchBuffer, { forward, inputGrad, samples, reduce });
   }
 
+  /** Invocations that carry the batch: one per MLP_CHAINS samples, in whole workgroups. */
+  get lanes(): number {
+    return this.scratch.batchPadded / MLP_CHAINS;
+  }
+
   /** Bytes of GPU memory this program holds (uniform and scratch). */
   get bytes(): number {
     return this.uniform.size + this.scratchBuffer.size;
   }
 
   private dispatch(pass: GPUComputePassEncoder, invocations: number) {
-    const [x, y] = dispatchSize(invocations, WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    const [x, y] = dispatchSize(invocations, MLP_GROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension);
     pass.dispatchWorkgroups(x, y);
   }
 
@@ -128,7 +136,7 @@ export class MlpProgram {
   forward(b: { theta: GPUBuffer; x: GPUBuffer; out: GPUBuffer }): Pass {
     const k = this.kernels.forward;
     const group = k.bind({ ...this.common(b.theta, b.x), out: b.out });
-    const n = Math.ceil(this.batch / MLP_CHAINS);
+    const n = this.lanes;
     return (pass) => {
       pass.setPipeline(k.pipeline);
       pass.setBindGroup(0, group);
@@ -140,7 +148,7 @@ export class MlpProgram {
   inputGrad(b: { theta: GPUBuffer; x: GPUBuffer; out: GPUBuffer; gradX: GPUBuffer }): Pass {
     const k = this.kernels.inputGrad;
     const group = k.bind({ ...this.common(b.theta, b.x), out: b.out, grad_x: b.gradX });
-    const n = Math.ceil(this.batch / MLP_CHAINS);
+    const n = this.lanes;
     return (pass) => {
       pass.setPipeline(k.pipeline);
       pass.setBindGroup(0, group);
@@ -154,7 +162,7 @@ export class MlpProgram {
     const buffers = { ...this.common(b.theta, b.x), sample_weight: b.weights, grad: b.grad };
     const g1 = samples.bind(buffers);
     const g2 = reduce.bind(buffers);
-    const n = Math.ceil(this.batch / MLP_CHAINS);
+    const n = this.lanes;
     return (pass) => {
       pass.setPipeline(samples.pipeline);
       pass.setBindGroup(0, g1);

@@ -47,18 +47,18 @@ describe('MLP kernels match the float64 reference', () => {
       const job = { spec: c.spec, batch: c.batch, params, x, weights };
 
       it('forward', async () => {
-        const { out } = await page().run<{ out: number[] }>('mlp.forward', job);
+        const { out } = await page().run<{ out: number[] }>('gpu/mlp.forward', job);
         expect(relativeError(out, mlpForward64(layout, params, x, c.batch))).toBeLessThan(FORWARD_TOL);
       });
 
       it('backward to inputs', async () => {
-        const { out, gradX } = await page().run<{ out: number[]; gradX: number[] }>('mlp.inputGrad', job);
+        const { out, gradX } = await page().run<{ out: number[]; gradX: number[] }>('gpu/mlp.inputGrad', job);
         expect(relativeError(out, mlpForward64(layout, params, x, c.batch))).toBeLessThan(FORWARD_TOL);
         expect(relativeError(gradX, mlpBackwardInput64(layout, params, x, c.batch))).toBeLessThan(BACKWARD_TOL);
       });
 
       it('backward to parameters, padding written as 0', async () => {
-        const { grad } = await page().run<{ grad: number[] }>('mlp.paramGrad', job);
+        const { grad } = await page().run<{ grad: number[] }>('gpu/mlp.paramGrad', job);
         const ref = mlpBackwardParams64(layout, params, x, c.batch, weights);
         expect(relativeError(grad, ref)).toBeLessThan(BACKWARD_TOL);
         const padding = grad.filter((_, i) => ref[i] === 0 && grad[i] !== 0);
