@@ -67,15 +67,18 @@ export function validateMlpSpec(spec: MlpSpec, field = 'mlp', maxInputDim = 64):
   if (!Array.isArray(spec.hidden) || spec.hidden.length < 1 || spec.hidden.length > MAX_DEPTH) {
     throw new ConfigError(`${field}.hidden`, `must list 1 to ${MAX_DEPTH} hidden widths, got ${JSON.stringify(spec.hidden)}`);
   }
-  spec.hidden.forEach((w, i) => checkInt(`${field}.hidden[${i}]`, w, 1, MAX_WIDTH));
+  // A plain loop, not forEach: holes in a sparse array must be reported too.
+  for (let i = 0; i < spec.hidden.length; i++) checkInt(`${field}.hidden[${i}]`, spec.hidden[i], 1, MAX_WIDTH);
   if (!ACTIVATIONS.includes(spec.activation)) {
     throw new ConfigError(`${field}.activation`, `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(spec.activation)}`);
   }
   return spec;
 }
 
-export function paramLayout(spec: MlpSpec): ParamLayout {
-  validateMlpSpec(spec);
+export function paramLayout(input: MlpSpec): ParamLayout {
+  validateMlpSpec(input);
+  // A copy: later changes to the caller's object must not change the layout.
+  const spec: MlpSpec = { inputDim: input.inputDim, hidden: [...input.hidden], activation: input.activation };
   const sizes = [spec.inputDim, ...spec.hidden, 1];
   const layers: LayerLayout[] = [];
   let offset = 0;

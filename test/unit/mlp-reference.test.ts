@@ -125,6 +125,9 @@ describe('param layout', () => {
       [{ hidden: [4, 2.5] }, 'mlp.hidden[1]'],
       [{ inputDim: 0 }, 'mlp.inputDim'],
       [{ activation: 'gelu' as unknown as Activation }, 'mlp.activation'],
+      // eslint-disable-next-line no-sparse-arrays
+      [{ hidden: [4, , 4] as number[] }, 'mlp.hidden[1]'],
+      [{ inputDim: 65 }, 'mlp.inputDim'],
     ];
     for (const [change, field] of cases) {
       const spec = { ...ok, ...change };
@@ -139,6 +142,13 @@ describe('param layout', () => {
       expect((err as ConfigError).message.startsWith(`${field}:`)).toBe(true);
     }
     expect(validateMlpSpec({ ...ok, hidden: [1, 512, 512, 1] }).hidden.length).toBe(4);
+  });
+
+  it('paramLayout keeps its own copy of the spec', () => {
+    const spec: MlpSpec = { inputDim: 2, hidden: [8, 8], activation: 'silu' };
+    const layout = paramLayout(spec);
+    spec.hidden.push(8);
+    expect(layout.spec.hidden).toEqual([8, 8]);
   });
 
   it('mlpFlopsPerSample matches the benchmark spec', () => {
