@@ -20,7 +20,7 @@
 //   d: d(output)/d(pre-activation) of the layer's outputs, times the sample's
 //      output weight (backward passes only).
 //
-// Each invocation (a "lane") carries MLP_CHAINS samples: every 4x4 weight
+// Each invocation (a "lane") carries MLP_CHAINS (16) samples: every 4x4 weight
 // block is loaded once and feeds 16 * MLP_CHAINS multiply-adds, because on
 // memory-bound adapters a load costs about ten FMAs. The samples of a lane are
 // interleaved with those of its workgroup (see mlp_sample), so neighbouring
@@ -28,6 +28,8 @@
 // Kernels composing this library run MLP_GROUP lanes per workgroup; a lane
 // whose first sample is past the batch returns at once.
 
+// The inner loops of mlp_forward and mlp_backward name one accumulator per
+// sample (a0..a15): changing MLP_CHAINS means changing those lines too.
 const MLP_CHAINS: u32 = 16u;
 const MLP_GROUP: u32 = 64u;
 const MLP_MAX_LAYERS: u32 = 5u;
@@ -92,16 +94,48 @@ fn mlp_forward(lane: u32) -> array<f32, MLP_CHAINS> {
     let last = l + 1u == mlp.layer_count;
     for (var j4 = 0u; j4 < L.out4; j4++) {
       let bias = mlp_theta[L.b_offset + j4];
-      var acc: array<vec4<f32>, MLP_CHAINS>;
-      for (var c = 0u; c < MLP_CHAINS; c++) { acc[c] = bias; }
+      // One named accumulator per sample (not a dynamically indexed array,
+      // which costs a memory access per use on CPU-emulated adapters).
+      var a0 = bias;
+      var a1 = bias;
+      var a2 = bias;
+      var a3 = bias;
+      var a4 = bias;
+      var a5 = bias;
+      var a6 = bias;
+      var a7 = bias;
+      var a8 = bias;
+      var a9 = bias;
+      var a10 = bias;
+      var a11 = bias;
+      var a12 = bias;
+      var a13 = bias;
+      var a14 = bias;
+      var a15 = bias;
       let row = L.w_offset + 4u * j4 * L.in4;
       for (var k4 = 0u; k4 < L.in4; k4++) {
         // Columns are the rows 4*j4..4*j4+3 of W, so h * w = (W h)[4*j4..].
         let w = mat4x4<f32>(mlp_theta[row + k4], mlp_theta[row + L.in4 + k4],
                             mlp_theta[row + 2u * L.in4 + k4], mlp_theta[row + 3u * L.in4 + k4]);
         let hb = L.h_base + k4 * n + s0;
-        for (var c = 0u; c < MLP_CHAINS; c++) { acc[c] += mlp_scratch[hb + c * MLP_GROUP] * w; }
+        a0 += mlp_scratch[hb + 0u * MLP_GROUP] * w;
+        a1 += mlp_scratch[hb + 1u * MLP_GROUP] * w;
+        a2 += mlp_scratch[hb + 2u * MLP_GROUP] * w;
+        a3 += mlp_scratch[hb + 3u * MLP_GROUP] * w;
+        a4 += mlp_scratch[hb + 4u * MLP_GROUP] * w;
+        a5 += mlp_scratch[hb + 5u * MLP_GROUP] * w;
+        a6 += mlp_scratch[hb + 6u * MLP_GROUP] * w;
+        a7 += mlp_scratch[hb + 7u * MLP_GROUP] * w;
+        a8 += mlp_scratch[hb + 8u * MLP_GROUP] * w;
+        a9 += mlp_scratch[hb + 9u * MLP_GROUP] * w;
+        a10 += mlp_scratch[hb + 10u * MLP_GROUP] * w;
+        a11 += mlp_scratch[hb + 11u * MLP_GROUP] * w;
+        a12 += mlp_scratch[hb + 12u * MLP_GROUP] * w;
+        a13 += mlp_scratch[hb + 13u * MLP_GROUP] * w;
+        a14 += mlp_scratch[hb + 14u * MLP_GROUP] * w;
+        a15 += mlp_scratch[hb + 15u * MLP_GROUP] * w;
       }
+      let acc = array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
       if (last) {
         for (var c = 0u; c < MLP_CHAINS; c++) { out[c] = acc[c].x; }
       } else {
@@ -133,16 +167,46 @@ fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
     let L = mlp.layers[l - 1u];
     let below = mlp.layers[max(l, 2u) - 2u];   // the layer whose outputs are this layer's inputs
     for (var k4 = 0u; k4 < L.in4; k4++) {
-      var acc: array<vec4<f32>, MLP_CHAINS>;
-      for (var c = 0u; c < MLP_CHAINS; c++) { acc[c] = vec4<f32>(0.0); }
+      var a0 = vec4<f32>(0.0);
+      var a1 = vec4<f32>(0.0);
+      var a2 = vec4<f32>(0.0);
+      var a3 = vec4<f32>(0.0);
+      var a4 = vec4<f32>(0.0);
+      var a5 = vec4<f32>(0.0);
+      var a6 = vec4<f32>(0.0);
+      var a7 = vec4<f32>(0.0);
+      var a8 = vec4<f32>(0.0);
+      var a9 = vec4<f32>(0.0);
+      var a10 = vec4<f32>(0.0);
+      var a11 = vec4<f32>(0.0);
+      var a12 = vec4<f32>(0.0);
+      var a13 = vec4<f32>(0.0);
+      var a14 = vec4<f32>(0.0);
+      var a15 = vec4<f32>(0.0);
       for (var j4 = 0u; j4 < L.out4; j4++) {
         let row = L.w_offset + 4u * j4 * L.in4 + k4;
         // Columns are W[4*j4+r][4*k4..4*k4+3]; w * d = sum_r d_r W[4*j4+r][4*k4..].
         let w = mat4x4<f32>(mlp_theta[row], mlp_theta[row + L.in4],
                             mlp_theta[row + 2u * L.in4], mlp_theta[row + 3u * L.in4]);
         let db = L.d_base + j4 * n + s0;
-        for (var c = 0u; c < MLP_CHAINS; c++) { acc[c] += w * mlp_scratch[db + c * MLP_GROUP]; }
+        a0 += w * mlp_scratch[db + 0u * MLP_GROUP];
+        a1 += w * mlp_scratch[db + 1u * MLP_GROUP];
+        a2 += w * mlp_scratch[db + 2u * MLP_GROUP];
+        a3 += w * mlp_scratch[db + 3u * MLP_GROUP];
+        a4 += w * mlp_scratch[db + 4u * MLP_GROUP];
+        a5 += w * mlp_scratch[db + 5u * MLP_GROUP];
+        a6 += w * mlp_scratch[db + 6u * MLP_GROUP];
+        a7 += w * mlp_scratch[db + 7u * MLP_GROUP];
+        a8 += w * mlp_scratch[db + 8u * MLP_GROUP];
+        a9 += w * mlp_scratch[db + 9u * MLP_GROUP];
+        a10 += w * mlp_scratch[db + 10u * MLP_GROUP];
+        a11 += w * mlp_scratch[db + 11u * MLP_GROUP];
+        a12 += w * mlp_scratch[db + 12u * MLP_GROUP];
+        a13 += w * mlp_scratch[db + 13u * MLP_GROUP];
+        a14 += w * mlp_scratch[db + 14u * MLP_GROUP];
+        a15 += w * mlp_scratch[db + 15u * MLP_GROUP];
       }
+      let acc = array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
       if (l > 1u) {
         for (var c = 0u; c < MLP_CHAINS; c++) {
           let z = mlp_scratch[below.z_base + k4 * n + s0 + c * MLP_GROUP];
