@@ -29,7 +29,7 @@
 // whose first sample is past the batch returns at once.
 
 // The inner loops of mlp_forward and mlp_backward name one accumulator per
-// sample (a0..a15): changing MLP_CHAINS means changing those lines too.
+// sample (m0..m15, a0..a15): changing MLP_CHAINS means changing those lines too.
 const MLP_CHAINS: u32 = 16u;
 const MLP_GROUP: u32 = 64u;
 const MLP_MAX_LAYERS: u32 = 5u;
@@ -83,19 +83,96 @@ fn mlp_load_input(lane: u32) {
   }
 }
 
+// Columns of mlp_block(i, stride) are mlp_theta[i + r*stride], r = 0..3:
+// four consecutive rows of W at one 4-column block.
+fn mlp_block(i: u32, stride: u32) -> mat4x4<f32> {
+  return mat4x4<f32>(mlp_theta[i], mlp_theta[i + stride], mlp_theta[i + 2u * stride], mlp_theta[i + 3u * stride]);
+}
+
+// Writes one 4-unit output block of layer l for a lane's samples: the
+// pre-activation z and the next layer's input h = act(z), or, for the output
+// layer, the scalar outputs.
+fn mlp_forward_store(l: u32, j4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>, out: ptr<function, array<f32, MLP_CHAINS>>) {
+  let n = mlp.batch_padded;
+  if (l + 1u == mlp.layer_count) {
+    for (var c = 0u; c < MLP_CHAINS; c++) { (*out)[c] = acc[c].x; }
+    return;
+  }
+  let z_base = mlp.layers[l].z_base + j4 * n + s0;
+  let h_base = mlp.layers[l + 1u].h_base + j4 * n + s0;
+  for (var c = 0u; c < MLP_CHAINS; c++) {
+    mlp_scratch[z_base + c * MLP_GROUP] = acc[c];
+    mlp_scratch[h_base + c * MLP_GROUP] = act_apply(mlp.activation, acc[c]);
+  }
+}
+
 // Forward pass of a lane's samples from the h region of layer 0: fills h and
 // z of every layer and returns the scalar outputs, in the lane's sample order.
+// Register tile: 16 samples x 16 output units (one named mat4x4 per sample,
+// its columns four 4-unit blocks), so each loaded h vec4 feeds 64 FMAs and
+// each loaded weight vec4 feeds 64; a dynamically indexed array would cost a
+// memory access per use on CPU-emulated adapters. Layers whose width is not a
+// multiple of 16 finish with 4-unit blocks (16 samples x 4 units).
 fn mlp_forward(lane: u32) -> array<f32, MLP_CHAINS> {
   let n = mlp.batch_padded;
   let s0 = mlp_sample(lane, 0u);
   var out: array<f32, MLP_CHAINS>;
   for (var l = 0u; l < mlp.layer_count; l++) {
     let L = mlp.layers[l];
-    let last = l + 1u == mlp.layer_count;
-    for (var j4 = 0u; j4 < L.out4; j4++) {
+    let rows4 = 4u * L.in4;   // vec4 stride between consecutive 4-row groups of W
+    var j4 = 0u;
+    for (; j4 + 4u <= L.out4; j4 += 4u) {
+      let bias = mat4x4<f32>(mlp_theta[L.b_offset + j4], mlp_theta[L.b_offset + j4 + 1u],
+                             mlp_theta[L.b_offset + j4 + 2u], mlp_theta[L.b_offset + j4 + 3u]);
+      var m0 = bias;
+      var m1 = bias;
+      var m2 = bias;
+      var m3 = bias;
+      var m4 = bias;
+      var m5 = bias;
+      var m6 = bias;
+      var m7 = bias;
+      var m8 = bias;
+      var m9 = bias;
+      var m10 = bias;
+      var m11 = bias;
+      var m12 = bias;
+      var m13 = bias;
+      var m14 = bias;
+      var m15 = bias;
+      let row = L.w_offset + j4 * rows4;
+      for (var k4 = 0u; k4 < L.in4; k4++) {
+        // Columns of w_q are the rows 4*(j4+q)..+3 of W, so h * w_q = (W h)[4*(j4+q)..].
+        let w0 = mlp_block(row + k4, L.in4);
+        let w1 = mlp_block(row + rows4 + k4, L.in4);
+        let w2 = mlp_block(row + 2u * rows4 + k4, L.in4);
+        let w3 = mlp_block(row + 3u * rows4 + k4, L.in4);
+        let hb = L.h_base + k4 * n + s0;
+        var h: vec4<f32>;
+        h = mlp_scratch[hb + 0u * MLP_GROUP]; m0 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 1u * MLP_GROUP]; m1 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 2u * MLP_GROUP]; m2 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 3u * MLP_GROUP]; m3 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 4u * MLP_GROUP]; m4 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 5u * MLP_GROUP]; m5 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 6u * MLP_GROUP]; m6 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 7u * MLP_GROUP]; m7 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 8u * MLP_GROUP]; m8 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 9u * MLP_GROUP]; m9 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 10u * MLP_GROUP]; m10 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 11u * MLP_GROUP]; m11 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 12u * MLP_GROUP]; m12 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 13u * MLP_GROUP]; m13 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 14u * MLP_GROUP]; m14 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+        h = mlp_scratch[hb + 15u * MLP_GROUP]; m15 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
+      }
+      mlp_forward_store(l, j4 + 0u, s0, array<vec4<f32>, MLP_CHAINS>(m0[0], m1[0], m2[0], m3[0], m4[0], m5[0], m6[0], m7[0], m8[0], m9[0], m10[0], m11[0], m12[0], m13[0], m14[0], m15[0]), &out);
+      mlp_forward_store(l, j4 + 1u, s0, array<vec4<f32>, MLP_CHAINS>(m0[1], m1[1], m2[1], m3[1], m4[1], m5[1], m6[1], m7[1], m8[1], m9[1], m10[1], m11[1], m12[1], m13[1], m14[1], m15[1]), &out);
+      mlp_forward_store(l, j4 + 2u, s0, array<vec4<f32>, MLP_CHAINS>(m0[2], m1[2], m2[2], m3[2], m4[2], m5[2], m6[2], m7[2], m8[2], m9[2], m10[2], m11[2], m12[2], m13[2], m14[2], m15[2]), &out);
+      mlp_forward_store(l, j4 + 3u, s0, array<vec4<f32>, MLP_CHAINS>(m0[3], m1[3], m2[3], m3[3], m4[3], m5[3], m6[3], m7[3], m8[3], m9[3], m10[3], m11[3], m12[3], m13[3], m14[3], m15[3]), &out);
+    }
+    for (; j4 < L.out4; j4++) {
       let bias = mlp_theta[L.b_offset + j4];
-      // One named accumulator per sample (not a dynamically indexed array,
-      // which costs a memory access per use on CPU-emulated adapters).
       var a0 = bias;
       var a1 = bias;
       var a2 = bias;
@@ -112,11 +189,9 @@ fn mlp_forward(lane: u32) -> array<f32, MLP_CHAINS> {
       var a13 = bias;
       var a14 = bias;
       var a15 = bias;
-      let row = L.w_offset + 4u * j4 * L.in4;
+      let row = L.w_offset + j4 * rows4;
       for (var k4 = 0u; k4 < L.in4; k4++) {
-        // Columns are the rows 4*j4..4*j4+3 of W, so h * w = (W h)[4*j4..].
-        let w = mat4x4<f32>(mlp_theta[row + k4], mlp_theta[row + L.in4 + k4],
-                            mlp_theta[row + 2u * L.in4 + k4], mlp_theta[row + 3u * L.in4 + k4]);
+        let w = mlp_block(row + k4, L.in4);
         let hb = L.h_base + k4 * n + s0;
         a0 += mlp_scratch[hb + 0u * MLP_GROUP] * w;
         a1 += mlp_scratch[hb + 1u * MLP_GROUP] * w;
@@ -135,26 +210,37 @@ fn mlp_forward(lane: u32) -> array<f32, MLP_CHAINS> {
         a14 += mlp_scratch[hb + 14u * MLP_GROUP] * w;
         a15 += mlp_scratch[hb + 15u * MLP_GROUP] * w;
       }
-      let acc = array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
-      if (last) {
-        for (var c = 0u; c < MLP_CHAINS; c++) { out[c] = acc[c].x; }
-      } else {
-        let next = mlp.layers[l + 1u];
-        for (var c = 0u; c < MLP_CHAINS; c++) {
-          mlp_scratch[L.z_base + j4 * n + s0 + c * MLP_GROUP] = acc[c];
-          mlp_scratch[next.h_base + j4 * n + s0 + c * MLP_GROUP] = act_apply(mlp.activation, acc[c]);
-        }
-      }
+      mlp_forward_store(l, j4, s0, array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15), &out);
     }
   }
   return out;
 }
 
-// Backward pass of a lane's samples after mlp_forward: seeds d(output) with the per-sample weights
-// w and fills the d region of every layer. With input_grad, it also leaves
-// w_i * d f(x_i) / d x_i in the h region of layer 0 (overwriting the padded
-// input); without, it stops there, keeping the inputs for the parameter
-// gradient.
+// Writes one 4-unit block (k4) of d(output)/d(input) of linear layer l - 1 for
+// a lane's samples: times act'(z) into the d region of the layer below, or,
+// for the first layer, into the h region of layer 0 (the input gradient).
+fn mlp_backward_store(l: u32, k4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>) {
+  let n = mlp.batch_padded;
+  if (l == 1u) {
+    let h_base = mlp.layers[0].h_base + k4 * n + s0;
+    for (var c = 0u; c < MLP_CHAINS; c++) { mlp_scratch[h_base + c * MLP_GROUP] = acc[c]; }
+    return;
+  }
+  let below = mlp.layers[l - 2u];
+  let z_base = below.z_base + k4 * n + s0;
+  let d_base = below.d_base + k4 * n + s0;
+  for (var c = 0u; c < MLP_CHAINS; c++) {
+    let z = mlp_scratch[z_base + c * MLP_GROUP];
+    mlp_scratch[d_base + c * MLP_GROUP] = acc[c] * act_grad(mlp.activation, z);
+  }
+}
+
+// Backward pass of a lane's samples after mlp_forward: seeds d(output) with
+// the per-sample weights w and fills the d region of every layer. With
+// input_grad, it also leaves w_i * d f(x_i) / d x_i in the h region of layer 0
+// (overwriting the padded input); without, it stops there, keeping the inputs
+// for the parameter gradient. Register tile: 16 samples x 16 input units, as
+// in mlp_forward, with 4-unit blocks for the rest.
 fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
   let n = mlp.batch_padded;
   let s0 = mlp_sample(lane, 0u);
@@ -165,8 +251,56 @@ fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
   let stop = select(1u, 0u, input_grad);
   for (var l = mlp.layer_count; l > stop; l--) {
     let L = mlp.layers[l - 1u];
-    let below = mlp.layers[max(l, 2u) - 2u];   // the layer whose outputs are this layer's inputs
-    for (var k4 = 0u; k4 < L.in4; k4++) {
+    var k4 = 0u;
+    for (; k4 + 4u <= L.in4; k4 += 4u) {
+      var m0 = mat4x4<f32>();
+      var m1 = mat4x4<f32>();
+      var m2 = mat4x4<f32>();
+      var m3 = mat4x4<f32>();
+      var m4 = mat4x4<f32>();
+      var m5 = mat4x4<f32>();
+      var m6 = mat4x4<f32>();
+      var m7 = mat4x4<f32>();
+      var m8 = mat4x4<f32>();
+      var m9 = mat4x4<f32>();
+      var m10 = mat4x4<f32>();
+      var m11 = mat4x4<f32>();
+      var m12 = mat4x4<f32>();
+      var m13 = mat4x4<f32>();
+      var m14 = mat4x4<f32>();
+      var m15 = mat4x4<f32>();
+      for (var j4 = 0u; j4 < L.out4; j4++) {
+        // Columns of w_q are W[4*j4+r][4*(k4+q)..+3]; w_q * d = sum_r d_r W[4*j4+r][4*(k4+q)..].
+        let row = L.w_offset + 4u * j4 * L.in4 + k4;
+        let w0 = mlp_block(row, L.in4);
+        let w1 = mlp_block(row + 1u, L.in4);
+        let w2 = mlp_block(row + 2u, L.in4);
+        let w3 = mlp_block(row + 3u, L.in4);
+        let db = L.d_base + j4 * n + s0;
+        var d: vec4<f32>;
+        d = mlp_scratch[db + 0u * MLP_GROUP]; m0 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 1u * MLP_GROUP]; m1 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 2u * MLP_GROUP]; m2 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 3u * MLP_GROUP]; m3 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 4u * MLP_GROUP]; m4 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 5u * MLP_GROUP]; m5 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 6u * MLP_GROUP]; m6 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 7u * MLP_GROUP]; m7 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 8u * MLP_GROUP]; m8 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 9u * MLP_GROUP]; m9 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 10u * MLP_GROUP]; m10 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 11u * MLP_GROUP]; m11 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 12u * MLP_GROUP]; m12 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 13u * MLP_GROUP]; m13 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 14u * MLP_GROUP]; m14 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+        d = mlp_scratch[db + 15u * MLP_GROUP]; m15 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
+      }
+      mlp_backward_store(l, k4 + 0u, s0, array<vec4<f32>, MLP_CHAINS>(m0[0], m1[0], m2[0], m3[0], m4[0], m5[0], m6[0], m7[0], m8[0], m9[0], m10[0], m11[0], m12[0], m13[0], m14[0], m15[0]));
+      mlp_backward_store(l, k4 + 1u, s0, array<vec4<f32>, MLP_CHAINS>(m0[1], m1[1], m2[1], m3[1], m4[1], m5[1], m6[1], m7[1], m8[1], m9[1], m10[1], m11[1], m12[1], m13[1], m14[1], m15[1]));
+      mlp_backward_store(l, k4 + 2u, s0, array<vec4<f32>, MLP_CHAINS>(m0[2], m1[2], m2[2], m3[2], m4[2], m5[2], m6[2], m7[2], m8[2], m9[2], m10[2], m11[2], m12[2], m13[2], m14[2], m15[2]));
+      mlp_backward_store(l, k4 + 3u, s0, array<vec4<f32>, MLP_CHAINS>(m0[3], m1[3], m2[3], m3[3], m4[3], m5[3], m6[3], m7[3], m8[3], m9[3], m10[3], m11[3], m12[3], m13[3], m14[3], m15[3]));
+    }
+    for (; k4 < L.in4; k4++) {
       var a0 = vec4<f32>(0.0);
       var a1 = vec4<f32>(0.0);
       var a2 = vec4<f32>(0.0);
@@ -184,10 +318,7 @@ fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
       var a14 = vec4<f32>(0.0);
       var a15 = vec4<f32>(0.0);
       for (var j4 = 0u; j4 < L.out4; j4++) {
-        let row = L.w_offset + 4u * j4 * L.in4 + k4;
-        // Columns are W[4*j4+r][4*k4..4*k4+3]; w * d = sum_r d_r W[4*j4+r][4*k4..].
-        let w = mat4x4<f32>(mlp_theta[row], mlp_theta[row + L.in4],
-                            mlp_theta[row + 2u * L.in4], mlp_theta[row + 3u * L.in4]);
+        let w = mlp_block(L.w_offset + 4u * j4 * L.in4 + k4, L.in4);
         let db = L.d_base + j4 * n + s0;
         a0 += w * mlp_scratch[db + 0u * MLP_GROUP];
         a1 += w * mlp_scratch[db + 1u * MLP_GROUP];
@@ -206,15 +337,7 @@ fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
         a14 += w * mlp_scratch[db + 14u * MLP_GROUP];
         a15 += w * mlp_scratch[db + 15u * MLP_GROUP];
       }
-      let acc = array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
-      if (l > 1u) {
-        for (var c = 0u; c < MLP_CHAINS; c++) {
-          let z = mlp_scratch[below.z_base + k4 * n + s0 + c * MLP_GROUP];
-          mlp_scratch[below.d_base + k4 * n + s0 + c * MLP_GROUP] = acc[c] * act_grad(mlp.activation, z);
-        }
-      } else {
-        for (var c = 0u; c < MLP_CHAINS; c++) { mlp_scratch[L.h_base + k4 * n + s0 + c * MLP_GROUP] = acc[c]; }
-      }
+      mlp_backward_store(l, k4, s0, array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15));
     }
   }
 }
