@@ -5,21 +5,30 @@
 import {
   DeviceLostError, FebmError, GpuError, InsecureContextError, LimitError, NoAdapterError, NoWebGpuError, ShaderCompileError,
 } from './errors';
-import { composeShader, reflectShader, type BindingInfo, type ShaderInterface } from './shader';
+import { composeShader, reflectShader, SHADER_FILES, type BindingInfo, type ShaderInterface } from './shader';
 
-/** Limits this library's kernels need from any device, whatever the problem size. */
-export const KERNEL_LIMITS = {
-  maxStorageBuffersPerShaderStage: 8,
-  maxComputeInvocationsPerWorkgroup: 64,
-  maxComputeWorkgroupSizeX: 64,
-  maxComputeWorkgroupStorageSize: 0,
-  maxUniformBufferBindingSize: 1024,
-} as const;
+/**
+ * Limits this library's kernels need from any device, whatever the problem
+ * size, read from the WGSL: the most storage buffers any kernel binds, and
+ * the widest workgroup. Buffer sizes depend on the run and are checked where
+ * buffers are made.
+ */
+export function kernelLimits(files: Record<string, string> = SHADER_FILES): Partial<Record<LimitName, number>> {
+  let storage = 0;
+  let invocations = 1;
+  for (const file of Object.keys(files)) {
+    if (!/@compute/.test(files[file])) continue;
+    const iface = reflectShader(composeShader(file, files));
+    storage = Math.max(storage, iface.bindings.filter((b) => b.kind !== 'uniform').length);
+    for (const e of iface.entryPoints) invocations = Math.max(invocations, e.workgroupSize[0] * e.workgroupSize[1] * e.workgroupSize[2]);
+  }
+  return { maxStorageBuffersPerShaderStage: storage, maxComputeInvocationsPerWorkgroup: invocations };
+}
 
 export type LimitName = keyof GPUSupportedLimits & string;
 
 export interface GpuOptions {
-  /** Limits needed beyond KERNEL_LIMITS (e.g. buffer sizes of a large run). */
+  /** Limits needed beyond kernelLimits() (e.g. buffer sizes of a large run). */
   limits?: Partial<Record<LimitName, number>>;
   powerPreference?: GPUPowerPreference;
   /** Called once per uncaptured GPU error and once when the device is lost. */
@@ -289,7 +298,7 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
         'in headless Chromium start it with --enable-unsafe-webgpu',
     );
   }
-  const needed: Partial<Record<LimitName, number>> = { ...KERNEL_LIMITS };
+  const needed: Partial<Record<LimitName, number>> = { ...kernelLimits() };
   for (const [name, value] of Object.entries(options.limits ?? {})) {
     needed[name as LimitName] = Math.max(value, needed[name as LimitName] ?? 0);
   }

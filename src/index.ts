@@ -1,6 +1,6 @@
 // febm-gpu: train energy-based models with any f-divergence on WebGPU.
 export * from './errors';
-export { requestGpu, negotiateLimits, dispatchSize, KERNEL_LIMITS, Gpu } from './device';
+export { requestGpu, negotiateLimits, dispatchSize, kernelLimits, Gpu } from './device';
 export type { GpuOptions, AdapterDescription, Kernel, LimitName } from './device';
 export { SHADER_FILES, composeShader, requiredFiles, reflectShader, packStruct } from './shader';
 export type { BindingInfo, BindingKind, ShaderInterface, StructLayout, MemberLayout } from './shader';

@@ -1,6 +1,6 @@
 // Host-side parts of the device layer and the runner that need no browser.
 import { describe, expect, it } from 'vitest';
-import { dispatchSize, negotiateLimits, requestGpu } from '../../src/device';
+import { dispatchSize, kernelLimits, negotiateLimits, requestGpu } from '../../src/device';
 import { resolveBrowser } from '../../harness/browser';
 
 const adapterLimits = {
@@ -30,6 +30,24 @@ describe('limits negotiation', () => {
 
   it('rejects unknown limit names', () => {
     expect(() => negotiateLimits(adapterLimits, { maxWarpDrive: 1 } as never)).toThrow(/unknown WebGPU limit maxWarpDrive/);
+  });
+});
+
+describe('the limits the kernels need', () => {
+  it('are read from the WGSL and fit the WebGPU defaults, so any device can run them', () => {
+    const needed = kernelLimits();
+    // mlp_param_grad.wgsl binds five storage buffers.
+    expect(needed.maxStorageBuffersPerShaderStage).toBeGreaterThanOrEqual(5);
+    expect(needed.maxStorageBuffersPerShaderStage).toBeLessThanOrEqual(8);
+    expect(needed.maxComputeInvocationsPerWorkgroup).toBeLessThanOrEqual(256);
+  });
+
+  it('count the storage bindings of the hungriest kernel', () => {
+    const files = {
+      'a.wgsl': '@group(0) @binding(0) var<storage, read_write> a: array<f32>;\n@group(0) @binding(1) var<uniform> u: vec4<f32>;\n@compute @workgroup_size(8, 2) fn main() { a[0] = u.x; }',
+      'lib.wgsl': 'fn f() {}',
+    };
+    expect(kernelLimits(files)).toEqual({ maxStorageBuffersPerShaderStage: 1, maxComputeInvocationsPerWorkgroup: 16 });
   });
 });
 
