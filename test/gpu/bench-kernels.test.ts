@@ -51,7 +51,7 @@ describe('R0 kernels', () => {
   });
 
   for (const iterations of [0, 1, 7]) {
-    it(`alu_peak stores the CPU recurrence after ${iterations} iterations`, async () => {
+    it(`bench_alu.wgsl (alu_peak) stores the CPU recurrence after ${iterations} iterations`, async () => {
       const invocations = 128;
       const { out } = await page().run<{ out: number[] }>('bench-kernels.alu', { invocations, iterations });
       const ref = Array.from({ length: invocations }, (_, i) => aluReference(i, iterations));
