@@ -203,3 +203,44 @@ export function validateNumerics(value: unknown, field = 'numerics'): Numerics {
 export function describeDivergence(spec: DivergenceSpec): string {
   return spec.name === 'alpha' ? `alpha(${spec.alpha})` : spec.name;
 }
+
+/**
+ * The code of each divergence in shaders/divergence.wgsl (its DIV_* constants;
+ * a unit test checks that the two agree).
+ */
+export const DIVERGENCE_CODE: Record<DivergenceName | 'custom', number> = {
+  kl: 0,
+  reverse_kl: 1,
+  jensen_shannon: 2,
+  squared_hellinger: 3,
+  pearson: 4,
+  neyman: 5,
+  alpha: 6,
+  custom: 7,
+};
+
+/** The code of each numerics mode in shaders/divergence.wgsl (DIV_AUTHORS, DIV_STABLE). */
+export const NUMERICS_CODE: Record<Numerics, number> = { authors: 0, stable: 1 };
+
+/**
+ * Parses a divergence label as written on a command line or in a table:
+ * a name of DIVERGENCE_NAMES, or alpha with its parameter as 'alpha(-0.5)',
+ * 'alpha:-0.5' or 'alpha=-0.5'. Throws ConfigError (allowed forms listed) on
+ * anything else; the result is validated (alpha not 0 or 1).
+ */
+export function parseDivergence(label: string, field = 'divergence'): DivergenceSpec {
+  const s = label.trim();
+  const m = /^alpha\s*(?:\(\s*([^)]*)\s*\)|[:=]\s*(.*))$/.exec(s);
+  if (m) {
+    const text = (m[1] ?? m[2] ?? '').trim();
+    const alpha = text === '' ? NaN : Number(text);
+    return validateDivergence({ name: 'alpha', alpha }, field);
+  }
+  if (s === 'alpha') {
+    throw new ConfigError(`${field}.alpha`, "is required: write alpha(-0.5), alpha:-0.5 or alpha=-0.5");
+  }
+  if (s === 'custom') {
+    throw new ConfigError(`${field}.name`, "'custom' needs f, f', f'' functions and WGSL: pass a DivergenceSpec, not a label");
+  }
+  return validateDivergence({ name: s }, field);
+}
