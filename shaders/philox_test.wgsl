@@ -1,22 +1,26 @@
 // philox_test.wgsl: test-only kernel checking shaders/philox.wgsl against
-// src/philox.ts. Compose as philox.wgsl + '\n' + philox_test.wgsl (this file
-// uses the library's functions and does not define them).
+// src/philox.ts (test/gpu/philox.test.ts).
+// requires: philox.wgsl
 //
-// Entry point: philox_test_main, @workgroup_size(64); one invocation per chain
-// index c = global_invocation_id.x, for c < params.count (dispatch
-// ceil(count / 64) workgroups along x; count <= 65535 * 64).
+// Entry point: philox_test_main, @workgroup_size(64). Invocation j =
+// gid.x + gid.y * num_workgroups.x * 64 (a 1-D dispatch, or the same grid
+// folded into 2-D: any shape with at least ceil(count / 64) workgroups works),
+// handles chain index c = first_chain + j for j < count, and writes entry j of
+// each output.
 //
 // Bindings (group 0):
-//   @binding(0) var<uniform> params: PhiloxTestParams, 32 bytes:
-//       offset 0 seed_lo, 4 seed_hi, 8 step, 12 stream, 16 count, 20..31 padding
-//       (all u32).
-//   @binding(1) var<storage, read_write> out_bits: array<vec4<u32>>, count
-//       entries (16 bytes each): out_bits[c] = philox4x32_10(
-//       (c, step, stream, 0), (seed_lo, seed_hi)); compare bit for bit with
-//       randomBits(seed, c, step, stream).
-//   @binding(2) var<storage, read_write> out_normals: array<vec4<f32>>, count
-//       entries: out_normals[c] = rng_normal4(seed, c, step, stream); compare
-//       with normals4(seed, c, step, stream) within NORMAL_ABS_TOLERANCE.
+//   0 uniform            philox_test_params: PhiloxTestParams (all u32):
+//       seed_lo, seed_hi (the seed's 32-bit halves), step, stream, count
+//       (entries to write), first_chain (chain index of entry 0), padding.
+//   1 storage read_write philox_test_bits: array<vec4<u32>>, count entries:
+//       entry j = philox4x32_10((c, step, stream, 0), (seed_lo, seed_hi));
+//       compare bit for bit with randomBits(seed, c, step, stream).
+//   2 storage read_write philox_test_normals: array<vec4<f32>>, count entries:
+//       entry j = rng_normal4(seed, c, step, stream); compare with
+//       normals4(seed, c, step, stream) within NORMAL_ABS_TOLERANCE.
+//   3 storage read_write philox_test_uniforms: array<vec4<f32>>, count
+//       entries: entry j = rng_uniform4(seed, c, step, stream); compare bit for
+//       bit with uniforms4(seed, c, step, stream).
 
 struct PhiloxTestParams {
   seed_lo: u32,
@@ -24,22 +28,26 @@ struct PhiloxTestParams {
   step: u32,
   stream: u32,
   count: u32,
+  first_chain: u32,
   pad0: u32,
   pad1: u32,
-  pad2: u32,
 }
 
-@group(0) @binding(0) var<uniform> params: PhiloxTestParams;
-@group(0) @binding(1) var<storage, read_write> out_bits: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read_write> out_normals: array<vec4<f32>>;
+@group(0) @binding(0) var<uniform> philox_test_params: PhiloxTestParams;
+@group(0) @binding(1) var<storage, read_write> philox_test_bits: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> philox_test_normals: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> philox_test_uniforms: array<vec4<f32>>;
 
 @compute @workgroup_size(64)
-fn philox_test_main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let c = gid.x;
-  if (c >= params.count) {
+fn philox_test_main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let j = gid.x + gid.y * groups.x * 64u;
+  let p = philox_test_params;
+  if (j >= p.count) {
     return;
   }
-  let seed = vec2<u32>(params.seed_lo, params.seed_hi);
-  out_bits[c] = rng_bits4(seed, c, params.step, params.stream);
-  out_normals[c] = rng_normal4(seed, c, params.step, params.stream);
+  let c = p.first_chain + j;
+  let seed = vec2<u32>(p.seed_lo, p.seed_hi);
+  philox_test_bits[j] = rng_bits4(seed, c, p.step, p.stream);
+  philox_test_normals[j] = rng_normal4(seed, c, p.step, p.stream);
+  philox_test_uniforms[j] = rng_uniform4(seed, c, p.step, p.stream);
 }

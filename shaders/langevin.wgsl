@@ -1,0 +1,302 @@
+// langevin.wgsl: fused Langevin samplers. One dispatch of lgv_sample runs
+// lgv.steps steps of every chain, the energy and its input gradient computed
+// inline (the MLP library, or an analytic test energy); lgv_advance then
+// moves the step counter on. Host side: src/sampler.ts; float64 reference:
+// src/reference/langevin.ts.
+// requires: mlp.wgsl, philox.wgsl
+//
+// Bindings (group 0):
+//   0 uniform            mlp: MlpLayout            MLP layout, batch = chains (mlp.wgsl);
+//                                                  unused (any bytes) for analytic energies
+//   1 storage read       mlp_theta: array<vec4<f32>>  packed MLP parameters (src/params.ts)
+//   2 storage read_write mlp_x: array<f32>         evaluation points y, [chains][dim]
+//                                                  (the MLP library reads its inputs here)
+//   3 storage read_write mlp_scratch: array<vec4<f32>>  MLP activations (mlp.wgsl)
+//   4 uniform            lgv: LgvParams            sampler, energy and sizes (below)
+//   5 storage read_write lgv_state: array<f32>     the chains x, [chains][dim]; persists
+//   6 storage read_write lgv_work: array<f32>      per-dispatch work: grad E(y) [chains][dim],
+//                                                  then (MALA) grad E(x) [chains][dim], E(x) [chains]
+//   7 storage read       lgv_energy: array<f32>    analytic energy parameters:
+//        Gaussian  E = (x - mu)' P (x - mu) / 2: mu [dim], then P [dim][dim] row-major;
+//        mixture   E = -log sum_m exp(c_m - |x - mu_m|^2 v_m / 2): per component m,
+//                  stride dim + 2: c_m (log weight - dim/2 log(2 pi s_m^2)), v_m = 1/s_m^2, mu_m [dim]
+//   8 storage read_write lgv_counters: array<u32>  [0] steps taken (the Philox step of the next
+//        step), [1] MALA proposals per chain since the last reset, [2..3] unused,
+//        [4 + i] MALA proposals accepted by chain i since the last reset
+//
+// Steps (xi: standard normals, Philox counter (chain, step, 0, b) gives
+// xi[4b..4b+3]; u: uniform of counter (chain, step, 1, 0), lane x):
+//   ULA   x <- x - (eta/2) grad E(x) + sqrt(eta) xi
+//   Du & Mordatch  y = x + noise_std xi;  g = clamp(grad E(y), -grad_clip, grad_clip)
+//         (if use_clip);  x <- y - step_size g, then clamp to [box_lo, box_hi] (if use_box)
+//   MALA  y = x - (eta/2) grad E(x) + sqrt(eta) xi; accept (x <- y) iff
+//         log u < E(x) - E(y) - (|x - y + (eta/2) grad E(y)|^2 - |y - x + (eta/2) grad E(x)|^2) / (2 eta)
+//         (a non-finite log acceptance ratio rejects); E and grad at x are
+//         computed once at the start of the dispatch, then carried.
+//
+// Dispatch: lgv_sample over ceil(chains / (MLP_CHAINS * MLP_GROUP))
+// workgroups of MLP_GROUP invocations ("lanes", as the MLP library's kernels),
+// folded into 2-D past the per-dimension limit; lane l carries chains
+// mlp_sample(l, 0..MLP_CHAINS-1), whatever the energy. Then lgv_advance, one
+// workgroup. A chain's numbers depend on its index only, not on the lane or
+// the grid.
+
+const LGV_ULA: u32 = 0u;
+const LGV_DU_MORDATCH: u32 = 1u;
+const LGV_MALA: u32 = 2u;
+
+const LGV_ENERGY_MLP: u32 = 0u;
+const LGV_ENERGY_GAUSSIAN: u32 = 1u;
+const LGV_ENERGY_MIXTURE: u32 = 2u;
+
+const LGV_STREAM_NOISE: u32 = 0u;
+const LGV_STREAM_ACCEPT: u32 = 1u;
+
+struct LgvParams {
+  chains: u32,
+  dim: u32,
+  steps: u32,
+  sampler: u32,
+  energy: u32,
+  components: u32,   // mixture components
+  seed_lo: u32,
+  seed_hi: u32,
+  half_eta: f32,     // ULA, MALA: eta / 2
+  sqrt_eta: f32,     // ULA, MALA: sqrt(eta)
+  inv_two_eta: f32,  // MALA: 1 / (2 eta)
+  step_size: f32,    // Du & Mordatch
+  noise_std: f32,    // Du & Mordatch
+  grad_clip: f32,    // Du & Mordatch, if use_clip
+  box_lo: f32,       // Du & Mordatch, if use_box
+  box_hi: f32,
+  use_clip: u32,
+  use_box: u32,
+  pad0: u32,
+  pad1: u32,
+}
+
+@group(0) @binding(0) var<uniform> mlp: MlpLayout;
+@group(0) @binding(1) var<storage, read> mlp_theta: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> mlp_x: array<f32>;
+@group(0) @binding(3) var<storage, read_write> mlp_scratch: array<vec4<f32>>;
+@group(0) @binding(4) var<uniform> lgv: LgvParams;
+@group(0) @binding(5) var<storage, read_write> lgv_state: array<f32>;
+@group(0) @binding(6) var<storage, read_write> lgv_work: array<f32>;
+@group(0) @binding(7) var<storage, read> lgv_energy: array<f32>;
+@group(0) @binding(8) var<storage, read_write> lgv_counters: array<u32>;
+
+// Four standard normals xi[4b..4b+3] of chain i at Philox step s. For b = 0
+// this is rng_normal4(seed, i, s, 0).
+fn lgv_normal4(i: u32, s: u32, b: u32) -> vec4<f32> {
+  let bits = philox4x32_10(vec4<u32>(i, s, LGV_STREAM_NOISE, b), vec2<u32>(lgv.seed_lo, lgv.seed_hi));
+  let u = rng_u32_to_uniform(bits);
+  let p = rng_normal_pair(u.x, u.y);
+  let q = rng_normal_pair(u.z, u.w);
+  return vec4<f32>(p.x, p.y, q.x, q.y);
+}
+
+// Finite test by bits (WGSL may assume no NaN or infinity, so v != v is unreliable).
+fn lgv_finite(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) < 0x7f800000u;
+}
+
+// Gaussian energy at y_i = mlp_x[i]; writes its gradient P (y - mu) to lgv_work[i].
+fn lgv_gaussian(i: u32) -> f32 {
+  let d = lgv.dim;
+  let base = i * d;
+  var e = 0.0;
+  for (var k = 0u; k < d; k++) {
+    var g = 0.0;
+    for (var j = 0u; j < d; j++) {
+      g += lgv_energy[d + k * d + j] * (mlp_x[base + j] - lgv_energy[j]);
+    }
+    lgv_work[base + k] = g;
+    e += (mlp_x[base + k] - lgv_energy[k]) * g;
+  }
+  return 0.5 * e;
+}
+
+// log of component m's weighted density at y_i (up to the shared normaliser).
+fn lgv_mixture_term(i: u32, m: u32) -> f32 {
+  let d = lgv.dim;
+  let c = m * (d + 2u);
+  var r2 = 0.0;
+  for (var k = 0u; k < d; k++) {
+    let t = mlp_x[i * d + k] - lgv_energy[c + 2u + k];
+    r2 += t * t;
+  }
+  return lgv_energy[c] - 0.5 * lgv_energy[c + 1u] * r2;
+}
+
+// Mixture energy -log sum_m exp(term_m) at y_i (log-sum-exp about the largest
+// term); writes its gradient sum_m r_m v_m (y - mu_m) to lgv_work[i].
+fn lgv_mixture(i: u32) -> f32 {
+  let d = lgv.dim;
+  let base = i * d;
+  var top = -3.0e38;
+  for (var m = 0u; m < lgv.components; m++) { top = max(top, lgv_mixture_term(i, m)); }
+  for (var k = 0u; k < d; k++) { lgv_work[base + k] = 0.0; }
+  var total = 0.0;
+  for (var m = 0u; m < lgv.components; m++) {
+    let w = exp(lgv_mixture_term(i, m) - top);
+    total += w;
+    let c = m * (d + 2u);
+    let wv = w * lgv_energy[c + 1u];
+    for (var k = 0u; k < d; k++) {
+      lgv_work[base + k] += wv * (mlp_x[base + k] - lgv_energy[c + 2u + k]);
+    }
+  }
+  let inv = 1.0 / total;
+  for (var k = 0u; k < d; k++) { lgv_work[base + k] *= inv; }
+  // total is in [1, components]: rng_log (accurate, + - * / only) applies.
+  return -(top + rng_log(total));
+}
+
+// E(y) of the lane's chains at their evaluation points mlp_x; leaves grad E(y)
+// in lgv_work[0 .. chains*dim). Entries past the chain count are 0.
+fn lgv_evaluate(lane: u32) -> array<f32, MLP_CHAINS> {
+  let n = lgv.chains;
+  let d = lgv.dim;
+  var e: array<f32, MLP_CHAINS>;
+  if (lgv.energy == LGV_ENERGY_MLP) {
+    mlp_load_input(lane);
+    e = mlp_forward(lane);
+    var ones: array<f32, MLP_CHAINS>;
+    for (var c = 0u; c < MLP_CHAINS; c++) { ones[c] = 1.0; }
+    mlp_backward(lane, ones, true);
+    // mlp_backward leaves d f / d x in the h region of layer 0.
+    let np = mlp.batch_padded;
+    let h0 = mlp.layers[0].h_base;
+    for (var c = 0u; c < MLP_CHAINS; c++) {
+      let i = mlp_sample(lane, c);
+      if (i >= n) { e[c] = 0.0; continue; }
+      for (var k = 0u; k < d; k++) {
+        lgv_work[i * d + k] = mlp_scratch[h0 + (k / 4u) * np + i][k % 4u];
+      }
+    }
+  } else {
+    for (var c = 0u; c < MLP_CHAINS; c++) {
+      let i = mlp_sample(lane, c);
+      if (i >= n) { e[c] = 0.0; continue; }
+      if (lgv.energy == LGV_ENERGY_GAUSSIAN) {
+        e[c] = lgv_gaussian(i);
+      } else {
+        e[c] = lgv_mixture(i);
+      }
+    }
+  }
+  return e;
+}
+
+// Writes chain i's evaluation point for step s to mlp_x (ULA: x itself, and
+// x + sqrt(eta) xi to the state, the drift is subtracted after the gradient).
+fn lgv_propose(i: u32, s: u32) {
+  let n = lgv.chains;
+  let d = lgv.dim;
+  let base = i * d;
+  for (var b = 0u; 4u * b < d; b++) {
+    let xi = lgv_normal4(i, s, b);
+    for (var r = 0u; r < 4u; r++) {
+      let k = 4u * b + r;
+      if (k >= d) { break; }
+      let x = lgv_state[base + k];
+      if (lgv.sampler == LGV_ULA) {
+        mlp_x[base + k] = x;
+        lgv_state[base + k] = x + lgv.sqrt_eta * xi[r];
+      } else if (lgv.sampler == LGV_DU_MORDATCH) {
+        mlp_x[base + k] = x + lgv.noise_std * xi[r];
+      } else {
+        mlp_x[base + k] = x - lgv.half_eta * lgv_work[n * d + base + k] + lgv.sqrt_eta * xi[r];
+      }
+    }
+  }
+}
+
+// Completes chain i's step s, given E(y) = ey and grad E(y) in lgv_work.
+fn lgv_update(i: u32, s: u32, ey: f32) {
+  let n = lgv.chains;
+  let d = lgv.dim;
+  let base = i * d;
+  if (lgv.sampler == LGV_ULA) {
+    for (var k = 0u; k < d; k++) {
+      lgv_state[base + k] = lgv_state[base + k] - lgv.half_eta * lgv_work[base + k];
+    }
+  } else if (lgv.sampler == LGV_DU_MORDATCH) {
+    for (var k = 0u; k < d; k++) {
+      var g = lgv_work[base + k];
+      if (lgv.use_clip != 0u) { g = clamp(g, -lgv.grad_clip, lgv.grad_clip); }
+      var x = mlp_x[base + k] - lgv.step_size * g;
+      if (lgv.use_box != 0u) { x = clamp(x, lgv.box_lo, lgv.box_hi); }
+      lgv_state[base + k] = x;
+    }
+  } else {
+    let gx_base = n * d + base;
+    var fwd = 0.0;   // |y - x + (eta/2) grad E(x)|^2
+    var rev = 0.0;   // |x - y + (eta/2) grad E(y)|^2
+    for (var k = 0u; k < d; k++) {
+      let x = lgv_state[base + k];
+      let y = mlp_x[base + k];
+      let a = y - x + lgv.half_eta * lgv_work[gx_base + k];
+      let b = x - y + lgv.half_eta * lgv_work[base + k];
+      fwd += a * a;
+      rev += b * b;
+    }
+    let ex = lgv_work[2u * n * d + i];
+    let log_alpha = ex - ey - (rev - fwd) * lgv.inv_two_eta;
+    let u = rng_uniform4(vec2<u32>(lgv.seed_lo, lgv.seed_hi), i, s, LGV_STREAM_ACCEPT).x;
+    if (lgv_finite(log_alpha) && rng_log(u) < log_alpha) {
+      for (var k = 0u; k < d; k++) {
+        lgv_state[base + k] = mlp_x[base + k];
+        lgv_work[gx_base + k] = lgv_work[base + k];
+      }
+      lgv_work[2u * n * d + i] = ey;
+      lgv_counters[4u + i] = lgv_counters[4u + i] + 1u;
+    }
+  }
+}
+
+@compute @workgroup_size(MLP_GROUP)
+fn lgv_sample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let lane = mlp_lane(gid, groups);
+  let n = lgv.chains;
+  if (mlp_sample(lane, 0u) >= n) { return; }
+  let d = lgv.dim;
+  let step0 = lgv_counters[0];
+  if (lgv.sampler == LGV_MALA) {
+    // E and grad E at the current states, carried from step to step.
+    for (var c = 0u; c < MLP_CHAINS; c++) {
+      let i = mlp_sample(lane, c);
+      if (i >= n) { break; }
+      for (var k = 0u; k < d; k++) { mlp_x[i * d + k] = lgv_state[i * d + k]; }
+    }
+    let e = lgv_evaluate(lane);
+    for (var c = 0u; c < MLP_CHAINS; c++) {
+      let i = mlp_sample(lane, c);
+      if (i >= n) { break; }
+      lgv_work[2u * n * d + i] = e[c];
+      for (var k = 0u; k < d; k++) { lgv_work[n * d + i * d + k] = lgv_work[i * d + k]; }
+    }
+  }
+  for (var t = 0u; t < lgv.steps; t++) {
+    let s = step0 + t;
+    for (var c = 0u; c < MLP_CHAINS; c++) {
+      let i = mlp_sample(lane, c);
+      if (i >= n) { break; }
+      lgv_propose(i, s);
+    }
+    let e = lgv_evaluate(lane);
+    for (var c = 0u; c < MLP_CHAINS; c++) {
+      let i = mlp_sample(lane, c);
+      if (i >= n) { break; }
+      lgv_update(i, s, e[c]);
+    }
+  }
+}
+
+// Moves the step counter (and the MALA proposal count) on by lgv.steps; run
+// after lgv_sample, in the same pass.
+@compute @workgroup_size(1)
+fn lgv_advance() {
+  lgv_counters[0] = lgv_counters[0] + lgv.steps;
+  lgv_counters[1] = lgv_counters[1] + lgv.steps;
+}
