@@ -11,12 +11,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { Runner, type HarnessPage } from '../harness/runner';
+import { runL1 } from './l1';
 import type { AdapterDescription } from '../src/device';
 import type { MlpJobConfig, MlpJobResult } from './mlp.jobs';
 import type { AluJobConfig, AluJobResult, MatmulJobConfig, MatmulJobResult } from './r0.jobs';
 
-type Group = 'r0' | 'mlp';
-const GROUPS: Group[] = ['r0', 'mlp'];
+type Group = 'r0' | 'mlp' | 'l1';
+const GROUPS: Group[] = ['r0', 'mlp', 'l1'];
 
 interface Plan {
   alu: AluJobConfig;
@@ -79,7 +80,7 @@ function parseArgs(args: string[]): { quick: boolean; only: Group[] } | string {
 export async function main(vite: ViteDevServer, args: string[]): Promise<number> {
   const parsed = parseArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only r0|mlp]\n`);
+    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only r0|mlp|l1]\n`);
     return 2;
   }
   const { quick, only } = parsed;
@@ -150,6 +151,19 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
         });
       }
     }
+    if (only.includes('l1')) {
+      // Peers are slow on an emulated adapter: each cell and each peer gets a
+      // time budget, and every line records how many runs it rests on.
+      await attempt('L1', () =>
+        runL1(runner, {
+          quick,
+          ...(quick ? { ns: [1024], widths: [64], runs: 3 } : {}),
+          cellBudgetSeconds: quick ? 20 : 60,
+          implBudgetSeconds: quick ? 60 : 200,
+          onLine: (line) => emit({ ...line, of_alu_peak: aluPeak && typeof line.gflops === 'number' ? round(line.gflops / aluPeak, 3) : null }),
+        }),
+      );
+    }
   } finally {
     await page?.close().catch(() => {});
     await runner.close();
@@ -164,6 +178,10 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
   const rows = lines.map((l) => {
     const figure = l.workload === 'R0' ? `R0 ${l.name}${l.kernel ? ` (${l.kernel})` : ''}` : `${l.workload} ${l.impl} n=${l.n} w=${l.width}`;
     const value = typeof l.value === 'number' ? l.value : NaN;
+    if (l.workload === 'L1') {
+      const gflops = typeof l.gflops === 'number' ? l.gflops : NaN;
+      return [figure, `${Math.round(value)} ${l.unit} (${gflops.toFixed(3)} GFLOP/s, ${l.runs} runs)`, aluPeak ? `${(100 * gflops / aluPeak).toFixed(1)}%` : '-'];
+    }
     const extra = l.workload === 'MLP' ? `  ${l.samples_per_s} samples/s` : '';
     return [figure, `${value.toFixed(3)} ${l.unit}${extra}`, aluPeak ? `${(100 * value / aluPeak).toFixed(1)}%` : '-'];
   });
@@ -171,6 +189,14 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const fmt = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
   process.stdout.write(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(fmt).join('\n')}\n`);
+  // Ratios: our L1 figure over each peer's in the same cell of the same run.
+  const ours = lines.filter((l) => l.workload === 'L1' && l.impl === 'febm-gpu' && typeof l.value === 'number');
+  for (const o of ours) {
+    const peers = lines.filter((l) => l.workload === 'L1' && l.impl !== 'febm-gpu' && l.n === o.n && l.width === o.width && typeof l.value === 'number');
+    if (peers.length) {
+      process.stdout.write(`L1 n=${o.n} w=${o.width}: febm-gpu is ${peers.map((p) => `${((o.value as number) / (p.value as number)).toFixed(2)}x ${p.impl}`).join(', ')}\n`);
+    }
+  }
   process.stdout.write(`${lines.length} lines written to ${file} in ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (--quick: smoke test, not a figure)' : ''}\n`);
   return failures === 0 && lines.length > 0 ? 0 : 1;
 }
