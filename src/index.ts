@@ -12,3 +12,16 @@ export type { Activation, MlpSpec, ParamLayout, LayerLayout, DenseLayer } from '
 export { MlpProgram, MLP_CHAINS, MLP_GROUP, MLP_SAMPLES_PER_GROUP, scratchLayout, shaderConstant } from './mlp';
 export type { Pass, ScratchLayout } from './mlp';
 export { seededUniform, seededNormal } from './random';
+export { TOY_DATASETS, MAX_TOY_SAMPLES, generateToy, mixtureComponents, modeMasses, toyInfo } from './data/toy';
+export { DataError, parseCsv, parseJson, parseData } from './data/load';
+export { CHECKPOINT_VERSION, CheckpointError, encodeCheckpoint, decodeCheckpoint, crc32 } from './checkpoint';
+export {
+  DIVERGENCE_NAMES, DIVERGENCE_CODE, NUMERICS, NUMERICS_CODE, validateDivergence, validateNumerics, parseDivergence, describeDivergence,
+} from './divergence';
+export type { DivergenceName, DivergenceSpec, CustomDivergence, Numerics } from './divergence';
+export { FdivLoss, gpuDivergence, divergenceUniforms, decodeLossMetrics, CUSTOM_WGSL_FUNCTIONS } from './loss';
+export type { GpuDivergence, LossMetrics, FdivLossOptions } from './loss';
+export { Optimizer, validateOptimizer, optimizerStep64, learningRate, OPTIMIZER_KINDS, OPTIMIZER_CODE } from './optim';
+export type { OptimizerKind, OptimizerSpec, ValidOptimizerSpec } from './optim';
+export { OnedExperiment, runOned, validateOnedConfig, ONED_H_SPEC, ONED_AUTHORS } from './experiments/oned';
+export type { OnedConfig, ValidOnedConfig, OnedResult, OnedProgress, OnedTracePoint } from './experiments/oned';
