@@ -34,6 +34,33 @@ fn act_apply(kind: u32, z: vec4<f32>) -> vec4<f32> {
   }
 }
 
+// act(z) and act'(z) together, sharing the sigmoid or tanh between them.
+struct ActValueGrad {
+  value: vec4<f32>,
+  grad: vec4<f32>,
+}
+
+fn act_value_grad(kind: u32, z: vec4<f32>) -> ActValueGrad {
+  switch kind {
+    case 0u: {
+      let s = act_sigmoid(z);
+      return ActValueGrad(z * s, s * (1.0 + z * (1.0 - s)));
+    }
+    case 1u: {
+      let t = act_tanh(z);
+      return ActValueGrad(t, 1.0 - t * t);
+    }
+    case 2u: {
+      let on = z > vec4<f32>(0.0);
+      return ActValueGrad(select(vec4<f32>(0.0), z, on), select(vec4<f32>(0.0), vec4<f32>(1.0), on));
+    }
+    default: {
+      let on = z > vec4<f32>(0.0);
+      return ActValueGrad(select(0.2 * z, z, on), select(vec4<f32>(0.2), vec4<f32>(1.0), on));
+    }
+  }
+}
+
 fn act_grad(kind: u32, z: vec4<f32>) -> vec4<f32> {
   switch kind {
     case 0u: {

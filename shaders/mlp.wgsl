@@ -16,7 +16,9 @@
 // Scratch: per layer three regions of [units4][batch_padded] vec4s (sample
 // index fastest, so neighbouring invocations touch neighbouring memory):
 //   h: the layer's input activations (h of layer 0 is the padded input x),
-//   z: the layer's pre-activations (hidden layers only),
+//   g: act'(z) of the layer's pre-activations z (hidden layers only), written
+//      by the forward pass with act(z) from one sigmoid or tanh, so the
+//      backward pass only multiplies,
 //   d: d(output)/d(pre-activation) of the layer's outputs, times the sample's
 //      output weight (backward passes only).
 //
@@ -40,7 +42,7 @@ struct MlpLayer {
   in4: u32,
   out4: u32,
   h_base: u32,
-  z_base: u32,
+  g_base: u32,
   d_base: u32,
   block_base: u32,   // first parameter-gradient block of this layer (see mlp_param_grad.wgsl)
 }
@@ -89,20 +91,21 @@ fn mlp_block(i: u32, stride: u32) -> mat4x4<f32> {
   return mat4x4<f32>(mlp_theta[i], mlp_theta[i + stride], mlp_theta[i + 2u * stride], mlp_theta[i + 3u * stride]);
 }
 
-// Writes one 4-unit output block of layer l for a lane's samples: the
-// pre-activation z and the next layer's input h = act(z), or, for the output
-// layer, the scalar outputs.
+// Writes one 4-unit output block of layer l for a lane's samples: act'(z) of
+// the pre-activation z and the next layer's input h = act(z), or, for the
+// output layer, the scalar outputs.
 fn mlp_forward_store(l: u32, j4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>, out: ptr<function, array<f32, MLP_CHAINS>>) {
   let n = mlp.batch_padded;
   if (l + 1u == mlp.layer_count) {
     for (var c = 0u; c < MLP_CHAINS; c++) { (*out)[c] = acc[c].x; }
     return;
   }
-  let z_base = mlp.layers[l].z_base + j4 * n + s0;
+  let g_base = mlp.layers[l].g_base + j4 * n + s0;
   let h_base = mlp.layers[l + 1u].h_base + j4 * n + s0;
   for (var c = 0u; c < MLP_CHAINS; c++) {
-    mlp_scratch[z_base + c * MLP_GROUP] = acc[c];
-    mlp_scratch[h_base + c * MLP_GROUP] = act_apply(mlp.activation, acc[c]);
+    let a = act_value_grad(mlp.activation, acc[c]);
+    mlp_scratch[g_base + c * MLP_GROUP] = a.grad;
+    mlp_scratch[h_base + c * MLP_GROUP] = a.value;
   }
 }
 
@@ -217,7 +220,8 @@ fn mlp_forward(lane: u32) -> array<f32, MLP_CHAINS> {
 }
 
 // Writes one 4-unit block (k4) of d(output)/d(input) of linear layer l - 1 for
-// a lane's samples: times act'(z) into the d region of the layer below, or,
+// a lane's samples: times act'(z) (the g region) into the d region of the
+// layer below, or,
 // for the first layer, into the h region of layer 0 (the input gradient).
 fn mlp_backward_store(l: u32, k4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>) {
   let n = mlp.batch_padded;
@@ -227,11 +231,10 @@ fn mlp_backward_store(l: u32, k4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS
     return;
   }
   let below = mlp.layers[l - 2u];
-  let z_base = below.z_base + k4 * n + s0;
+  let g_base = below.g_base + k4 * n + s0;
   let d_base = below.d_base + k4 * n + s0;
   for (var c = 0u; c < MLP_CHAINS; c++) {
-    let z = mlp_scratch[z_base + c * MLP_GROUP];
-    mlp_scratch[d_base + c * MLP_GROUP] = acc[c] * act_grad(mlp.activation, z);
+    mlp_scratch[d_base + c * MLP_GROUP] = acc[c] * mlp_scratch[g_base + c * MLP_GROUP];
   }
 }
 

@@ -27,8 +27,8 @@ export type Pass = (pass: GPUComputePassEncoder) => void;
 
 export interface ScratchLayout {
   batchPadded: number;
-  /** Per linear layer, vec4 indices of its h, z and d regions and its first gradient block. */
-  layers: { hBase: number; zBase: number; dBase: number; blockBase: number }[];
+  /** Per linear layer, vec4 indices of its h, g (act'(z)) and d regions and its first gradient block. */
+  layers: { hBase: number; gBase: number; dBase: number; blockBase: number }[];
   /** Scratch size in vec4s. */
   vec4s: number;
   blockCount: number;
@@ -47,7 +47,7 @@ export function scratchLayout(layout: ParamLayout, batch: number): ScratchLayout
     const hidden = l + 1 < layout.layers.length;
     const r = {
       hBase: region(L.inStride / 4),
-      zBase: hidden ? region(L.outPadded / 4) : 0,
+      gBase: hidden ? region(L.outPadded / 4) : 0,
       dBase: region(L.outPadded / 4),
       blockBase: blocks,
     };
@@ -103,7 +103,7 @@ export class MlpProgram {
         [`layers.${l}.in4`]: L.inStride / 4,
         [`layers.${l}.out4`]: L.outPadded / 4,
         [`layers.${l}.h_base`]: s.hBase,
-        [`layers.${l}.z_base`]: s.zBase,
+        [`layers.${l}.g_base`]: s.gBase,
         [`layers.${l}.d_base`]: s.dBase,
         [`layers.${l}.block_base`]: s.blockBase,
       });
