@@ -244,3 +244,21 @@ export function parseDivergence(label: string, field = 'divergence'): Divergence
   }
   return validateDivergence({ name: s }, field);
 }
+
+/**
+ * Every built-in divergence, with the alpha family at -1, -0.5, 0.5, 0.9 and
+ * 2: the set the tests sweep and the 1-D reproduction reports.
+ */
+export const EXAMPLE_DIVERGENCES: readonly DivergenceSpec[] = [
+  { name: 'kl' },
+  { name: 'reverse_kl' },
+  { name: 'jensen_shannon' },
+  { name: 'squared_hellinger' },
+  { name: 'pearson' },
+  { name: 'neyman' },
+  { name: 'alpha', alpha: -1 },
+  { name: 'alpha', alpha: -0.5 },
+  { name: 'alpha', alpha: 0.5 },
+  { name: 'alpha', alpha: 0.9 },
+  { name: 'alpha', alpha: 2 },
+];

@@ -12,7 +12,7 @@
 // TOL = 2e-5 leaves a margin for other GPUs.
 // The reference is evaluated with alpha rounded to f32, as the GPU uses it.
 import { describe, expect, it } from 'vitest';
-import { describeDivergence, type DivergenceSpec, type Numerics } from '../../src/divergence';
+import { describeDivergence, type DivergenceSpec, type Numerics, EXAMPLE_DIVERGENCES } from '../../src/divergence';
 import { AUTHORS_CLAMP, c64, dc64, dg64, f32SafeRange, g64, objectives64 } from '../../src/reference/divergences';
 import { seededNormal, seededUniform } from '../../src/random';
 import type { JobDivergence, LossResult } from './divergence.jobs';
@@ -22,19 +22,7 @@ const TOL = 2e-5;
 /** Loss objectives and weights: f32 sums over up to 1000 terms. */
 const LOSS_TOL = 2e-5;
 
-const ALL: DivergenceSpec[] = [
-  { name: 'kl' },
-  { name: 'reverse_kl' },
-  { name: 'jensen_shannon' },
-  { name: 'squared_hellinger' },
-  { name: 'pearson' },
-  { name: 'neyman' },
-  { name: 'alpha', alpha: -1 },
-  { name: 'alpha', alpha: -0.5 },
-  { name: 'alpha', alpha: 0.5 },
-  { name: 'alpha', alpha: 0.9 },
-  { name: 'alpha', alpha: 2 },
-];
+const ALL = EXAMPLE_DIVERGENCES;
 const MODES: Numerics[] = ['authors', 'stable'];
 
 /** The reference spec: alpha rounded to f32, as on the GPU. */

@@ -5,7 +5,7 @@ import {
   validateNumerics,
   type DivergenceSpec,
   type Numerics,
-} from '../../src/divergence';
+ EXAMPLE_DIVERGENCES } from '../../src/divergence';
 import { ConfigError } from '../../src/errors';
 import {
   AUTHORS_CLAMP,
@@ -20,19 +20,7 @@ import {
   objectives64,
 } from '../../src/reference/divergences';
 
-const ALL: DivergenceSpec[] = [
-  { name: 'kl' },
-  { name: 'reverse_kl' },
-  { name: 'jensen_shannon' },
-  { name: 'squared_hellinger' },
-  { name: 'pearson' },
-  { name: 'neyman' },
-  { name: 'alpha', alpha: -1 },
-  { name: 'alpha', alpha: -0.5 },
-  { name: 'alpha', alpha: 0.5 },
-  { name: 'alpha', alpha: 0.9 },
-  { name: 'alpha', alpha: 2 },
-];
+const ALL = EXAMPLE_DIVERGENCES;
 const label = describeDivergence;
 
 /** f''(1) from the table of docs/f-ebm.md. */

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { describeDivergence, type DivergenceSpec } from '../../src/divergence';
+import { describeDivergence, type DivergenceSpec, EXAMPLE_DIVERGENCES } from '../../src/divergence';
 import { ConfigError } from '../../src/errors';
 import { d2f64, df64, f64 } from '../../src/reference/divergences';
 import {
@@ -11,19 +11,7 @@ import {
   type Optimum1D,
 } from '../../src/reference/optimum';
 
-const ALL: DivergenceSpec[] = [
-  { name: 'kl' },
-  { name: 'reverse_kl' },
-  { name: 'jensen_shannon' },
-  { name: 'squared_hellinger' },
-  { name: 'pearson' },
-  { name: 'neyman' },
-  { name: 'alpha', alpha: -1 },
-  { name: 'alpha', alpha: -0.5 },
-  { name: 'alpha', alpha: 0.5 },
-  { name: 'alpha', alpha: 0.9 },
-  { name: 'alpha', alpha: 2 },
-];
+const ALL = EXAMPLE_DIVERGENCES;
 const label = describeDivergence;
 
 const cache = new Map<string, Optimum1D>();
