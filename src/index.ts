@@ -25,3 +25,14 @@ export { Optimizer, validateOptimizer, optimizerStep64, learningRate, OPTIMIZER_
 export type { OptimizerKind, OptimizerSpec, ValidOptimizerSpec } from './optim';
 export { OnedExperiment, runOned, validateOnedConfig, ONED_H_SPEC, ONED_AUTHORS } from './experiments/oned';
 export type { OnedConfig, ValidOnedConfig, OnedResult, OnedProgress, OnedTracePoint } from './experiments/oned';
+export {
+  LangevinSampler, validateSamplerConfig, validateInitialState, energyParams, SAMPLER_KINDS, SAMPLER_CODE, ENERGY_CODE, MAX_CHAINS,
+} from './sampler';
+export type {
+  SamplerKind, SamplerConfig, ResolvedSamplerConfig, SamplerLimits, Energy, MlpEnergy, GaussianEnergy, MixtureEnergy, Acceptance,
+} from './sampler';
+export { Trainer, singleUpdate, validateTrainerConfig, TrainingDivergedError, CHECKED_QUANTITIES, MAX_TRAINER_BATCH } from './trainer';
+export type {
+  TrainerConfig, ValidTrainerConfig, TrainerMode, TrainerSamplerSpec, ReplaySpec, TrainerMetrics, TrainerInit, SingleUpdateInput,
+  SingleUpdateResult,
+} from './trainer';

@@ -1,0 +1,59 @@
+// trainer_check.wgsl: the trainer's NaN/inf watch and iteration counter
+// (src/trainer.ts). Non-finite values are found by bit tests on values loaded
+// from memory (WGSL may assume there are no NaNs: v != v is unreliable).
+// requires: trainer_common.wgsl
+//
+// Bindings (group 0):
+//   0 uniform            trn: TrnParams              chains, capacity (trainer_common.wgsl)
+//   1 uniform            trn_q: TrnCheck             the checked quantity: its length and bit
+//   2 storage read       trn_check_data: array<f32>  the checked quantity (parameters,
+//                        gradients, samples, stats), [trn_q.count]
+//   3 storage read_write trn_flags: array<atomic<u32>>  trainer counters (TRN_* of
+//                        trainer_common.wgsl)
+//
+// Entry points, at the end of every iteration:
+//   trn_check:   trn_q.count invocations, 64 per workgroup, folded into 2-D past
+//                65,535 groups: a non-finite trn_check_data[i] sets bit trn_q.bit
+//                of counter TRN_BITS (atomicOr). Dispatched once per quantity,
+//                each with its own bind group (own trn_q uniform).
+//   trn_advance: 1 invocation: if TRN_BITS != 0 and no iteration was recorded,
+//                TRN_BAD_ITER = iteration + 1 and TRN_BAD_BITS = the bits;
+//                TRN_BITS = 0; replay: filled = min(filled + chains, capacity),
+//                pos = (pos + chains) % capacity; iteration += 1.
+
+struct TrnCheck {
+  count: u32,
+  bit: u32,
+  pad0: u32,
+  pad1: u32,
+}
+
+@group(0) @binding(0) var<uniform> trn: TrnParams;
+@group(0) @binding(1) var<uniform> trn_q: TrnCheck;
+@group(0) @binding(2) var<storage, read> trn_check_data: array<f32>;
+@group(0) @binding(3) var<storage, read_write> trn_flags: array<atomic<u32>>;
+
+@compute @workgroup_size(64)
+fn trn_check(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = trn_index(gid, groups);
+  if (i >= trn_q.count) { return; }
+  if (!trn_finite(trn_check_data[i])) {
+    atomicOr(&trn_flags[TRN_BITS], trn_q.bit);
+  }
+}
+
+@compute @workgroup_size(1)
+fn trn_advance() {
+  let it = atomicLoad(&trn_flags[TRN_ITER]);
+  let bits = atomicLoad(&trn_flags[TRN_BITS]);
+  if (bits != 0u && atomicLoad(&trn_flags[TRN_BAD_ITER]) == 0u) {
+    atomicStore(&trn_flags[TRN_BAD_ITER], it + 1u);
+    atomicStore(&trn_flags[TRN_BAD_BITS], bits);
+  }
+  atomicStore(&trn_flags[TRN_BITS], 0u);
+  let filled = atomicLoad(&trn_flags[TRN_FILLED]);
+  atomicStore(&trn_flags[TRN_FILLED], min(filled + trn.chains, trn.capacity));
+  let pos = atomicLoad(&trn_flags[TRN_POS]);
+  atomicStore(&trn_flags[TRN_POS], (pos + trn.chains) % trn.capacity);
+  atomicStore(&trn_flags[TRN_ITER], it + 1u);
+}
