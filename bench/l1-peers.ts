@@ -169,3 +169,22 @@ export async function jaxSampler(model: PeerModel, seed: number): Promise<PeerSa
     },
   };
 }
+
+/**
+ * Imports every peer module once. Vite's dev server optimises dependencies it
+ * first meets at run time and can then answer imports made with an older
+ * optimisation hash with 504 (Outdated Optimize Dep); doing all imports here,
+ * in a throwaway page, settles that before any peer is measured.
+ */
+export async function preloadAll(): Promise<void> {
+  await Promise.all([
+    import('@tensorflow/tfjs-core'),
+    import('@tensorflow/tfjs-core/dist/register_all_gradients'),
+    import('@tensorflow/tfjs-backend-webgpu'),
+    import('@tensorflow/tfjs-backend-wasm'),
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'),
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'),
+    import('@jax-js/jax'),
+  ]);
+}

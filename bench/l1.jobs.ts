@@ -200,3 +200,10 @@ export async function cell(ctx: JobContext, config: L1JobConfig): Promise<L1JobR
     peer.dispose();
   }
 }
+
+/** Loads the peers' packages (see preloadAll); run in a throwaway page before measuring peers. */
+export async function preload(): Promise<{ ok: true }> {
+  const peers = await import('./l1-peers');
+  await peers.preloadAll();
+  return { ok: true };
+}

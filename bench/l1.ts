@@ -42,6 +42,21 @@ export interface L1Options {
   log?: (message: string) => void;
 }
 
+/** Imports the peers' packages in throwaway pages until one succeeds (at most 3 tries; see preloadAll in bench/l1-peers.ts). */
+async function preloadPeers(runner: Runner, log: (m: string) => void): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const page = await runner.page();
+    try {
+      await page.run('l1.preload');
+      return;
+    } catch (e) {
+      log(`L1: loading the peers' packages failed (try ${attempt}): ${(e as Error).message}`);
+    } finally {
+      await page.close().catch(() => {});
+    }
+  }
+}
+
 export const L1_DEFAULTS = { ns: [1024, 4096, 16384, 65536], widths: [64, 128, 256, 512], steps: 60, eta: 0.01 };
 
 const round = (v: number, digits = 4) => Number(v.toPrecision(digits));
@@ -72,6 +87,8 @@ export async function runL1(runner: Runner, options: L1Options = {}): Promise<L1
   // Cheapest first, so that predictions come from measured smaller cells.
   const cells = ns.flatMap((n) => widths.map((width) => ({ n, width, flops: n * L1_DEFAULTS.steps * l1FlopsPerChainStep(width) })));
   cells.sort((a, b) => a.flops - b.flops);
+
+  if (impls.some((i) => i !== 'febm-gpu')) await preloadPeers(runner, log);
 
   for (const impl of impls) {
     let page: HarnessPage | null = null;

@@ -336,19 +336,26 @@ export class LangevinSampler {
 
   static async create(gpu: Gpu, config: SamplerConfig): Promise<LangevinSampler> {
     const c = validateSamplerConfig(config, gpu.limits);
-    const [sample, advance] = await Promise.all([gpu.kernel('langevin.wgsl', 'lgv_sample'), gpu.kernel('langevin.wgsl', 'lgv_advance')]);
-    const struct = sample.iface.bindings.find((b) => b.name === 'lgv')?.struct;
-    const mlpStruct = sample.iface.bindings.find((b) => b.name === 'mlp')?.struct;
-    if (!struct || !mlpStruct) throw new FebmError('langevin.wgsl: no uniforms named lgv and mlp');
+    // The MLP program (its uniform and scratch) and our pipelines compile concurrently.
+    const program = c.energy.kind === 'mlp' ? MlpProgram.create(gpu, c.energy.spec, c.chains) : Promise.resolve(null);
+    // Whatever fails below, the program's buffers are released once it exists.
     const owned: GPUBuffer[] = [];
     const own = (b: GPUBuffer) => (owned.push(b), b);
+    const release = () => {
+      for (const b of owned) b.destroy();
+      program.then((p) => { p?.uniform.destroy(); p?.scratchBuffer.destroy(); }, () => {});
+    };
     try {
+      const [sample, advance] = await Promise.all([gpu.kernel('langevin.wgsl', 'lgv_sample'), gpu.kernel('langevin.wgsl', 'lgv_advance')]);
+      const struct = sample.iface.bindings.find((b) => b.name === 'lgv')?.struct;
+      const mlpStruct = sample.iface.bindings.find((b) => b.name === 'mlp')?.struct;
+      if (!struct || !mlpStruct) throw new FebmError('langevin.wgsl: no uniforms named lgv and mlp');
       let mlp: MlpProgram | null = null;
       let mlpUniform: GPUBuffer;
       let scratch: GPUBuffer;
       let theta: GPUBuffer;
       if (c.energy.kind === 'mlp') {
-        mlp = await MlpProgram.create(gpu, c.energy.spec, c.chains);
+        mlp = (await program)!;
         mlpUniform = own(mlp.uniform);
         scratch = own(mlp.scratchBuffer);
         theta = ArrayBuffer.isView(c.energy.theta) ? own(gpu.bufferFrom('lgv theta', c.energy.theta)) : c.energy.theta;
@@ -393,7 +400,7 @@ export class LangevinSampler {
       sampler.setState(config.initialState ?? new Float32Array(c.chains * c.dim));
       return sampler;
     } catch (e) {
-      for (const b of owned) b.destroy();
+      release();
       throw e;
     }
   }

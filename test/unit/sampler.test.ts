@@ -4,7 +4,7 @@
 // stream and the ULA variance formula (src/reference/langevin.ts).
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors';
-import { MLP_SAMPLES_PER_GROUP } from '../../src/mlp';
+import { MLP_SAMPLES_PER_GROUP, scratchLayout } from '../../src/mlp';
 import { initParams, paramLayout, type MlpSpec } from '../../src/params';
 import { normals4, uniforms4 } from '../../src/philox';
 import { acceptUniform, gaussianEnergy64, mixtureEnergy64, normalsAt, referenceChain, stepNoise, ulaGaussianVariance } from '../../src/reference/langevin';
@@ -77,7 +77,12 @@ describe('sampler configuration', () => {
     const mlp = { kind: 'mlp' as const, spec, theta: initParams(paramLayout(spec), 1) };
     const e = configError({ chains: MAX_CHAINS, energy: mlp });
     expect(e.field).toBe('chains');
-    expect(e.message).toMatch(/MLP \[2,128,128,1\] needs 3104 bytes of scratch per chain .* chains must be in \[1, \d+\] for this network/);
+    const perChain = (scratchLayout(paramLayout(spec), MLP_SAMPLES_PER_GROUP).vec4s * 16) / MLP_SAMPLES_PER_GROUP;
+    const most = Math.floor(LIMITS.maxStorageBufferBindingSize / perChain / MLP_SAMPLES_PER_GROUP) * MLP_SAMPLES_PER_GROUP;
+    expect(e.message).toContain(`MLP [2,128,128,1] needs ${perChain} bytes of scratch per chain`);
+    expect(e.message).toContain(`chains must be in [1, ${most}] for this network`);
+    expect(() => validateSamplerConfig({ ...BASE, chains: most, energy: mlp }, LIMITS)).not.toThrow();
+    expect(configError({ chains: most + 1, energy: mlp }).field).toBe('chains');
     expect(() => validateSamplerConfig({ ...BASE, chains: 65536, energy: mlp }, LIMITS)).not.toThrow();
     // A small device: 128 MiB bindings.
     expect(configError({ chains: 65536, energy: mlp }, { ...LIMITS, maxStorageBufferBindingSize: 128 << 20 }).field).toBe('chains');
