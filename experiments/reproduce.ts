@@ -1,178 +1,207 @@
-// `npm run reproduce -- [divergence...] [--iterations N] [--optimizer sgd|adam]
-//   [--lr X] [--lr-final Y] [--seed S] [--numerics authors|stable] [--out DIR] [--t0]`
+// `npm run reproduce -- [names...] [options]`: the paper's 1-D experiment on
+// the GPU, headless, for every divergence (or those named), each compared
+// with the exact optimum of D_f(p || N(mu, sigma^2)) (src/reference/optimum.ts).
 //
-// Trains the paper's 1-D experiment on the GPU, headless, for every divergence
-// (or those named: kl, reverse_kl, jensen_shannon, squared_hellinger, pearson,
-// neyman, alpha(-1), ...), compares the learned (mu, sigma) with the exact
-// optimum computed in float64 (src/reference/optimum.ts), and writes, as each
-// divergence finishes, DIR/<name>.json and two SVG plots; at the end a
-// markdown table (printed and DIR/table.md) and DIR/results.json.
-// --t0: WORKLOADS.md's T0 instead (Jensen-Shannon, authors' settings, 30,000
-// iterations), with the adapter's ALU peak measured in the same page.
+// Names: kl reverse_kl jensen_shannon squared_hellinger pearson neyman, and
+// alpha(a) / alpha:a / alpha=a. Default: all of them, with alpha -1, -0.5,
+// 0.5, 0.9 and 2.
+// Options:
+//   --iterations N        per divergence (default: 2000 with adam, 30000 with sgd)
+//   --optimizer adam|sgd  default adam
+//   --lr X                default 1e-2 (adam) or 1e-3 (sgd, the authors')
+//   --lr-final X          adam: linear decay from lr to this over the run (default lr/10); sgd: default lr
+//   --lr-e X              theta's learning rate, if different from H's (decays by the same factor)
+//   --beta1 X             Adam's beta1 (default 0.9)
+//   --batch N             data and model samples per iteration (default 1000)
+//   --numerics authors|stable  default stable
+//   --seed N              default 0
+//   --out DIR             default out/reproduce: one JSON per divergence as soon as it is
+//                         done, two SVG plots per divergence, results.md with the table
+//   --t0                  instead: the T0 benchmark (authors' settings, 30,000 iterations
+//                         unless --iterations; the first name, default jensen_shannon)
+// It says its expected time up front (from a short calibration run), prints a
+// progress line per divergence (iteration, mu, sigma, time left) and a
+// markdown table at the end.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { Runner } from '../harness/runner';
-import { describeDivergence, parseDivergence, type DivergenceSpec } from '../src/divergence';
-import { onedFlopsPerIteration, type OnedConfig, type OnedResult } from '../src/experiments/oned';
-import { exactOptimum } from '../src/reference/optimum';
-import type { AluJobResult } from '../bench/r0.jobs';
-import { linePlot, logDataDensity, logGaussian } from './plots';
+import { describeDivergence, parseDivergence, type DivergenceSpec, type Numerics, validateNumerics } from '../src/divergence';
+import { ConfigError } from '../src/errors';
+import type { OnedConfig, OnedResult } from '../src/experiments/oned';
+import { densityPlot, ratioPlot } from '../src/experiments/plots';
+import type { OptimizerSpec } from '../src/optim';
+import { exactOptimum, type Optimum1D } from '../src/reference/optimum';
+import { runT0 } from '../bench/t0';
 
-const ALL = ['kl', 'reverse_kl', 'jensen_shannon', 'squared_hellinger', 'pearson', 'neyman', 'alpha(-1)', 'alpha(-0.5)', 'alpha(0.5)', 'alpha(0.9)'];
-/** A planning figure only: the 1-D iteration's rate on SwiftShader (2 CPU cores) was 1-3 GFLOP/s. */
-const PLANNING_GFLOPS = 2;
+export const DEFAULT_DIVERGENCES = [
+  'kl', 'reverse_kl', 'jensen_shannon', 'squared_hellinger', 'pearson', 'neyman',
+  'alpha(-1)', 'alpha(-0.5)', 'alpha(0.5)', 'alpha(0.9)', 'alpha(2)',
+];
 
-interface Args {
+export interface ReproduceOptions {
   divergences: DivergenceSpec[];
   iterations: number;
-  optimizer: 'sgd' | 'adam';
-  lr: number;
-  /** Linear decay of the learning rate to this value over the run (default: constant). */
-  lrFinal: number | null;
+  /** H's optimiser, and theta's unless optimizerE is set. */
+  optimizer: OptimizerSpec;
+  optimizerE?: OptimizerSpec;
+  batch: number;
+  numerics: Numerics;
   seed: number;
-  numerics: 'authors' | 'stable';
   out: string;
   t0: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { divergences: [], iterations: 30_000, optimizer: 'sgd', lr: 1e-3, lrFinal: null, seed: 0, numerics: 'authors', out: 'out/reproduce', t0: false };
-  let lrGiven = false;
-  for (let i = 0; i < argv.length; i++) {
-    const v = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) throw new Error(`${v} needs a value`);
-      return argv[++i];
-    };
-    if (v === '--iterations') a.iterations = Number(next());
-    else if (v === '--optimizer') {
-      const o = next();
-      if (o !== 'sgd' && o !== 'adam') throw new Error(`--optimizer: sgd or adam, got ${o}`);
-      a.optimizer = o;
-    } else if (v === '--lr') {
-      a.lr = Number(next());
-      lrGiven = true;
-    } else if (v === '--lr-final') a.lrFinal = Number(next());
-    else if (v === '--seed') a.seed = Number(next());
-    else if (v === '--numerics') {
-      const n = next();
-      if (n !== 'authors' && n !== 'stable') throw new Error(`--numerics: authors or stable, got ${n}`);
-      a.numerics = n;
-    } else if (v === '--out') a.out = next();
-    else if (v === '--t0') a.t0 = true;
-    else if (v.startsWith('--')) throw new Error(`unknown option ${v}`);
-    else a.divergences.push(parseDivergence(v, `divergence "${v}"`));
+function numberArg(flag: string, text: string | undefined, integer: boolean): number {
+  const v = Number(text);
+  if (text === undefined || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    throw new ConfigError(flag, `needs ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(text)}`);
   }
-  if (a.optimizer === 'adam' && !lrGiven) a.lr = 1e-2;
-  if (a.t0) Object.assign(a, { divergences: [parseDivergence('jensen_shannon')], iterations: 30_000, optimizer: 'sgd', lr: 1e-3, lrFinal: null, numerics: 'authors' });
-  if (a.divergences.length === 0) a.divergences = ALL.map((d) => parseDivergence(d));
-  return a;
+  return v;
 }
 
-const fileName = (label: string) => label.replace(/[()]/g, '_').replace(/_+$/, '').replace(/[^a-z0-9_.-]/gi, '_');
+/** Parses the command line (ConfigError naming the flag on anything wrong). */
+export function parseArgs(argv: string[]): ReproduceOptions {
+  const names: string[] = [];
+  const flags: Record<string, string> = {};
+  let t0 = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--t0') t0 = true;
+    else if (a.startsWith('--')) {
+      if (!['--iterations', '--optimizer', '--lr', '--lr-final', '--lr-e', '--beta1', '--batch', '--numerics', '--seed', '--out'].includes(a)) {
+        throw new ConfigError(a, 'unknown option (see the header of experiments/reproduce.ts)');
+      }
+      flags[a] = argv[++i];
+    } else names.push(a);
+  }
+  const kind = flags['--optimizer'] ?? 'adam';
+  if (kind !== 'adam' && kind !== 'sgd') throw new ConfigError('--optimizer', `must be adam or sgd, got ${JSON.stringify(kind)}`);
+  const iterations = flags['--iterations'] ? numberArg('--iterations', flags['--iterations'], true) : kind === 'adam' ? 2000 : 30_000;
+  const lr = flags['--lr'] ? numberArg('--lr', flags['--lr'], false) : kind === 'adam' ? 1e-2 : 1e-3;
+  const lrFinal = flags['--lr-final'] ? numberArg('--lr-final', flags['--lr-final'], false) : kind === 'adam' ? lr / 10 : lr;
+  const optimizer: OptimizerSpec = { kind, lr, lrFinal, decaySteps: lrFinal === lr ? 0 : iterations };
+  if (flags['--beta1'] !== undefined) optimizer.beta1 = numberArg('--beta1', flags['--beta1'], false);
+  let optimizerE: OptimizerSpec | undefined;
+  if (flags['--lr-e'] !== undefined) {
+    const lrE = numberArg('--lr-e', flags['--lr-e'], false);
+    optimizerE = { ...optimizer, lr: lrE, lrFinal: (lrFinal / lr) * lrE };
+  }
+  const divergences = (names.length ? names : t0 ? ['jensen_shannon'] : DEFAULT_DIVERGENCES).map((n) => parseDivergence(n));
+  return {
+    divergences,
+    iterations,
+    optimizer,
+    ...(optimizerE ? { optimizerE } : {}),
+    batch: flags['--batch'] ? numberArg('--batch', flags['--batch'], true) : 1000,
+    numerics: validateNumerics(flags['--numerics'] ?? 'stable', '--numerics'),
+    seed: flags['--seed'] ? numberArg('--seed', flags['--seed'], true) : 0,
+    out: flags['--out'] ?? join('out', 'reproduce'),
+    t0,
+  };
+}
 
-function plots(r: OnedResult, optimum: { mu: number; sigma: number }) {
-  const x = r.curve.x;
-  const density = linePlot(
-    `${r.divergence}: data density and the learned model`,
-    x,
-    [
-      { label: 'data p', color: '#222', y: x.map((v) => Math.exp(logDataDensity(v))) },
-      { label: `learned N(${r.mu.toFixed(3)}, ${Math.abs(r.sigma).toFixed(3)}^2)`, color: '#1f6fd1', y: x.map((v) => Math.exp(logGaussian(v, r.mu, r.sigma))) },
-      { label: `optimum N(${optimum.mu.toFixed(3)}, ${optimum.sigma.toFixed(3)}^2)`, color: '#d1651f', dash: true, y: x.map((v) => Math.exp(logGaussian(v, optimum.mu, optimum.sigma))) },
-    ],
-    'density',
+const fileLabel = (label: string): string => label.replace(/[()]/g, (c) => (c === '(' ? '_' : '')).replace(/[^A-Za-z0-9_.-]/g, '_');
+
+const fmtTime = (s: number): string => (s < 90 ? `${s.toFixed(0)} s` : s < 5400 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
+
+export interface ReproduceRow {
+  divergence: string;
+  mu: number;
+  sigma: number;
+  optimumMu: number;
+  optimumSigma: number;
+  distance: number;
+  iterations: number;
+  optimizer: string;
+  seconds: number;
+}
+
+/** The markdown table of the rows. */
+export function markdownTable(rows: ReproduceRow[], numerics: string): string {
+  const head = '| divergence | learned mu | learned sigma | optimum mu | optimum sigma | distance | iterations | optimizer | seconds |';
+  const sep = '|---|---:|---:|---:|---:|---:|---:|---|---:|';
+  const body = rows.map((r) =>
+    `| ${r.divergence} | ${r.mu.toFixed(4)} | ${r.sigma.toFixed(4)} | ${r.optimumMu.toFixed(4)} | ${r.optimumSigma.toFixed(4)} | ` +
+      `${r.distance.toFixed(4)} | ${r.iterations} | ${r.optimizer} | ${r.seconds.toFixed(0)} |`,
   );
-  const ratio = linePlot(
-    `${r.divergence}: learned H + E against the true log(p / q_theta)`,
-    x,
-    [
-      { label: 'true log(p / q_theta)', color: '#222', y: x.map((v) => logDataDensity(v) - logGaussian(v, r.mu, r.sigma)) },
-      { label: 'learned H + E', color: '#1f6fd1', y: x.map((v, i) => r.curve.h[i] + 0.5 * ((v - r.mu) / r.sigma) ** 2) },
-    ],
-    'log ratio',
-  );
-  return { density, ratio };
+  return [`Numerics: ${numerics}. Distance: Euclidean in (mu, sigma).`, '', head, sep, ...body].join('\n');
+}
+
+function optimizerLabel(o: OptimizerSpec, e?: OptimizerSpec): string {
+  const one = (x: OptimizerSpec) => `${x.lr}${x.decaySteps ? `->${x.lrFinal}` : ''}`;
+  const beta1 = o.beta1 !== undefined && o.kind === 'adam' ? ` b1 ${o.beta1}` : '';
+  return `${o.kind} lr ${e ? `H ${one(o)}, E ${one(e)}` : one(o)}${beta1}`;
 }
 
 export async function main(vite: ViteDevServer, argv: string[]): Promise<number> {
-  let args: Args;
+  let opts: ReproduceOptions;
   try {
-    args = parseArgs(argv);
+    opts = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\nusage: npm run reproduce -- [divergence...] [--iterations N] [--optimizer sgd|adam] [--lr X] [--lr-final Y] [--seed S] [--numerics authors|stable] [--out DIR] [--t0]\n`);
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
   }
-  mkdirSync(args.out, { recursive: true });
-  const batch = 1000;
-  const gflop = (onedFlopsPerIteration(batch) * args.iterations) / 1e9;
-  process.stdout.write(
-    `${args.divergences.length} divergence(s) x ${args.iterations} iterations x ${(onedFlopsPerIteration(batch) / 1e6).toFixed(0)} MFLOP = ` +
-      `${(gflop * args.divergences.length).toFixed(0)} GFLOP: about ${((gflop * args.divergences.length) / PLANNING_GFLOPS / 60).toFixed(0)} min at ` +
-      `${PLANNING_GFLOPS} GFLOP/s (emulated adapter; a real GPU is far faster). Each result is written as soon as it is done.\n`,
-  );
-  const runner = await Runner.start({ vite });
-  const rows: Record<string, unknown>[] = [];
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const runner = await Runner.start({ vite, log: (line) => { if (!line.startsWith('[page debug]')) log(line); } });
   try {
-    const page = await runner.page();
-    let aluPeak: number | null = null;
-    if (args.t0) {
-      const alu = await page.run<AluJobResult>('bench/r0.alu', { invocations: 4096, iterations: 2048, dispatches: 6, runs: 7 });
-      aluPeak = alu.gflops;
+    if (opts.t0) {
+      const config = { divergence: opts.divergences[0], iterations: argv.includes('--iterations') ? opts.iterations : 30_000, seed: opts.seed };
+      log(`T0: ${describeDivergence(config.divergence)}, SGD lr 1e-3, batch 1000 + 1000, authors' numerics, ${config.iterations} iterations`);
+      const page = await runner.page();
+      const cal = await page.run<{ secondsPerIteration: number }>('reproduce.calibrate', {
+        divergence: config.divergence, numerics: 'authors', optimizer: { kind: 'sgd', lr: 1e-3 }, iterations: 20,
+      });
+      log(`expected time: ${fmtTime(cal.secondsPerIteration * config.iterations)} (${(1000 * cal.secondsPerIteration).toFixed(1)} ms per iteration)`);
+      const line = await runT0(page, config);
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+      await page.close();
+      return 0;
     }
-    for (const spec of args.divergences) {
-      const label = describeDivergence(spec);
-      const optimum = exactOptimum(spec);
-      const config: OnedConfig = {
-        divergence: spec,
-        numerics: args.numerics,
-        iterations: args.iterations,
-        seed: args.seed,
-        batch,
-        optimizer: { kind: args.optimizer, lr: args.lr, ...(args.lrFinal === null ? {} : { lrFinal: args.lrFinal, decaySteps: args.iterations - 1 }) },
-        traceEvery: Math.max(1, Math.floor(args.iterations / 200)),
-      };
-      const r = await page.run<OnedResult>('reproduce.train', config);
-      const sigma = Math.abs(r.sigma);
-      const distance = Math.max(Math.abs(r.mu - optimum.mu), Math.abs(sigma - optimum.sigma));
-      const row = {
-        divergence: label, mu: r.mu, sigma, optimumMu: optimum.mu, optimumSigma: optimum.sigma, distance,
-        iterations: r.iterations, optimizer: `${args.optimizer} lr ${args.lr}${args.lrFinal === null ? '' : ` to ${args.lrFinal}`}`, numerics: r.numerics, seconds: r.seconds, gflops: r.gflops,
-        adapter: r.adapter,
+    mkdirSync(opts.out, { recursive: true });
+    const labels = opts.divergences.map(describeDivergence);
+    log(`1-D experiment: ${labels.join(', ')}; ${opts.iterations} iterations each, ${optimizerLabel(opts.optimizer, opts.optimizerE)}, ` +
+      `batch ${opts.batch} + ${opts.batch}, ${opts.numerics} numerics, seed ${opts.seed}; results in ${opts.out}`);
+    const optima = new Map<string, Optimum1D>();
+    for (const [i, d] of opts.divergences.entries()) optima.set(labels[i], exactOptimum(d));
+    const page = await runner.page();
+    const base = (d: DivergenceSpec): OnedConfig => ({
+      divergence: d, numerics: opts.numerics, iterations: opts.iterations, optimizer: opts.optimizer,
+      ...(opts.optimizerE ? { optimizerE: opts.optimizerE } : {}), batch: opts.batch,
+      seed: opts.seed, traceEvery: Math.max(1, Math.round(opts.iterations / 200)),
+    });
+    const cal = await page.run<{ secondsPerIteration: number; setupSeconds: number }>('reproduce.calibrate', { ...base(opts.divergences[0]), iterations: 20 });
+    const expected = opts.divergences.length * (opts.iterations * cal.secondsPerIteration + 2 * cal.setupSeconds + 1);
+    log(`expected time: ${fmtTime(expected)} (${(1000 * cal.secondsPerIteration).toFixed(1)} ms per iteration here)`);
+    const rows: ReproduceRow[] = [];
+    const t0 = performance.now();
+    for (const [i, d] of opts.divergences.entries()) {
+      const label = labels[i];
+      const optimum = optima.get(label)!;
+      log(`[${i + 1}/${opts.divergences.length}] ${label}: exact optimum mu ${optimum.mu.toFixed(4)} sigma ${optimum.sigma.toFixed(4)}`);
+      const r = await page.run<OnedResult>('reproduce.train', { ...base(d), progressSeconds: 15 });
+      const distance = Math.hypot(r.mu - optimum.mu, Math.abs(r.sigma) - optimum.sigma);
+      const row: ReproduceRow = {
+        divergence: label, mu: r.mu, sigma: Math.abs(r.sigma), optimumMu: optimum.mu, optimumSigma: optimum.sigma, distance,
+        iterations: r.iterations, optimizer: optimizerLabel(opts.optimizer, opts.optimizerE), seconds: r.seconds,
       };
       rows.push(row);
-      const name = fileName(label);
-      const { density, ratio } = plots(r, optimum);
-      writeFileSync(join(args.out, `${name}.json`), `${JSON.stringify({ ...row, trace: r.trace, curve: r.curve, metrics: r.metrics }, null, 2)}\n`);
-      writeFileSync(join(args.out, `${name}-density.svg`), density);
-      writeFileSync(join(args.out, `${name}-ratio.svg`), ratio);
-      process.stdout.write(`${label}: mu ${r.mu.toFixed(4)} sigma ${sigma.toFixed(4)} (optimum ${optimum.mu.toFixed(4)}, ${optimum.sigma.toFixed(4)}; distance ${distance.toFixed(4)}) in ${r.seconds.toFixed(0)} s\n`);
-      if (args.t0) {
-        const line = {
-          workload: 'T0', impl: 'febm-gpu', divergence: label, backend: r.adapter, value: round(r.seconds), unit: 's',
-          iterations: r.iterations, mu: round(r.mu), sigma: round(sigma), gflops: round(r.gflops),
-          of_alu_peak: aluPeak ? round(r.gflops / aluPeak) : null, alu_peak: aluPeak ? round(aluPeak) : null,
-        };
-        process.stdout.write(`${JSON.stringify(line)}\n`);
-        writeFileSync(join(args.out, 't0.jsonl'), `${JSON.stringify(line)}\n`);
-      }
+      const name = fileLabel(label);
+      writeFileSync(join(opts.out, `${name}.json`), `${JSON.stringify({ ...r, optimum, distance }, null, 1)}\n`);
+      const plot = { label, mu: r.mu, sigma: r.sigma, curve: r.curve };
+      writeFileSync(join(opts.out, `${name}-density.svg`), densityPlot(plot, optimum));
+      writeFileSync(join(opts.out, `${name}-ratio.svg`), ratioPlot(plot));
+      const spent = (performance.now() - t0) / 1000;
+      const left = (spent / (i + 1)) * (opts.divergences.length - i - 1);
+      log(`[${i + 1}/${opts.divergences.length}] ${label}: mu ${r.mu.toFixed(4)} sigma ${Math.abs(r.sigma).toFixed(4)}, ` +
+        `distance to the optimum ${distance.toFixed(4)}, ${r.seconds.toFixed(0)} s; written ${join(opts.out, `${name}.json`)}; about ${fmtTime(left)} left`);
+      writeFileSync(join(opts.out, 'results.md'), `${markdownTable(rows, opts.numerics)}\n`);
     }
     await page.close();
+    process.stdout.write(`\n${markdownTable(rows, opts.numerics)}\n`);
+    return 0;
   } finally {
     await runner.close();
   }
-  const table = [
-    '| divergence | mu | sigma | optimum mu | optimum sigma | distance | iterations | optimiser | numerics | seconds |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r: any) =>
-      `| ${r.divergence} | ${r.mu.toFixed(4)} | ${r.sigma.toFixed(4)} | ${r.optimumMu.toFixed(4)} | ${r.optimumSigma.toFixed(4)} | ${r.distance.toFixed(4)} | ${r.iterations} | ${r.optimizer} | ${r.numerics} | ${r.seconds.toFixed(0)} |`),
-  ].join('\n');
-  process.stdout.write(`\n${table}\n`);
-  writeFileSync(join(args.out, 'table.md'), `${table}\n`);
-  writeFileSync(join(args.out, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
-  return 0;
 }
-
-const round = (v: number) => Math.round(v * 1e4) / 1e4;

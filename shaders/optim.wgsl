@@ -15,10 +15,11 @@
 //
 // Two entry points, dispatched in this order for every step, in one encoder:
 //   optim_advance: 1 invocation (1 workgroup of 1): t += 1, bias1 = 1 - beta1^t,
-//                  bias2 = 1 - beta2^t (beta^t as exp2(t log2 beta); 0 for beta = 0),
-//                  and the learning rate of step t: lr while decay_steps = 0,
-//                  otherwise linear from lr (step 1) to lr_final (step
-//                  decay_steps + 1 and after): lr + (lr_final - lr) min(t - 1, decay_steps) / decay_steps.
+//                  bias2 = 1 - beta2^t (as -expm1(t ln beta); 1 for beta = 0),
+//                  and the learning rate of step t: a linear warm-up lr t / warmup_steps
+//                  for t <= warmup_steps, then, with s = t - warmup_steps: lr while
+//                  decay_steps = 0, otherwise linear from lr (s = 1) to lr_final
+//                  (s = decay_steps + 1 and after): lr + (lr_final - lr) min(s - 1, decay_steps) / decay_steps.
 //   optim_step:    count invocations, 64 per workgroup, folded into 2-D past
 //                  65,535 workgroups: with g = optim_grad[i], negated when
 //                  maximize = 1 (gradient ascent),
@@ -43,6 +44,10 @@ struct OptimParams {
   decay_steps: u32,  // 0: constant learning rate
   one_minus_beta1: f32,  // 1 - beta1 and 1 - beta2, from the host in float64
   one_minus_beta2: f32,  // (1 - f32(0.999) is off by 1.3e-5 relative)
+  log_beta1: f32,        // ln beta1, ln beta2 from the host (0 where beta = 0)
+  log_beta2: f32,
+  warmup_steps: u32,     // 0: no warm-up
+  pad1: u32,
 }
 
 struct OptimCounter {
@@ -58,21 +63,38 @@ struct OptimCounter {
 @group(0) @binding(3) var<storage, read_write> optim_moments: array<f32>;
 @group(0) @binding(4) var<storage, read_write> optim_counter: OptimCounter;
 
-// 1 - beta^t, for beta in [0, 1).
-fn optim_bias(beta: f32, t: f32) -> f32 {
+// 1 - beta^t = -expm1(t ln beta) for beta in [0, 1), without the
+// cancellation of 1 - exp(x) for small |x| (Taylor to x^8 for |x| < 0.35,
+// truncation < 1e-9 relative).
+fn optim_bias(beta: f32, log_beta: f32, t: f32) -> f32 {
   if (beta <= 0.0) { return 1.0; }
-  return 1.0 - exp2(max(t * log2(beta), -126.0));
+  let x = max(t * log_beta, -87.0);
+  if (x > -0.35) {
+    var p = 1.0 / 40320.0;
+    p = 1.0 / 5040.0 + x * p;
+    p = 1.0 / 720.0 + x * p;
+    p = 1.0 / 120.0 + x * p;
+    p = 1.0 / 24.0 + x * p;
+    p = 1.0 / 6.0 + x * p;
+    p = 0.5 + x * p;
+    p = 1.0 + x * p;
+    return -x * p;
+  }
+  return 1.0 - exp(x);
 }
 
 @compute @workgroup_size(1)
 fn optim_advance() {
   let t = optim_counter.step + 1u;
   optim_counter.step = t;
-  optim_counter.bias1 = optim_bias(optim.beta1, f32(t));
-  optim_counter.bias2 = optim_bias(optim.beta2, f32(t));
+  optim_counter.bias1 = optim_bias(optim.beta1, optim.log_beta1, f32(t));
+  optim_counter.bias2 = optim_bias(optim.beta2, optim.log_beta2, f32(t));
   var lr = optim.lr;
-  if (optim.decay_steps > 0u) {
-    let frac = f32(min(t - 1u, optim.decay_steps)) / f32(optim.decay_steps);
+  if (t <= optim.warmup_steps) {
+    lr = optim.lr * f32(t) / f32(optim.warmup_steps);
+  } else if (optim.decay_steps > 0u) {
+    let s = t - optim.warmup_steps;
+    let frac = f32(min(s - 1u, optim.decay_steps)) / f32(optim.decay_steps);
     lr = optim.lr + (optim.lr_final - optim.lr) * frac;
   }
   optim_counter.lr_t = lr;

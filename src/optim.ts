@@ -29,6 +29,11 @@ export interface OptimizerSpec {
   decaySteps?: number;
   /** Default: lr. */
   lrFinal?: number;
+  /**
+   * Linear warm-up: step t <= warmupSteps uses lr t / warmupSteps; the decay
+   * starts after it. Default 0.
+   */
+  warmupSteps?: number;
 }
 
 export type ValidOptimizerSpec = Required<OptimizerSpec>;
@@ -53,7 +58,8 @@ export function validateOptimizer(spec: unknown, field = 'optimizer'): ValidOpti
   const eps = num('eps', 1e-8, (x) => x > 0, 'a finite number > 0');
   const decaySteps = num('decaySteps', 0, (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32, 'an integer in [0, 2^32 - 1]');
   const lrFinal = num('lrFinal', lr, (x) => x >= 0, 'a finite number >= 0');
-  return { kind: s.kind as OptimizerKind, lr, beta1, beta2, eps, decaySteps, lrFinal };
+  const warmupSteps = num('warmupSteps', 0, (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32, 'an integer in [0, 2^32 - 1]');
+  return { kind: s.kind as OptimizerKind, lr, beta1, beta2, eps, decaySteps, lrFinal, warmupSteps };
 }
 
 /** Optimiser state on the host, for the float64 reference. */
@@ -66,8 +72,10 @@ export interface OptimizerState64 {
 
 /** The learning rate of step t (1-based) under the spec's schedule. */
 export function learningRate(spec: ValidOptimizerSpec, t: number): number {
+  if (t <= spec.warmupSteps) return (spec.lr * t) / spec.warmupSteps;
   if (spec.decaySteps === 0) return spec.lr;
-  return spec.lr + (spec.lrFinal - spec.lr) * (Math.min(t - 1, spec.decaySteps) / spec.decaySteps);
+  const s = t - spec.warmupSteps;
+  return spec.lr + (spec.lrFinal - spec.lr) * (Math.min(s - 1, spec.decaySteps) / spec.decaySteps);
 }
 
 /** One step of optim.wgsl in float64 (PyTorch's SGD and Adam, plus the schedule), in place. */
@@ -129,6 +137,9 @@ export class Optimizer {
       decay_steps: s.decaySteps,
       one_minus_beta1: 1 - s.beta1,
       one_minus_beta2: 1 - s.beta2,
+      log_beta1: s.beta1 > 0 ? Math.log(s.beta1) : 0,
+      log_beta2: s.beta2 > 0 ? Math.log(s.beta2) : 0,
+      warmup_steps: s.warmupSteps,
     });
     const uniform = gpu.bufferFrom(`${label} params`, bytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     // New buffers are zero-filled: m = v = 0, t = 0.

@@ -373,6 +373,10 @@ export class OnedExperiment {
       if (options.onProgress && (now - lastReport >= progressSeconds * 1000 || done === c.iterations)) {
         lastReport = now;
         const { mu, sigma } = await this.theta();
+        // NaN and infinities are tested here, on the host, after the readback (WGSL may assume there are none).
+        if (!Number.isFinite(mu) || !Number.isFinite(sigma)) {
+          throw new FebmError(`the 1-D experiment diverged: (mu, sigma) = (${mu}, ${sigma}) after ${done} iterations`);
+        }
         const elapsed = (performance.now() - t0) / 1000;
         options.onProgress({
           iteration: done, iterations: c.iterations, mu, sigma, elapsedSeconds: elapsed,

@@ -1,0 +1,39 @@
+// Page side of the optimiser tests (shaders/optim.wgsl through src/optim.ts):
+// runs steps with given gradients and returns parameters, moments and the
+// step counter.
+import type { JobContext } from '../../harness/job';
+import { Optimizer, type OptimizerSpec } from '../../src/optim';
+
+export interface OptimJob {
+  spec: OptimizerSpec;
+  maximize: boolean;
+  theta: number[];
+  /** One gradient per submit; each submit records `stepsPerSubmit` steps with it. */
+  grads: number[][];
+  stepsPerSubmit: number;
+}
+
+export async function run(ctx: JobContext, c: OptimJob): Promise<{ theta: number[]; moments: number[]; steps: number }> {
+  const gpu = await ctx.gpu();
+  const n = c.theta.length;
+  const opt = await Optimizer.create(gpu, c.spec, n, { maximize: c.maximize });
+  const theta = gpu.bufferFrom('theta', new Float32Array(c.theta));
+  const grad = gpu.buffer('grad', n * 4);
+  try {
+    const step = opt.step({ theta, grad });
+    for (const g of c.grads) {
+      gpu.device.queue.writeBuffer(grad, 0, new Float32Array(g));
+      const encoder = gpu.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      for (let s = 0; s < c.stepsPerSubmit; s++) step(pass);
+      pass.end();
+      gpu.device.queue.submit([encoder.finish()]);
+    }
+    const moments = c.spec.kind === 'adam' ? Array.from(await gpu.readF32(opt.moments, 2 * n)) : [];
+    return { theta: Array.from(await gpu.readF32(theta, n)), moments, steps: await opt.steps() };
+  } finally {
+    theta.destroy();
+    grad.destroy();
+    opt.destroy();
+  }
+}

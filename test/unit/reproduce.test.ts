@@ -1,0 +1,67 @@
+// The reproduce command's argument parsing and table, and the SVG plots.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DIVERGENCES, markdownTable, parseArgs } from '../../experiments/reproduce';
+import { ConfigError } from '../../src/errors';
+import { densityPlot, lineChart, ratioPlot, ticks } from '../../src/experiments/plots';
+import { plotGrid } from '../../src/experiments/oned';
+
+describe('reproduce: arguments', () => {
+  it('defaults: every divergence, Adam lr 1e-2 decaying to 1e-3 over 2000 iterations', () => {
+    const o = parseArgs([]);
+    expect(o.divergences).toHaveLength(DEFAULT_DIVERGENCES.length);
+    expect(o.iterations).toBe(2000);
+    expect(o.optimizer).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, decaySteps: 2000 });
+    expect(o).toMatchObject({ batch: 1000, numerics: 'stable', seed: 0, out: 'out/reproduce', t0: false });
+  });
+  it('sgd defaults to the authors (lr 1e-3, 30,000 iterations, no decay); names and flags are parsed', () => {
+    const o = parseArgs(['kl', 'alpha(-0.5)', '--optimizer', 'sgd', '--out', '/tmp/x', '--numerics', 'authors']);
+    expect(o.divergences).toEqual([{ name: 'kl' }, { name: 'alpha', alpha: -0.5 }]);
+    expect(o.optimizer).toEqual({ kind: 'sgd', lr: 1e-3, lrFinal: 1e-3, decaySteps: 0 });
+    expect(o.iterations).toBe(30_000);
+    expect(o).toMatchObject({ out: '/tmp/x', numerics: 'authors' });
+    expect(parseArgs(['--t0']).divergences).toEqual([{ name: 'jensen_shannon' }]);
+    expect(parseArgs(['--iterations', '500', '--lr', '0.02']).optimizer).toEqual({ kind: 'adam', lr: 0.02, lrFinal: 0.002, decaySteps: 500 });
+  });
+  it('refuses bad arguments naming them', () => {
+    const err = (argv: string[]) => {
+      try {
+        parseArgs(argv);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as ConfigError).field;
+      }
+      return null;
+    };
+    expect(err(['--optimizer', 'rmsprop'])).toBe('--optimizer');
+    expect(err(['--iterations', '1.5'])).toBe('--iterations');
+    expect(err(['--fast'])).toBe('--fast');
+    expect(err(['hellinger'])).toBe('divergence.name');
+    expect(err(['alpha(0)'])).toBe('divergence.alpha');
+    expect(err(['--numerics', 'exact'])).toBe('--numerics');
+  });
+  it('prints a markdown table', () => {
+    const t = markdownTable([{ divergence: 'kl', mu: 1, sigma: 1.8, optimumMu: 1.01, optimumSigma: 1.83, distance: 0.0316, iterations: 10, optimizer: 'adam', seconds: 3 }], 'stable');
+    expect(t).toContain('| kl | 1.0000 | 1.8000 | 1.0100 | 1.8300 | 0.0316 | 10 | adam | 3 |');
+    expect(t.split('\n')).toHaveLength(5);
+  });
+});
+
+describe('plots', () => {
+  it('ticks are round numbers covering the range', () => {
+    expect(ticks(-4, 7)).toEqual([-4, -2, 0, 2, 4, 6]);
+    expect(ticks(0, 0.5)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5]);
+  });
+  it('charts are SVG documents with one path per series and no NaN', () => {
+    const svg = lineChart({ title: 'a < b', xLabel: 'x', yLabel: 'y', series: [{ name: 's', x: [0, 1, 2], y: [0, NaN, 1], color: 'red' }] });
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('a &lt; b');
+    expect(svg).not.toContain('NaN');
+    const x = plotGrid(11);
+    const input = { label: 'kl', mu: 1, sigma: 1.8, curve: { x, h: x.map(() => 0.1) } };
+    const d = densityPlot(input, { mu: 1.01, sigma: 1.83, value: 0 });
+    expect(d.match(/<path /g)).toHaveLength(3);
+    const r = ratioPlot(input);
+    expect(r.match(/<path /g)).toHaveLength(2);
+    expect(r).not.toContain('NaN');
+  });
+});
