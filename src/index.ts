@@ -9,6 +9,8 @@ export {
   validateMlpSpec, mlpFlopsPerSample, roundUp4,
 } from './params';
 export type { Activation, MlpSpec, ParamLayout, LayerLayout, DenseLayer } from './params';
+export { EnergyGrid, gridPoints, normalisedDensity, validateGridOptions, MAX_GRID_RESOLUTION } from './grid';
+export type { GridBox, GridNetwork, GridCopy, GridOptions, GridValues } from './grid';
 export { MlpProgram, MLP_CHAINS, MLP_GROUP, MLP_SAMPLES_PER_GROUP, scratchLayout, shaderConstant } from './mlp';
 export type { Pass, ScratchLayout } from './mlp';
 export { seededUniform, seededNormal } from './random';
