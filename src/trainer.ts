@@ -609,8 +609,11 @@ export class Trainer {
    * Runs `iterations` iterations (several per submit, one encoder each); reads
    * metrics every metricsEvery iterations and at the end. Returns the metrics
    * records taken in this call. Throws TrainingDivergedError on a non-finite value.
+   * `metricsAtEnd: false` skips the read at the end unless it is a metrics
+   * point: for callers that run a few iterations at a time (a page's animation
+   * frames) and must not wait for the GPU after each call.
    */
-  async run(iterations: number, options: { onMetrics?: (m: TrainerMetrics) => void } = {}): Promise<TrainerMetrics[]> {
+  async run(iterations: number, options: { onMetrics?: (m: TrainerMetrics) => void; metricsAtEnd?: boolean } = {}): Promise<TrainerMetrics[]> {
     int('iterations', iterations, undefined, 0, 2 ** 31, '2^31');
     const one = this.iterationPasses();
     const M = this.config.metricsEvery;
@@ -622,7 +625,7 @@ export class Trainer {
       this.submit(count, one);
       this.done += count;
       left -= count;
-      if (this.done % M === 0 || left === 0) {
+      if (this.done % M === 0 || (left === 0 && (options.metricsAtEnd ?? true))) {
         const m = await this.checkpoint();
         out.push(m);
         this.history.push(m);

@@ -1,0 +1,75 @@
+// The demo's data: a built-in 2-D set, points drawn with the mouse, or a
+// CSV/JSON file; and the square box the pictures show for it.
+
+import { ConfigError, DataError, generateToy, parseData, toyInfo, TOY_DATASETS, type GridBox } from '../src/index';
+
+/** Samples generated for a built-in set. */
+export const TOY_SAMPLES = 4096;
+/** The box of the drawing surface (and of the pictures while drawing). */
+export const DRAW_BOX: GridBox = [-4, 4, -4, 4];
+/** Fewest drawn points the page trains on. */
+export const MIN_DRAWN = 32;
+/** Largest data file the page reads. */
+export const MAX_FILE_ROWS = 1_000_000;
+
+export interface DataSet {
+  /** What the data is, for titles: '8 Gaussians (std 0.1) on a circle of radius 2', 'your drawing (412 points)'. */
+  description: string;
+  /** Row-major [rows][2]. */
+  data: Float32Array;
+  /** The box the pictures show. */
+  box: GridBox;
+}
+
+export const TOY_LABELS: Record<string, string> = {
+  '8gaussians': '8 Gaussians',
+  '25gaussians': '25 Gaussians',
+  two_moons: 'two moons',
+  rings: 'rings',
+  checkerboard: 'checkerboard',
+  pinwheel: 'pinwheel',
+  swiss_roll: 'swiss roll',
+  two_spirals: 'two spirals',
+};
+
+export { TOY_DATASETS };
+
+/** A square box around the data with a quarter of its extent as margin on every side. */
+export function boxAround(data: Float32Array): GridBox {
+  let x0 = Infinity;
+  let x1 = -Infinity;
+  let y0 = Infinity;
+  let y1 = -Infinity;
+  for (let i = 0; i < data.length; i += 2) {
+    x0 = Math.min(x0, data[i]);
+    x1 = Math.max(x1, data[i]);
+    y0 = Math.min(y0, data[i + 1]);
+    y1 = Math.max(y1, data[i + 1]);
+  }
+  const cx = (x0 + x1) / 2;
+  const cy = (y0 + y1) / 2;
+  const half = Math.max(x1 - x0, y1 - y0, 1e-3) * 0.625;
+  return [cx - half, cx + half, cy - half, cy + half];
+}
+
+export function toyData(name: string, seed: number): DataSet {
+  const data = generateToy(name, TOY_SAMPLES, seed);
+  return { description: toyInfo(name).description, data, box: boxAround(data) };
+}
+
+/** Drawn points as a data set; refuses fewer than MIN_DRAWN points. */
+export function drawnData(points: number[]): DataSet {
+  const rows = points.length / 2;
+  if (rows < MIN_DRAWN) throw new ConfigError('dataset', `draw at least ${MIN_DRAWN} points on the samples picture (you have ${rows})`);
+  return { description: `your drawing (${rows} points)`, data: new Float32Array(points), box: DRAW_BOX };
+}
+
+/** A CSV or JSON file's rows as a data set: must have 2 columns. Errors are DataError with the line or row. */
+export function fileData(name: string, text: string, maxBytes: number): DataSet {
+  const parsed = parseData(text, { maxRows: MAX_FILE_ROWS, maxBytes });
+  if (parsed.dim !== 2) {
+    throw new DataError(`${name}: the demo trains on 2-D points, but the rows have ${parsed.dim} value${parsed.dim === 1 ? '' : 's'}`);
+  }
+  if (parsed.rows < 2) throw new DataError(`${name}: needs at least 2 rows, got ${parsed.rows}`);
+  return { description: `${name} (${parsed.rows} points)`, data: parsed.data, box: boxAround(parsed.data) };
+}
