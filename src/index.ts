@@ -9,7 +9,9 @@ export {
   validateMlpSpec, mlpFlopsPerSample, roundUp4,
 } from './params';
 export type { Activation, MlpSpec, ParamLayout, LayerLayout, DenseLayer } from './params';
-export { MlpProgram, MLP_CHAINS, MLP_GROUP, MLP_SAMPLES_PER_GROUP, scratchLayout, shaderConstant } from './mlp';
+export {
+  MlpProgram, MLP_CHAINS, MLP_GROUP, MLP_GROUP_SIZES, MLP_SAMPLES_PER_GROUP, mlpGroupFor, mlpConstants, validateMlpGroup, scratchLayout, shaderConstant,
+} from './mlp';
 export type { Pass, ScratchLayout } from './mlp';
 export { seededUniform, seededNormal } from './random';
 export { TOY_DATASETS, MAX_TOY_SAMPLES, generateToy, mixtureComponents, modeMasses, toyInfo } from './data/toy';
