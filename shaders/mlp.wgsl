@@ -28,12 +28,16 @@
 // interleaved with those of its workgroup (see mlp_sample), so neighbouring
 // lanes touch neighbouring scratch memory on every access.
 // Kernels composing this library run MLP_GROUP lanes per workgroup; a lane
-// whose first sample is past the batch returns at once.
+// whose first sample is past the batch returns at once. MLP_GROUP is a
+// pipeline-overridable constant: the host picks it per batch size
+// (src/mlp.ts mlpGroupFor) so that a small batch is not padded to 1024
+// samples and still spreads over several workgroups (cores), and passes the
+// same value for every kernel that shares a scratch layout.
 
 // The inner loops of mlp_forward and mlp_backward name one accumulator per
 // sample (m0..m15, a0..a15): changing MLP_CHAINS means changing those lines too.
 const MLP_CHAINS: u32 = 16u;
-const MLP_GROUP: u32 = 64u;
+override MLP_GROUP: u32 = 64u;
 const MLP_MAX_LAYERS: u32 = 5u;
 
 struct MlpLayer {

@@ -11,7 +11,9 @@ export {
 export type { Activation, MlpSpec, ParamLayout, LayerLayout, DenseLayer } from './params';
 export { EnergyGrid, gridPoints, normalisedDensity, validateGridOptions, MAX_GRID_RESOLUTION } from './grid';
 export type { GridBox, GridNetwork, GridCopy, GridOptions, GridValues } from './grid';
-export { MlpProgram, MLP_CHAINS, MLP_GROUP, MLP_SAMPLES_PER_GROUP, scratchLayout, shaderConstant } from './mlp';
+export {
+  MlpProgram, MLP_CHAINS, MLP_GROUP, MLP_GROUP_SIZES, MLP_SAMPLES_PER_GROUP, mlpGroupFor, mlpConstants, validateMlpGroup, scratchLayout, shaderConstant,
+} from './mlp';
 export type { Pass, ScratchLayout } from './mlp';
 export { seededUniform, seededNormal } from './random';
 export { TOY_DATASETS, MAX_TOY_SAMPLES, generateToy, mixtureComponents, modeMasses, toyInfo } from './data/toy';

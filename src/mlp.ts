@@ -7,25 +7,52 @@ import { ConfigError, FebmError } from './errors';
 import { ACTIVATION_CODE, paramLayout, validateMlpSpec, type MlpSpec, type ParamLayout } from './params';
 import { SHADER_FILES, packStruct } from './shader';
 
-/** Reads an integer `const NAME: u32 = Nu;` from a shader file, so the host never keeps its own copy. */
+/** Reads an integer `const NAME: u32 = Nu;` (or `override`, its default) from a shader file, so the host never keeps its own copy. */
 export function shaderConstant(file: string, name: string): number {
-  const m = new RegExp(`const\\s+${name}\\s*:\\s*u32\\s*=\\s*(\\d+)u\\s*;`).exec(SHADER_FILES[file] ?? '');
-  if (!m) throw new FebmError(`${file} declares no const ${name}: u32`);
+  const m = new RegExp(`(?:const|override)\\s+${name}\\s*:\\s*u32\\s*=\\s*(\\d+)u\\s*;`).exec(SHADER_FILES[file] ?? '');
+  if (!m) throw new FebmError(`${file} declares no const or override ${name}: u32`);
   return Number(m[1]);
 }
 
 /** Samples per invocation in the MLP kernels. */
 export const MLP_CHAINS = shaderConstant('mlp.wgsl', 'MLP_CHAINS');
-/** Invocations per workgroup in the MLP kernels. */
+/** The largest (and the shader's default) number of invocations per workgroup in the MLP kernels. */
 export const MLP_GROUP = shaderConstant('mlp.wgsl', 'MLP_GROUP');
-/** Samples per workgroup: the batch is padded to a multiple of this in scratch. */
+/** Samples per workgroup at the default group size. */
 export const MLP_SAMPLES_PER_GROUP = MLP_CHAINS * MLP_GROUP;
 const MLP_MAX_LAYERS = shaderConstant('mlp.wgsl', 'MLP_MAX_LAYERS');
+
+/** The workgroup sizes mlpGroupFor chooses from (few, because each one is a separate, slow pipeline compile). */
+export const MLP_GROUP_SIZES = [4, 16, MLP_GROUP] as const;
+
+/**
+ * Invocations per workgroup (the MLP_GROUP override) for a batch: the largest
+ * of MLP_GROUP_SIZES that still gives at least 8 workgroups, so that a small
+ * batch is padded to a multiple of 64 samples rather than 1024 and its work
+ * spreads over the cores of a CPU-emulated adapter (one workgroup runs on one
+ * core there) or the multiprocessors of a GPU.
+ */
+export function mlpGroupFor(batch: number): number {
+  const lanes = Math.ceil(batch / MLP_CHAINS);
+  for (let i = MLP_GROUP_SIZES.length - 1; i > 0; i--) if (lanes >= 8 * MLP_GROUP_SIZES[i]) return MLP_GROUP_SIZES[i];
+  return MLP_GROUP_SIZES[0];
+}
+
+/** Checks a workgroup size for the MLP kernels (an integer in [1, 256]). */
+export function validateMlpGroup(group: number, field = 'group'): number {
+  if (!Number.isInteger(group) || group < 1 || group > 256) throw new ConfigError(field, `must be an integer in [1, 256] (invocations per workgroup), got ${group}`);
+  return group;
+}
+
+/** The pipeline constants of an MLP kernel for a workgroup size. */
+export const mlpConstants = (group: number): Record<string, number> => ({ MLP_GROUP: group });
 
 /** A recorded piece of GPU work: dispatches into an open compute pass. */
 export type Pass = (pass: GPUComputePassEncoder) => void;
 
 export interface ScratchLayout {
+  /** Invocations per workgroup the layout was made for. */
+  group: number;
   batchPadded: number;
   /** Per linear layer, vec4 indices of its h, g (act'(z)) and d regions and its first gradient block. */
   layers: { hBase: number; gBase: number; dBase: number; blockBase: number }[];
@@ -34,8 +61,9 @@ export interface ScratchLayout {
   blockCount: number;
 }
 
-export function scratchLayout(layout: ParamLayout, batch: number): ScratchLayout {
-  const batchPadded = Math.ceil(batch / MLP_SAMPLES_PER_GROUP) * MLP_SAMPLES_PER_GROUP;
+export function scratchLayout(layout: ParamLayout, batch: number, group = mlpGroupFor(batch)): ScratchLayout {
+  const perGroup = MLP_CHAINS * validateMlpGroup(group);
+  const batchPadded = Math.ceil(batch / perGroup) * perGroup;
   let next = 0;
   let blocks = 0;
   const region = (units4: number) => {
@@ -54,7 +82,7 @@ export function scratchLayout(layout: ParamLayout, batch: number): ScratchLayout
     blocks += (L.outPadded / 4) * (L.inStride / 4 + 1);
     return r;
   });
-  return { batchPadded, layers, vec4s: next, blockCount: blocks };
+  return { group, batchPadded, layers, vec4s: next, blockCount: blocks };
 }
 
 /**
@@ -73,17 +101,22 @@ export class MlpProgram {
     private readonly kernels: { forward: Kernel; inputGrad: Kernel; samples: Kernel; reduce: Kernel },
   ) {}
 
-  static async create(gpu: Gpu, spec: MlpSpec, batch: number): Promise<MlpProgram> {
+  /**
+   * `group`: invocations per workgroup (default mlpGroupFor(batch)); kernels
+   * that share this program's scratch (a Langevin sampler) must use the same.
+   */
+  static async create(gpu: Gpu, spec: MlpSpec, batch: number, group = mlpGroupFor(batch)): Promise<MlpProgram> {
     validateMlpSpec(spec);
     if (!Number.isInteger(batch) || batch < 1) throw new ConfigError('batch', `must be an integer >= 1, got ${batch}`);
     const layout = paramLayout(spec);
     if (layout.layers.length > MLP_MAX_LAYERS) throw new ConfigError('mlp.hidden', `at most ${MLP_MAX_LAYERS - 1} hidden layers`);
-    const scratch = scratchLayout(layout, batch);
+    const scratch = scratchLayout(layout, batch, group);
+    const constants = mlpConstants(group);
     const [forward, inputGrad, samples, reduce] = await Promise.all([
-      gpu.kernel('mlp_forward.wgsl', 'forward'),
-      gpu.kernel('mlp_input_grad.wgsl', 'input_grad'),
-      gpu.kernel('mlp_param_grad.wgsl', 'samples'),
-      gpu.kernel('mlp_param_grad.wgsl', 'reduce'),
+      gpu.kernel('mlp_forward.wgsl', 'forward', { constants }),
+      gpu.kernel('mlp_input_grad.wgsl', 'input_grad', { constants }),
+      gpu.kernel('mlp_param_grad.wgsl', 'samples', { constants }),
+      gpu.kernel('mlp_param_grad.wgsl', 'reduce', { constants }),
     ]);
     const struct = forward.iface.bindings.find((b) => b.name === 'mlp')?.struct;
     if (!struct) throw new FebmError('mlp_forward.wgsl: no uniform named mlp');
@@ -113,6 +146,11 @@ export class MlpProgram {
     return new MlpProgram(gpu, layout, batch, scratch, uniform, scratchBuffer, { forward, inputGrad, samples, reduce });
   }
 
+  /** Invocations per workgroup of this program's kernels. */
+  get group(): number {
+    return this.scratch.group;
+  }
+
   /** Invocations that carry the batch: one per MLP_CHAINS samples, in whole workgroups. */
   get lanes(): number {
     return this.scratch.batchPadded / MLP_CHAINS;
@@ -124,7 +162,7 @@ export class MlpProgram {
   }
 
   private dispatch(pass: GPUComputePassEncoder, invocations: number) {
-    const [x, y] = dispatchSize(invocations, MLP_GROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    const [x, y] = dispatchSize(invocations, this.group, this.gpu.limits.maxComputeWorkgroupsPerDimension);
     pass.dispatchWorkgroups(x, y);
   }
 

@@ -11,7 +11,7 @@
 
 import { Gpu, dispatchSize, type Kernel } from './device';
 import { ConfigError, FebmError } from './errors';
-import { MLP_GROUP, MLP_SAMPLES_PER_GROUP, MlpProgram, scratchLayout, type Pass } from './mlp';
+import { MLP_CHAINS, MlpProgram, mlpConstants, mlpGroupFor, scratchLayout, validateMlpGroup, type Pass } from './mlp';
 import { paramLayout, validateMlpSpec, type MlpSpec } from './params';
 import { seedKey } from './philox';
 import { packStruct, type StructLayout } from './shader';
@@ -77,6 +77,8 @@ export interface SamplerConfig {
   initialState?: ArrayLike<number>;
   /** Workgroups per grid dimension before folding into 2-D (default: the device's limit; smaller for tests). */
   maxWorkgroupsPerDimension?: number;
+  /** Invocations per workgroup of the sampling kernel and the MLP's scratch layout, 1 to 256 (default mlpGroupFor(chains)). */
+  group?: number;
 }
 
 /** The limits a configuration is checked against. */
@@ -95,6 +97,7 @@ export interface ResolvedSamplerConfig {
   gradClip: number | null;
   box: [number, number] | null;
   maxWorkgroupsPerDimension: number;
+  group: number;
   /** Byte sizes of the buffers the sampler allocates. */
   bytes: { state: number; work: number; energy: number; counters: number; scratch: number };
   /** Workgroup grid of the sampling dispatch. */
@@ -236,6 +239,8 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
   // Sizes against the device.
   const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const maxPerDim = checkInt('maxWorkgroupsPerDimension', config.maxWorkgroupsPerDimension ?? limits.maxComputeWorkgroupsPerDimension, 1, limits.maxComputeWorkgroupsPerDimension);
+  const group = validateMlpGroup(config.group ?? mlpGroupFor(chains));
+  const perGroup = MLP_CHAINS * group;
   const perChainBytes = (bytes: number) => bytes / chains;
   const fits = (field: string, what: string, bytes: number) => {
     if (bytes > maxBinding) {
@@ -253,10 +258,10 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
   let scratch = 16;
   if (config.energy.kind === 'mlp') {
     const layout = paramLayout(config.energy.spec);
-    scratch = scratchLayout(layout, chains).vec4s * 16;
+    scratch = scratchLayout(layout, chains, group).vec4s * 16;
     if (scratch > maxBinding) {
-      const perChain = (scratchLayout(layout, MLP_SAMPLES_PER_GROUP).vec4s * 16) / MLP_SAMPLES_PER_GROUP;
-      const most = Math.floor(maxBinding / perChain / MLP_SAMPLES_PER_GROUP) * MLP_SAMPLES_PER_GROUP;
+      const perChain = (scratchLayout(layout, perGroup, group).vec4s * 16) / perGroup;
+      const most = Math.floor(maxBinding / perChain / perGroup) * perGroup;
       throw new ConfigError(
         'chains',
         `an MLP [${[config.energy.spec.inputDim, ...config.energy.spec.hidden, 1].join(',')}] needs ${perChain} bytes of scratch per chain ` +
@@ -265,16 +270,17 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
       );
     }
   }
-  // The MLP library's lanes: MLP_GROUP per workgroup, MLP_CHAINS chains each.
-  const groups = Math.ceil(chains / MLP_SAMPLES_PER_GROUP);
+  // The MLP library's lanes: `group` per workgroup, MLP_CHAINS chains each.
+  const groups = Math.ceil(chains / perGroup);
   if (Math.ceil(groups / maxPerDim) > maxPerDim) {
     throw new ConfigError('chains', `needs ${groups} workgroups, more than ${maxPerDim} x ${maxPerDim} can be dispatched`);
   }
-  const grid = dispatchSize(groups * MLP_GROUP, MLP_GROUP, maxPerDim);
+  const grid = dispatchSize(groups * group, group, maxPerDim);
   if (config.initialState !== undefined) validateInitialState(config.initialState, chains, dim);
   return {
     sampler, chains, dim, steps, seed, energy: config.energy, eta, stepSize, noiseStd, gradClip, box,
     maxWorkgroupsPerDimension: maxPerDim,
+    group,
     bytes: { state: stateBytes, work: workBytes, energy: energyBytes, counters: countersBytes, scratch },
     grid,
   };
@@ -337,7 +343,7 @@ export class LangevinSampler {
   static async create(gpu: Gpu, config: SamplerConfig): Promise<LangevinSampler> {
     const c = validateSamplerConfig(config, gpu.limits);
     // The MLP program (its uniform and scratch) and our pipelines compile concurrently.
-    const program = c.energy.kind === 'mlp' ? MlpProgram.create(gpu, c.energy.spec, c.chains) : Promise.resolve(null);
+    const program = c.energy.kind === 'mlp' ? MlpProgram.create(gpu, c.energy.spec, c.chains, c.group) : Promise.resolve(null);
     // Whatever fails below, the program's buffers are released once it exists.
     const owned: GPUBuffer[] = [];
     const own = (b: GPUBuffer) => (owned.push(b), b);
@@ -346,7 +352,7 @@ export class LangevinSampler {
       program.then((p) => { p?.uniform.destroy(); p?.scratchBuffer.destroy(); }, () => {});
     };
     try {
-      const [sample, advance] = await Promise.all([gpu.kernel('langevin.wgsl', 'lgv_sample'), gpu.kernel('langevin.wgsl', 'lgv_advance')]);
+      const [sample, advance] = await Promise.all([gpu.kernel('langevin.wgsl', 'lgv_sample', { constants: mlpConstants(c.group) }), gpu.kernel('langevin.wgsl', 'lgv_advance')]);
       const struct = sample.iface.bindings.find((b) => b.name === 'lgv')?.struct;
       const mlpStruct = sample.iface.bindings.find((b) => b.name === 'mlp')?.struct;
       if (!struct || !mlpStruct) throw new FebmError('langevin.wgsl: no uniforms named lgv and mlp');

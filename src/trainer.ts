@@ -28,7 +28,7 @@ import { dispatchSize, type Gpu, type Kernel } from './device';
 import { validateNumerics, type DivergenceSpec, type Numerics } from './divergence';
 import { ConfigError, FebmError } from './errors';
 import { FdivLoss, gpuDivergence } from './loss';
-import { MlpProgram, type Pass } from './mlp';
+import { MlpProgram, mlpGroupFor, type Pass } from './mlp';
 import { Optimizer, validateOptimizer, type OptimizerSpec, type ValidOptimizerSpec } from './optim';
 import { initParams, paramLayout, validateMlpSpec, type MlpSpec } from './params';
 import { seedKey } from './philox';
@@ -339,6 +339,8 @@ export class Trainer {
     checkParams('paramsE', init.paramsE, layoutE.size);
     if (layoutH) checkParams('paramsH', init.paramsH, layoutH.size);
     const n = c.batch + c.chains;
+    // One workgroup size for the sampler's and the update's MLP kernels: one set of pipelines to compile.
+    const group = mlpGroupFor(c.chains);
 
     const created: GPUBuffer[] = [];
     const own = (buf: GPUBuffer) => (created.push(buf), buf);
@@ -350,8 +352,8 @@ export class Trainer {
         : own(gpu.buffer('trainer H placeholder', 16));
       const [mlpE, mlpH, loss, optE, optH, sampler, kDraw, kRestart, kGather, kCombine, kPenH, kPenE, kNoteH, kStats, kCheck, kAdvance] =
         await Promise.all([
-          MlpProgram.create(gpu, c.energy, n),
-          layoutH ? MlpProgram.create(gpu, c.variational!, n) : Promise.resolve(null),
+          MlpProgram.create(gpu, c.energy, n, group),
+          layoutH ? MlpProgram.create(gpu, c.variational!, n, group) : Promise.resolve(null),
           c.mode === 'fdiv'
             ? FdivLoss.create(gpu, { divergence: c.divergence!, numerics: c.numerics, nData: c.batch, nModel: c.chains })
             : Promise.resolve(null),
@@ -361,7 +363,7 @@ export class Trainer {
             sampler: c.sampler.kind, chains: c.chains, dim, steps: c.sampler.steps, seed: c.seed,
             energy: { kind: 'mlp', spec: c.energy, theta: thetaE },
             eta: c.sampler.kind === 'du-mordatch' ? undefined : c.sampler.eta,
-            stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: c.sampler.box,
+            stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: c.sampler.box, group,
           }),
           gpu.kernel('trainer_draw.wgsl', 'trn_data'),
           gpu.kernel('trainer_draw.wgsl', 'trn_restart'),

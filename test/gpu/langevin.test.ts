@@ -133,18 +133,22 @@ describe('Langevin samplers on the GPU', () => {
     }
   });
 
-  it('chains are independent of each other and of the dispatch shape (3 workgroups of chains; grid folded to 2 x 2)', async () => {
+  it('chains are independent of each other, of the dispatch shape and of the workgroup size (3 workgroups of 64 lanes; folded to 2 x 2; 9 of 16 lanes; 37 chains)', async () => {
     for (const energy of [GAUSS5, MLP]) {
       const dim = dimOf(energy);
       const chains = 2 * MLP_SAMPLES_PER_GROUP + 100;
       const x0 = normals(3, chains * dim);
       const base = { sampler: 'mala' as const, chains, dim, steps: 5, seed: 99, energy, eta: 0.2, initialState: x0 };
-      const plain = await page().run<SamplerJobResult>('langevin.sample', { config: base });
-      const folded = await page().run<SamplerJobResult>('langevin.sample', { config: { ...base, maxWorkgroupsPerDimension: 2 } });
+      const plain = await page().run<SamplerJobResult>('langevin.sample', { config: { ...base, group: 64 } });
+      const folded = await page().run<SamplerJobResult>('langevin.sample', { config: { ...base, group: 64, maxWorkgroupsPerDimension: 2 } });
+      const auto = await page().run<SamplerJobResult>('langevin.sample', { config: base });
       const few = await page().run<SamplerJobResult>('langevin.sample', { config: { ...base, chains: 37, initialState: x0.slice(0, 37 * dim) } });
       expect(plain.grid).toEqual([3, 1]);
       expect(folded.grid).toEqual([2, 2]);
+      expect(auto.grid).toEqual([9, 1]);
       expect(folded.samples).toEqual(plain.samples);
+      expect(auto.samples).toEqual(plain.samples);
+      expect(auto.perChain).toEqual(plain.perChain);
       expect(few.samples).toEqual(plain.samples.slice(0, 37 * dim));
       expect(few.perChain).toEqual(plain.perChain.slice(0, 37));
     }

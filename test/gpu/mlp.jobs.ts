@@ -6,6 +6,7 @@ import type { MlpSpec } from '../../src/params';
 interface Case {
   spec: MlpSpec;
   batch: number;
+  group?: number;
   params: number[];
   x: number[];
   weights?: number[];
@@ -13,7 +14,7 @@ interface Case {
 
 async function withProgram<T>(ctx: JobContext, c: Case, fn: (p: MlpProgram, theta: GPUBuffer, x: GPUBuffer) => Promise<T>): Promise<T> {
   const gpu = await ctx.gpu();
-  const program = await MlpProgram.create(gpu, c.spec, c.batch);
+  const program = await MlpProgram.create(gpu, c.spec, c.batch, c.group ?? undefined);
   const theta = gpu.bufferFrom('theta', new Float32Array(c.params));
   const x = gpu.bufferFrom('x', new Float32Array(c.x));
   try {

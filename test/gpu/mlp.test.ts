@@ -10,7 +10,8 @@ import { relativeError, useHarness } from './harness';
 const FORWARD_TOL = 2e-5;
 const BACKWARD_TOL = 1e-4;
 
-interface Case { name: string; spec: MlpSpec; batch: number }
+/** group: invocations per workgroup (default: mlpGroupFor(batch), 4 for these small batches). */
+interface Case { name: string; spec: MlpSpec; batch: number; group?: number }
 
 const act = (a: Activation, hidden: number[], inputDim: number, batch: number): Case => ({
   name: `${a} d=${inputDim} [${hidden.join(',')}] batch ${batch}`,
@@ -27,6 +28,9 @@ const CASES: Case[] = [
   act('tanh', [512], 2, 17),
   act('silu', [512, 512, 512, 512], 1, 3),
   act('leaky_relu', [64, 64], 5, 70),
+  // Other workgroup sizes: 64 lanes (the batch padded to 1024), and 16 lanes, chosen for a batch of 2100.
+  { ...act('silu', [64, 64], 2, 70), name: 'silu d=2 [64,64] batch 70, 64 lanes per workgroup', group: 64 },
+  act('tanh', [20], 2, 2100),
 ];
 
 function inputs(c: Case, seed: number) {
@@ -44,7 +48,7 @@ describe('MLP kernels match the float64 reference', () => {
   for (const [index, c] of CASES.entries()) {
     describe(c.name, () => {
       const { layout, params, x, weights } = inputs(c, 100 + index);
-      const job = { spec: c.spec, batch: c.batch, params, x, weights };
+      const job = { spec: c.spec, batch: c.batch, group: c.group, params, x, weights };
 
       it('forward', async () => {
         const { out } = await page().run<{ out: number[] }>('gpu/mlp.forward', job);

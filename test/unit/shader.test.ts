@@ -2,7 +2,7 @@
 // truth for bindings and struct layouts.
 import { describe, expect, it } from 'vitest';
 import { composeShader, packStruct, reflectShader, requiredFiles, SHADER_FILES } from '../../src/shader';
-import { MLP_CHAINS, scratchLayout } from '../../src/mlp';
+import { MLP_CHAINS, MLP_GROUP, mlpGroupFor, scratchLayout } from '../../src/mlp';
 import { paramLayout } from '../../src/params';
 
 describe('shader files', () => {
@@ -110,5 +110,19 @@ describe('MLP scratch layout', () => {
     // h, z, d of layer 0: 1, 2, 2 vec4 units per sample; layer 1: 2, 1, 1; layer 2: 1, -, 1.
     expect(s.vec4s).toBe((1 + 2 + 2 + 2 + 1 + 1 + 1 + 1) * s.batchPadded);
     expect(s.blockCount).toBe(2 * 2 + 1 * 3 + 1 * 2);
+  });
+
+  it('pads to whole workgroups of the chosen size: small batches are not padded to 1024 samples', () => {
+    const layout = paramLayout({ inputDim: 2, hidden: [8], activation: 'tanh' });
+    expect(MLP_GROUP).toBe(64);
+    expect(scratchLayout(layout, 10).batchPadded).toBe(64);
+    expect(scratchLayout(layout, 10, 64).batchPadded).toBe(1024);
+    expect(scratchLayout(layout, 1025, 16)).toMatchObject({ group: 16, batchPadded: 1280 });
+    expect(() => scratchLayout(layout, 10, 0)).toThrow(/group: must be an integer in \[1, 256\]/);
+  });
+
+  it('chooses the largest workgroup that still gives 8 workgroups (at least 4 lanes)', () => {
+    const cases: [number, number][] = [[1, 4], [128, 4], [2032, 4], [2033, 16], [8176, 16], [8177, 64], [1 << 20, 64]];
+    for (const [batch, group] of cases) expect([batch, mlpGroupFor(batch)]).toEqual([batch, group]);
   });
 });
