@@ -3,7 +3,7 @@
 // animation frame, its metrics, its speed, and a host copy of its last good
 // parameters (what survives a lost device).
 
-import { EnergyGrid, Trainer, type Gpu, type GridValues, type TrainerInit, type TrainerMetrics, type ValidTrainerConfig } from '../src/index';
+import { EnergyGrid, mlpGroupFor, Trainer, type Gpu, type GridValues, type TrainerInit, type TrainerMetrics, type ValidTrainerConfig } from '../src/index';
 import type { DataSet } from './data';
 
 /** Grid points per side of the heatmaps. */
@@ -57,6 +57,8 @@ export class Model {
         box: data.box,
         networks,
         copies: [{ buffer: trainer.sampler.state, count: trainer.config.chains * 2 }],
+        // The trainer's workgroup size (src/trainer.ts picks it from the chains): its pipelines, no new compile.
+        group: mlpGroupFor(trainer.config.chains),
       });
       const model = new Model(gpu, trainer, grid, data, base, history);
       // The parameters it starts from are good by definition (initial, given, or loaded).

@@ -17,7 +17,7 @@
 
 import type { Gpu } from './device';
 import { ConfigError, FebmError } from './errors';
-import { MlpProgram, type Pass } from './mlp';
+import { MlpProgram, mlpGroupFor, validateMlpGroup, type Pass } from './mlp';
 import { validateMlpSpec, type MlpSpec } from './params';
 
 /** [xMin, xMax, yMin, yMax]. */
@@ -45,6 +45,12 @@ export interface GridOptions {
   /** 1 to 8 networks with input dimension 2. */
   networks: GridNetwork[];
   copies?: GridCopy[];
+  /**
+   * Invocations per workgroup of the MLP kernels (default mlpGroupFor(points)).
+   * Pass the model's own so that the grid reuses its compiled pipelines
+   * instead of compiling another set.
+   */
+  group?: number;
 }
 
 export interface GridValues {
@@ -82,6 +88,7 @@ export function validateGridOptions(o: GridOptions): GridBox {
     if (n.spec.inputDim !== 2) throw new ConfigError(`networks[${i}].spec.inputDim`, `must be 2 (a grid of the plane), got ${n.spec.inputDim}`);
     if (!(n.theta instanceof GPUBuffer)) throw new ConfigError(`networks[${i}].theta`, 'must be a GPUBuffer');
   });
+  if (o.group !== undefined) validateMlpGroup(o.group, 'group');
   (o.copies ?? []).forEach((c, i) => {
     if (!(c?.buffer instanceof GPUBuffer)) throw new ConfigError(`copies[${i}].buffer`, 'must be a GPUBuffer');
     const offset = c.offset ?? 0;
@@ -162,7 +169,7 @@ export class EnergyGrid {
     const programs: MlpProgram[] = [];
     try {
       // The programs compile (or find in the device's cache) concurrently.
-      const made = await Promise.all(options.networks.map((net) => MlpProgram.create(gpu, net.spec, n)));
+      const made = await Promise.all(options.networks.map((net) => MlpProgram.create(gpu, net.spec, n, options.group ?? mlpGroupFor(n))));
       programs.push(...made);
       const pointsHost = gridPoints(res, box);
       const own = (b: GPUBuffer) => (created.push(b), b);

@@ -16,6 +16,7 @@ export interface GridJob {
   extra: number[];
   offset: number;
   count: number;
+  group?: number;
 }
 
 export interface GridResult {
@@ -40,6 +41,7 @@ export async function evaluate(ctx: JobContext, c: GridJob): Promise<GridResult>
     box: c.box,
     networks: c.networks.map((n, i) => ({ spec: n.spec, theta: thetas[i] })),
     copies: [{ buffer: extra, offset: c.offset, count: c.count }],
+    group: c.group,
   });
   try {
     const snap = (v: Float32Array[]) => v.map((a) => Array.from(a));
@@ -89,6 +91,7 @@ export async function refuse(ctx: JobContext): Promise<(string | null)[]> {
     { resolution: 8, box: [0, 1, 0, 1], networks: [{ spec: { ...spec, inputDim: 3 }, theta }] },
     { resolution: 8, box: [0, 1, 0, 1], networks: [{ spec: { ...spec, hidden: [0] }, theta }] },
     { resolution: 8, box: [0, 1, 0, 1], networks: [{ spec, theta }], copies: [{ buffer: theta, offset: 1020, count: 8 }] },
+    { resolution: 8, box: [0, 1, 0, 1], networks: [{ spec, theta }], group: 0 },
   ];
   const fields: (string | null)[] = [];
   for (const o of cases) {

@@ -42,6 +42,8 @@ describe('grid: networks on a 2-D grid', () => {
       extra: Array.from({ length: 40 }, (_, i) => i * 0.25 - 3),
       offset: 7,
       count: 13,
+      // A workgroup size other than the default for 37 x 37 points (as a model passes its trainer's).
+      group: 16,
     };
     const r = await page().run<GridResult>('grid.evaluate', job);
     const n = job.resolution ** 2;
@@ -67,7 +69,7 @@ describe('grid: networks on a 2-D grid', () => {
   it('refuses bad options naming the field', async () => {
     const fields = await page().run<(string | null)[]>('grid.refuse');
     expect(fields).toEqual([
-      'resolution', 'resolution', 'box', 'box', 'networks', 'networks[0].spec.inputDim', 'networks[0].spec.hidden[0]', 'copies[0]',
+      'resolution', 'resolution', 'box', 'box', 'networks', 'networks[0].spec.inputDim', 'networks[0].spec.hidden[0]', 'copies[0]', 'group',
     ]);
   });
 });
