@@ -309,11 +309,17 @@ async function redraw(rates?: number[]): Promise<void> {
   });
 }
 
+/** The model whose task failed last (for the message). */
+let failedModel = 0;
+
 /** Runs one task on every model and waits for all of them; rethrows the first failure. */
 async function everyModel(task: (m: Model) => Promise<void>): Promise<void> {
   const results = await Promise.allSettled(models.map(task));
-  const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-  if (failed) throw failed.reason;
+  const i = results.findIndex((r) => r.status === 'rejected');
+  if (i >= 0) {
+    failedModel = i;
+    throw (results[i] as PromiseRejectedResult).reason;
+  }
 }
 
 async function frame(): Promise<void> {
@@ -342,6 +348,7 @@ function start(): void {
   if (running || !gpu || lost) return;
   running = true;
   for (const m of models) m.resetRate();
+  for (const v of views) v.message.textContent = '';
   say('training… (change any setting to restart with it; Pause to look closely)');
   phase('running');
   updateButtons();
@@ -364,8 +371,7 @@ function report(e: unknown): void {
   }
   running = false;
   if (e instanceof TrainingDivergedError) {
-    const i = models.findIndex((m) => m.trainer.iteration >= e.iteration);
-    const view = views[Math.max(0, i)];
+    const view = views[failedModel] ?? views[0];
     view.message.textContent = `${e.message}. Lower the learning rates or the sampler's step size and press Start.`;
     say('training stopped: a value became infinite or NaN (see the model below); the last good parameters were restored.', true);
     phase('paused');

@@ -35,6 +35,14 @@ describe('demo page', () => {
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warn') console.log(`[page ${m.type()}] ${m.text()}`);
     });
+    // Main-thread tasks over 50 ms, to show that training does not freeze the page.
+    await page.evaluateOnNewDocument(() => {
+      const w = window as unknown as { longTasks: number[] };
+      w.longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.longTasks.push(Math.round(e.duration));
+      }).observe({ type: 'longtask', buffered: true });
+    });
     await page.goto(`${inject('febmOrigin')}/demo/`);
   });
   afterAll(async () => {
@@ -95,8 +103,14 @@ describe('demo page', () => {
     await page.click('#start');
     await until((s) => s.phase === 'running' || s.phase === 'error', 'training to start');
     expect(await page.$eval('#gpu-status', (e) => e.textContent)).toContain('adapter:');
+    await until((s) => s.iterations[0] > 0 || s.error !== '', 'the first iterations');
     log('kernels compiled, training');
+    await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks = []));
     await until((s) => s.iterations[0] >= TRAIN_TO || s.error !== '', `${TRAIN_TO} iterations`);
+    const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+    log(`main-thread tasks over 50 ms while training: ${longTasks.length ? longTasks.join(', ') + ' ms' : 'none'}`);
+    // No freeze: every frame's host work (submits, one readback, drawing) is short.
+    expect(Math.max(0, ...longTasks)).toBeLessThan(500);
     const s = await state();
     expect(s.error).toBe('');
     log(`iteration ${s.iterations[0]}: ${await page.$eval('.model .stats', (e) => e.textContent)}`);
@@ -159,6 +173,15 @@ describe('demo page', () => {
     await until((s) => s.titles[0].includes('half circles') && s.iterations[0] >= 4, 'the two-moons model to train');
     expect(await pixelVariance('.model .density')).toBeGreaterThan(10);
     log(`two moons: ${await page.$eval('.model .stats', (e) => e.textContent)}`);
+  });
+
+  it('stops at a non-finite value with the last good parameters and says what to change', async () => {
+    await setField('lrE', '1e30');
+    await until((s) => !s.running, 'training to stop on a non-finite value', 60_000);
+    expect(await page.$eval('.model .model-message', (e) => e.textContent)).toMatch(/training diverged: non-finite .* at iteration \d+.*Lower the learning rates/);
+    expect((await state()).error).toContain('infinite or NaN');
+    await setField('lrE', '0.01');
+    await page.click('#start');
   });
 
   it('loads the checkpoint back: same settings, iteration and picture', async () => {
