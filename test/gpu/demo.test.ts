@@ -12,7 +12,7 @@ import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppete
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 /** Iterations trained before the checkpoint is saved (and the screenshot taken): the ring shows by then. */
-const TRAIN_TO = 60;
+const TRAIN_TO = 150;
 /** The page reads metrics every this many iterations (demo/settings.ts METRICS_EVERY). */
 const METRICS_EVERY = 10;
 
