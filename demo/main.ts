@@ -228,9 +228,7 @@ async function build(configs: ValidTrainerConfig[], set: DataSet, start: { param
     phase('compiling');
     say('compiling the GPU kernels (once per page; about half a minute on a software adapter, a second or two on a GPU)…');
   }
-  for (const m of models) m.destroy();
-  models = [];
-  data = set;
+  // The new models first: if one cannot be made, the old ones go on.
   const made: Model[] = [];
   try {
     for (const [i, config] of configs.entries()) {
@@ -242,7 +240,9 @@ async function build(configs: ValidTrainerConfig[], set: DataSet, start: { param
     for (const m of made) m.destroy();
     throw e;
   }
+  if (!lost) for (const m of models) m.destroy();
   models = made;
+  data = set;
   kept = [];
   ensureViews();
   if (first) gpuStatus(`adapter: ${adapterName(g)} · kernels compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -330,10 +330,13 @@ async function frame(): Promise<void> {
 
 const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
 
-async function loop(): Promise<void> {
-  while (running) {
+/** Bumped by every start, so that only the latest loop runs. */
+let loopId = 0;
+
+async function loop(id: number): Promise<void> {
+  while (running && id === loopId) {
     await nextFrame();
-    if (!running) break;
+    if (!running || id !== loopId) break;
     try {
       await exclusive(frame);
     } catch (e) {
@@ -352,7 +355,7 @@ function start(): void {
   say('training… (change any setting to restart with it; Pause to look closely)');
   phase('running');
   updateButtons();
-  void loop();
+  void loop(++loopId);
 }
 
 function pause(): void {
