@@ -8,7 +8,13 @@
 // their errors; runs that cannot fit refused before any buffer exists; a short
 // statistical smoke test on 8gaussians; and, last (it destroys the page's
 // device), a device lost in the middle of run().
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runTraining } from '../../experiments/train';
+import { decodeCheckpoint } from '../../src/checkpoint';
+import { decodePng } from '../decode-png';
 import { generateToy } from '../../src/data/toy';
 import { initParams, paramLayout } from '../../src/params';
 import { seededNormal } from '../../src/random';
@@ -345,6 +351,59 @@ describe('trainer: runs that cannot fit are refused before anything is allocated
     console.log(r.message);
     expect(r).toMatchObject({ name: 'ConfigError', field: 'memoryLimit', buffersCreated: 0 });
     expect(r.message).toMatch(/the run needs \d+ bytes .* over the limit of 100000 bytes/);
+  });
+});
+
+describe('npm run train, end to end (experiments/train.ts through harness/jobs/train.jobs.ts)', () => {
+  it('trains, writes metrics, checkpoints and pictures; --resume goes on in the same folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'febm-train-'));
+    const config = {
+      energy: TINY_E, batch: 16, sampler: { kind: 'ula', steps: 2, eta: 0.01 }, replay: { capacity: 64 },
+      metricsEvery: 4, iterationsPerSubmit: 4, data: { toy: 'two_moons', count: 500, seed: 1 }, iterations: 12, checkpointEvery: 8,
+      picture: { size: 16, scale: 2 },
+    };
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(config));
+    const out = join(dir, 'out');
+    const lines: string[] = [];
+    const io = { log: (l: string) => lines.push(l), progress: (l: string) => lines.push(l) };
+    const code = await runTraining(page(), [join(dir, 'run.json'), '--out', out], io);
+    console.log(lines.join('\n'));
+    expect(code).toBe(0);
+    const iterations = () => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).iteration);
+    expect(iterations()).toEqual([4, 8, 12]);
+    expect(lines.some((l) => /^\[#+-*\]\s+\d+% iteration 8\/12 .* it\/s .*L\(H\) .*L\(E\) .* left$/.test(l))).toBe(true);
+    expect(lines.some((l) => l.startsWith('checkpoint at iteration 8'))).toBe(true);
+    const written = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(written).toMatchObject({ iterations: 12, data: config.data, trainer: { batch: 16, chains: 16, divergence: { name: 'jensen_shannon' } } });
+    expect(written.gpuBytes).toBeGreaterThan(0);
+    expect(decodeCheckpoint(readFileSync(join(out, 'checkpoint.febm'))).iteration).toBe(12);
+    for (const name of ['density.png', 'samples.png']) {
+      const png = decodePng(readFileSync(join(out, name)));
+      expect([png.width, png.height]).toEqual([32, 32]);
+    }
+    // The samples picture has the data (grey) and the chains (red) drawn in.
+    const samples = decodePng(readFileSync(join(out, 'samples.png'))).rgb;
+    let grey = 0;
+    let red = 0;
+    for (let i = 0; i < samples.length; i += 3) {
+      if (samples[i] === 200 && samples[i + 1] === 200) grey++;
+      if (samples[i] === 255 && samples[i + 1] === 60) red++;
+    }
+    expect(grey).toBeGreaterThan(10);
+    expect(red).toBeGreaterThan(0);
+
+    lines.length = 0;
+    const again = await runTraining(page(), ['--resume', join(out, 'checkpoint.febm'), '--iterations', '16', '--out', out], io);
+    console.log(lines.join('\n'));
+    expect(again).toBe(0);
+    expect(iterations()).toEqual([4, 8, 12, 16]);
+    expect(decodeCheckpoint(readFileSync(join(out, 'checkpoint.febm'))).iteration).toBe(16);
+
+    // A config the trainer refuses is named before the page is used.
+    lines.length = 0;
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...config, sampler: { kind: 'ula', steps: 0, eta: 0.01 } }));
+    expect(await runTraining(page(), [join(dir, 'bad.json'), '--out', out], io)).toBe(2);
+    expect(lines).toEqual(['ConfigError: sampler.steps: must be an integer in [1, 10000], got 0']);
   });
 });
 
