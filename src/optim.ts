@@ -188,6 +188,31 @@ export class Optimizer {
     this.gpu.device.queue.writeBuffer(this.counter, 0, new Uint8Array(this.counter.size));
   }
 
+  /** The step counter and (Adam) the moments [m; v], to put back with restore() (two round trips). */
+  async readState(): Promise<{ step: number; moments: Float32Array | null }> {
+    const step = await this.steps();
+    const moments = this.spec.kind === 'adam' ? await this.gpu.readF32(this.moments, 2 * this.count) : null;
+    return { step, moments };
+  }
+
+  /**
+   * Puts back a state from readState(): the next step is step + 1 with these
+   * moments (the counter's learning rate and bias corrections are recomputed
+   * from the step by optim_advance before they are used).
+   */
+  restore(state: { step: number; moments: Float32Array | null }): void {
+    if (!Number.isInteger(state.step) || state.step < 0 || state.step >= 2 ** 32) {
+      throw new ConfigError('step', `must be an integer in [0, 2^32 - 1], got ${state.step}`);
+    }
+    if (this.spec.kind === 'adam') {
+      if (!(state.moments instanceof Float32Array) || state.moments.length !== 2 * this.count) {
+        throw new ConfigError('moments', `must be a Float32Array of 2 * count = ${2 * this.count} values (Adam's m, then v)`);
+      }
+      this.gpu.write(this.moments, state.moments);
+    }
+    this.gpu.write(this.counter, packStruct(this.counterLayout, { step: state.step }));
+  }
+
   /** The number of steps taken (one round trip). */
   async steps(): Promise<number> {
     return unpackStruct(this.counterLayout, await this.gpu.read(this.counter, this.counterLayout.size)).step;
