@@ -347,10 +347,10 @@ describe('trainer: runs that cannot fit are refused before anything is allocated
   });
 
   it('a run over the caller\'s memoryLimit is refused with its total', async () => {
-    const r = await page().run<RefuseResult>('trainer.refuse', { config: { ...LOOP_CONFIG, energy: TINY_E, variational: TINY_H }, rows: 100, memoryLimit: 100_000 });
+    const r = await page().run<RefuseResult>('trainer.refuse', { config: { ...LOOP_CONFIG, energy: TINY_E, variational: TINY_H }, rows: 100, memoryLimit: 20_000 });
     console.log(r.message);
     expect(r).toMatchObject({ name: 'ConfigError', field: 'memoryLimit', buffersCreated: 0 });
-    expect(r.message).toMatch(/the run needs \d+ bytes .* over the limit of 100000 bytes/);
+    expect(r.message).toMatch(/the run needs \d+ bytes .* over the limit of 20000 bytes/);
   });
 });
 
