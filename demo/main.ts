@@ -11,9 +11,8 @@
 
 import {
   CheckpointError, ConfigError, DataError, DeviceLostError, FebmError, InsecureContextError, LimitError, NoAdapterError,
-  NoWebGpuError, requestGpu, TrainingDivergedError, type Gpu, type ValidTrainerConfig,
+  NoWebGpuError, requestGpu, Trainer, TrainingDivergedError, type Gpu, type ValidTrainerConfig,
 } from '../src/index';
-import { resumeTrainer, saveCheckpoint as saveTrainer } from './checkpoint';
 import { drawnData, DRAW_BOX, fileData, MIN_DRAWN, toyData, TOY_DATASETS, TOY_LABELS, type DataSet } from './data';
 import { GRID_RESOLUTION, Model } from './model';
 import * as settings from './settings';
@@ -524,7 +523,7 @@ function download(blob: Blob, name: string): void {
 async function saveCheckpoint(): Promise<void> {
   const m = models[0];
   if (!m) return;
-  const bytes = await exclusive(() => saveTrainer(m.trainer));
+  const bytes = await exclusive(() => m.trainer.saveCheckpoint());
   const c = m.config;
   const name = c.mode === 'cd' ? 'cd' : c.divergence!.name === 'alpha' ? `alpha${c.divergence!.alpha}` : c.divergence!.name;
   download(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), `febm-${name}-it${m.iteration}.febm`);
@@ -538,7 +537,7 @@ async function loadCheckpoint(bytes: Uint8Array, name: string): Promise<void> {
   try {
     await exclusive(async () => {
       const set = currentDataOrKeep();
-      const trainer = await resumeTrainer(gpu!, bytes, set.data);
+      const trainer = await Trainer.resume(gpu!, bytes, set.data);
       const model = await Model.around(gpu!, trainer, set, 0, []);
       for (const m of models) m.destroy();
       models = [model];

@@ -1,15 +1,14 @@
 // One model of the demo: a Trainer and an EnergyGrid bound to its live
 // parameters and chains (both built once), training a few iterations per
-// animation frame, its metrics, its speed, and a host copy of its last good
-// parameters (what survives a lost device).
+// animation frame, its metrics, its speed, and its last good parameters
+// (which the trainer keeps on the host: they survive a lost device).
 
-import { EnergyGrid, mlpGroupFor, Trainer, type Gpu, type GridValues, type TrainerInit, type TrainerMetrics, type ValidTrainerConfig } from '../src/index';
+import { EnergyGrid, Trainer, type Gpu, type GridValues, type TrainerInit, type TrainerMetrics, type ValidTrainerConfig } from '../src/index';
+import { trainerMlpGroup } from '../src/trainer-memory';
 import type { DataSet } from './data';
 
 /** Grid points per side of the heatmaps. */
 export const GRID_RESOLUTION = 64;
-/** Seconds between host copies of the last good parameters. */
-const KEEP_EVERY_S = 2;
 
 export interface LastGood {
   paramsE: Float32Array;
@@ -27,8 +26,6 @@ export interface ModelStart extends TrainerInit {
 export class Model {
   /** Metrics records, iterations counted across restarts. */
   readonly history: TrainerMetrics[];
-  lastGood: LastGood | null = null;
-  private lastKept = -Infinity;
   private times: { t: number; it: number }[] = [];
 
   private constructor(
@@ -57,17 +54,23 @@ export class Model {
         box: data.box,
         networks,
         copies: [{ buffer: trainer.sampler.state, count: trainer.config.chains * 2 }],
-        // The trainer's workgroup size (src/trainer.ts picks it from the chains): its pipelines, no new compile.
-        group: mlpGroupFor(trainer.config.chains),
+        // The trainer's workgroup size: its pipelines, no new compile.
+        group: trainerMlpGroup(trainer.config),
       });
-      const model = new Model(gpu, trainer, grid, data, base, history);
-      // The parameters it starts from are good by definition (initial, given, or loaded).
-      await model.keepLastGood('live');
-      return model;
+      return new Model(gpu, trainer, grid, data, base, history);
     } catch (e) {
       trainer.destroy();
       throw e;
     }
+  }
+
+  /**
+   * The parameters of the last metrics point (checked finite; at creation the
+   * initial, given or loaded ones), on the host: they survive a lost device.
+   */
+  get lastGood(): LastGood {
+    const g = this.trainer.lastGoodParams;
+    return { paramsE: g.paramsE, paramsH: g.paramsH, iteration: this.base + g.iteration };
   }
 
   get config(): ValidTrainerConfig {
@@ -89,33 +92,12 @@ export class Model {
    * (parameters restored) or DeviceLostError.
    */
   async train(count: number): Promise<void> {
-    const before = this.history.length;
     await this.trainer.run(count, { metricsAtEnd: false, onMetrics: (m) => this.record(m) });
-    if (this.history.length > before) await this.keepLastGood('good');
   }
 
   /** One iteration, with its metrics. */
   async step(): Promise<void> {
     await this.trainer.run(1, { onMetrics: (m) => this.record(m) });
-    await this.keepLastGood('good', true);
-  }
-
-  /**
-   * Copies to the host the parameters saved at the last metrics point (checked
-   * finite by the trainer; 'good'), or the live ones ('live', only when they
-   * are known good: at creation), at most every KEEP_EVERY_S seconds unless forced.
-   */
-  private async keepLastGood(from: 'good' | 'live', force = false): Promise<void> {
-    const now = performance.now() / 1000;
-    if (from === 'good' && !force && now - this.lastKept < KEEP_EVERY_S) return;
-    const iteration = from === 'live' ? this.iteration : this.history.at(-1)?.iteration;
-    if (iteration === undefined) return;
-    this.lastKept = now;
-    const { trainer, gpu } = this;
-    const [e, h] = from === 'live' ? [trainer.b.thetaE, trainer.b.thetaH] : [trainer.b.goodE, trainer.b.goodH];
-    const paramsE = await gpu.readF32(e, trainer.mlpE.layout.size);
-    const paramsH = trainer.mlpH ? await gpu.readF32(h, trainer.mlpH.layout.size) : null;
-    this.lastGood = { paramsE, paramsH, iteration };
   }
 
   /** The grid values (E, and H when there is one) and the chains, as they are after all submitted work. */

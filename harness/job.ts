@@ -7,15 +7,15 @@ export interface JobContext {
   gpu(): Promise<Gpu>;
   /** A new GPU of its own, with options (e.g. limits); the caller destroys it. */
   freshGpu(options?: GpuOptions): Promise<Gpu>;
-  /** Reports progress to the terminal that runs the job. */
-  progress(message: string, fraction?: number): void;
+  /** Reports progress to the terminal that runs the job; `data` (JSON) goes to a listening caller (RunnerOptions.onProgress). */
+  progress(message: string, fraction?: number, data?: unknown): void;
 }
 
 export type Job = (ctx: JobContext, config: any) => Promise<unknown>;
 
 let shared: Promise<Gpu> | null = null;
 
-export function makeContext(name: string, report: (message: string, fraction?: number) => void): JobContext {
+export function makeContext(name: string, report: (message: string, fraction?: number, data?: unknown) => void): JobContext {
   return {
     async gpu() {
       if (shared) {
@@ -27,6 +27,6 @@ export function makeContext(name: string, report: (message: string, fraction?: n
       return shared;
     },
     freshGpu: (options) => requestGpu(options),
-    progress: (message, fraction) => report(`[${name}] ${message}`, fraction),
+    progress: (message, fraction, data) => report(`[${name}] ${message}`, fraction, data),
   };
 }

@@ -32,7 +32,7 @@ function serialise(e: unknown): JobFailure {
 declare global {
   interface Window {
     febmHarness: HarnessApi;
-    febmProgress?: (p: { job: string; message: string; fraction?: number }) => void;
+    febmProgress?: (p: { job: string; message: string; fraction?: number; data?: unknown }) => void;
   }
 }
 
@@ -48,7 +48,7 @@ window.febmHarness = {
       const mod = (await load()) as Record<string, Job>;
       const job = mod[fn];
       if (typeof job !== 'function') throw new Error(`${file}.jobs.ts exports no job ${fn}`);
-      const ctx = makeContext(name, (message, fraction) => window.febmProgress?.({ job: name, message, fraction }));
+      const ctx = makeContext(name, (message, fraction, data) => window.febmProgress?.({ job: name, message, fraction, data }));
       return { ok: true, result: await job(ctx, config) };
     } catch (e) {
       return { ok: false, error: serialise(e) };

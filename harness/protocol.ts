@@ -5,6 +5,8 @@ export interface JobProgress {
   message: string;
   /** 0..1 where known. */
   fraction?: number;
+  /** Structured data for a caller that listens (RunnerOptions.onProgress), e.g. a metrics record. */
+  data?: unknown;
 }
 
 export interface JobFailure {

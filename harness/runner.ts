@@ -24,39 +24,58 @@ export interface RunnerOptions {
   log?: (line: string) => void;
 }
 
+/** Hears every progress report of a page's jobs; with it, progress lines are not logged. */
+export type ProgressListener = (p: JobProgress) => void;
+
 export interface PageOptions {
   /** Open the harness through a non-secure origin (for testing that error). */
   insecure?: boolean;
   log?: (line: string) => void;
+  onProgress?: ProgressListener;
 }
 
 /** A harness page in a browser: runs jobs one after another. */
 export class HarnessPage {
+  /** Hears the progress reports instead of the log, while set (PageOptions.onProgress, or per run). */
+  onProgress: ProgressListener | undefined;
+
   constructor(readonly page: Page) {}
 
   static async open(browser: Browser, url: string, options: PageOptions = {}): Promise<HarnessPage> {
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     const page = await browser.newPage();
+    const harness = new HarnessPage(page);
+    harness.onProgress = options.onProgress;
     page.on('console', (m) => log(`[page ${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => log(`[page error] ${e instanceof Error ? e.message : String(e)}`));
     await page.exposeFunction('febmProgress', (p: JobProgress) => {
+      if (harness.onProgress) return harness.onProgress(p);
       const pct = p.fraction === undefined ? '' : ` ${(100 * p.fraction).toFixed(0)}%`;
       log(`${p.message}${pct}`);
     });
     await page.goto(`${url}/harness/index.html`, { waitUntil: 'load' });
     await page.waitForFunction(() => 'febmHarness' in window, { timeout: 120_000 });
-    return new HarnessPage(page);
+    return harness;
   }
 
-  /** Runs a job ("file.export") with a JSON config; rethrows a page error as a PageJobError of the same name. */
-  async run<T = unknown>(job: string, config: unknown = {}): Promise<T> {
-    const outcome = (await this.page.evaluate(
-      (name, cfg) => window.febmHarness.run(name, cfg),
-      job,
-      config as never,
-    )) as JobOutcome;
-    if (!outcome.ok) throw new PageJobError(job, outcome.error);
-    return outcome.result as T;
+  /**
+   * Runs a job ("file.export") with a JSON config; rethrows a page error as a
+   * PageJobError of the same name. `onProgress` hears this run's progress reports.
+   */
+  async run<T = unknown>(job: string, config: unknown = {}, options: { onProgress?: ProgressListener } = {}): Promise<T> {
+    const previous = this.onProgress;
+    if (options.onProgress) this.onProgress = options.onProgress;
+    try {
+      const outcome = (await this.page.evaluate(
+        (name, cfg) => window.febmHarness.run(name, cfg),
+        job,
+        config as never,
+      )) as JobOutcome;
+      if (!outcome.ok) throw new PageJobError(job, outcome.error);
+      return outcome.result as T;
+    } finally {
+      this.onProgress = previous;
+    }
   }
 
   /** Whether the page has navigator.gpu and a secure context (read without running a job). */
@@ -106,7 +125,7 @@ export class Runner {
 
   page(options: PageOptions = {}): Promise<HarnessPage> {
     const url = options.insecure ? this.insecureOrigin : this.origin;
-    return HarnessPage.open(this.browser, url, { log: options.log ?? this.log });
+    return HarnessPage.open(this.browser, url, { log: options.log ?? this.log, onProgress: options.onProgress });
   }
 
   /** Runs one job in a fresh page and closes the page. */

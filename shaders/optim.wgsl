@@ -24,7 +24,11 @@
 //                  65,535 workgroups: with g = optim_grad[i], negated when
 //                  maximize = 1 (gradient ascent),
 //                    SGD:  theta -= lr_t g
-//                    Adam: m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2
+//                    Adam: with clip_rms > 0 (the authors' EBM training), first
+//                          g = clamp(g, -b, b), b = clip_rms sqrt(v / bias2) + clip_add
+//                          with v the second moment BEFORE this step (so b = clip_add
+//                          at step 1: v = 0); then
+//                          m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2
 //                          (1 - beta from the host, exact in float64 then rounded);
 //                          theta -= lr_t (m / bias1) / (sqrt(v / bias2) + eps).
 
@@ -35,7 +39,7 @@ struct OptimParams {
   count: u32,
   kind: u32,       // OPTIM_SGD or OPTIM_ADAM
   maximize: u32,   // 1: ascend the objective whose gradient optim_grad holds
-  pad0: u32,
+  clip_rms: f32,   // Adam: clip each gradient to clip_rms RMS + clip_add (0: no clipping)
   lr: f32,
   beta1: f32,
   beta2: f32,
@@ -47,7 +51,7 @@ struct OptimParams {
   log_beta1: f32,        // ln beta1, ln beta2 from the host (0 where beta = 0)
   log_beta2: f32,
   warmup_steps: u32,     // 0: no warm-up
-  pad1: u32,
+  clip_add: f32,
 }
 
 struct OptimCounter {
@@ -104,13 +108,18 @@ fn optim_advance() {
 fn optim_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 64u;
   if (i >= optim.count) { return; }
-  let g = select(optim_grad[i], -optim_grad[i], optim.maximize == 1u);
+  var g = select(optim_grad[i], -optim_grad[i], optim.maximize == 1u);
   if (optim.kind == OPTIM_SGD) {
     optim_theta[i] -= optim_counter.lr_t * g;
     return;
   }
+  let v_prev = optim_moments[optim.count + i];
+  if (optim.clip_rms > 0.0) {
+    let bound = optim.clip_rms * sqrt(v_prev / optim_counter.bias2) + optim.clip_add;
+    g = clamp(g, -bound, bound);
+  }
   let m = optim.beta1 * optim_moments[i] + optim.one_minus_beta1 * g;
-  let v = optim.beta2 * optim_moments[optim.count + i] + optim.one_minus_beta2 * g * g;
+  let v = optim.beta2 * v_prev + optim.one_minus_beta2 * g * g;
   optim_moments[i] = m;
   optim_moments[optim.count + i] = v;
   let m_hat = m / optim_counter.bias1;

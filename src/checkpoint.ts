@@ -45,6 +45,49 @@
 //                   payload (byte D + 4 * offset). Names are non-empty and
 //                   unique. This encoder lays them out back to back in order.
 //
+// TRAINER CHECKPOINTS (Trainer.saveCheckpoint / Trainer.resume; written and
+// read by src/trainer-checkpoint.ts). A trainer's file is a version-1 file whose
+// members hold:
+//
+//   "iteration"     training iterations completed (< 2^32, the GPU's counter)
+//   "rng"           {"seed": config.seed, "counter": iteration}: every Philox
+//                   draw of the trainer is keyed by (seed, iteration) (data
+//                   batch, restarts) or by (seed, sampler step) (Langevin)
+//   "config"        the validated trainer configuration (src/trainer-config.ts)
+//                   with every default filled in and replay.initBox resolved
+//                   (the data's range when it was not given); a custom
+//                   divergence keeps only {"name": "custom", "custom": {"wgsl"}}
+//                   and its f, f', f'' must be passed again to resume
+//   "meta"          {"trainer": {
+//                     "layout": 1,                 the version of this list
+//                     "optimizerSteps": {"energy": t_E, "variational": t_H},
+//                                                  steps each optimiser took
+//                                                  (no "variational" in CD mode)
+//                     "sampler": {"steps": s, "proposed": p, "accepted": [...]},
+//                                                  Langevin steps taken (the Philox
+//                                                  step of the next one); MALA
+//                                                  proposals per chain and accepted
+//                                                  per chain since the last metrics
+//                                                  point (both left out when all zero)
+//                     "replay": {"filled": f, "pos": r},  rows of the replay buffer
+//                                                  holding samples, next row written
+//                     "data": {"rows", "dim", "crc32"},   the training data's size and
+//                                                  the CRC-32 of its float32 bytes
+//                     "extra": {...}               optional: the caller's own JSON
+//                   }}
+//   "arrays" (float32; sizes from src/params.ts's packed layout, P_E and P_H
+//   the packed parameter counts of E and H, K = chains, C = replay.capacity,
+//   d = energy.inputDim):
+//     energy.params       [P_E]      E's parameters
+//     variational.params  [P_H]      H's parameters (f-EBM mode only)
+//     energy.adam         [2 P_E]    E's Adam moments m then v (Adam only)
+//     variational.adam    [2 P_H]    H's Adam moments m then v (f-EBM with Adam only)
+//     sampler.chains      [K d]      the chains, row-major [chain][coordinate]
+//     replay              [C d]      the replay buffer, row-major (rows >= filled unused)
+//   No other array may appear. A checkpoint is taken between iterations, when
+//   the parameters equal the last good ones (a pending NaN/inf is refused), so
+//   no separate copy of the last good parameters is stored.
+//
 // A reader rejects, with a CheckpointError: wrong magic, another version, a
 // file shorter than its fixed fields, header or payload say (truncated) or
 // longer (trailing bytes), a header that is not UTF-8 JSON of the shape above,

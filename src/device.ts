@@ -223,8 +223,7 @@ export class Gpu {
     this.check();
     const max = usage & GPUBufferUsage.STORAGE ? this.limits.maxStorageBufferBindingSize : this.limits.maxBufferSize;
     if (size > max) throw new LimitError(usage & GPUBufferUsage.STORAGE ? 'maxStorageBufferBindingSize' : 'maxBufferSize', size, max);
-    // WebGPU needs sizes that are multiples of 4 (and non-zero for storage bindings).
-    return this.device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
+    return this.device.createBuffer({ label, size: allocatedSize(size), usage });
   }
 
   /** Creates a storage buffer holding `data`. */
@@ -233,6 +232,12 @@ export class Gpu {
     const buf = this.buffer(label, view.byteLength, usage);
     this.device.queue.writeBuffer(buf, 0, view as Uint8Array<ArrayBuffer>);
     return buf;
+  }
+
+  /** queue.writeBuffer of any typed array or ArrayBuffer at a byte offset (effective before the next submit). */
+  write(target: GPUBuffer, data: ArrayBufferView | ArrayBuffer, offset = 0): void {
+    const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(target, offset, view as Uint8Array<ArrayBuffer>);
   }
 
   /** Copies `size` bytes of a buffer back to the host (one round trip). */
@@ -245,6 +250,21 @@ export class Gpu {
     await this.untilLost(staging.mapAsync(GPUMapMode.READ));
     const out = staging.getMappedRange().slice(0, size);
     staging.destroy();
+    this.check();
+    return out;
+  }
+
+  /**
+   * Maps a MAP_READ buffer the caller owns (filled by copies already
+   * submitted), copies `size` bytes out and unmaps it, so that one staging
+   * buffer made once serves every readback of a loop. DeviceLostError if the
+   * device is lost first.
+   */
+  async mapRead(staging: GPUBuffer, size = staging.size): Promise<ArrayBuffer> {
+    this.check();
+    await this.untilLost(staging.mapAsync(GPUMapMode.READ, 0, Math.ceil(size / 4) * 4));
+    const out = staging.getMappedRange(0, Math.ceil(size / 4) * 4).slice(0, size);
+    staging.unmap();
     this.check();
     return out;
   }
@@ -305,6 +325,15 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
   const requiredLimits = negotiateLimits(adapter.limits, needed);
   const device = await adapter.requestDevice({ requiredLimits });
   return new Gpu(device, describeAdapter(adapter), options.onError);
+}
+
+/**
+ * The bytes Gpu.buffer allocates for a request of `size`: WebGPU needs sizes
+ * that are multiples of 4 (and non-zero for storage bindings); 16 keeps vec4
+ * arrays whole.
+ */
+export function allocatedSize(size: number): number {
+  return Math.max(16, Math.ceil(size / 16) * 16);
 }
 
 /** Workgroup counts for `invocations` threads in groups of `size`, folded into 2-D past the per-dimension limit. */

@@ -31,9 +31,13 @@ export class LimitError extends FebmError {
   }
 }
 
-/** The device was lost (driver reset, `destroy()`, tab in background too long...). */
+/**
+ * The device was lost (driver reset, `destroy()`, tab in background too long...).
+ * From a training run, `lastGoodIteration` names the iteration whose
+ * parameters the trainer kept on the host (trainer.lastGoodParams).
+ */
 export class DeviceLostError extends FebmError {
-  constructor(readonly reason: string, readonly detail: string) {
+  constructor(readonly reason: string, readonly detail: string, readonly lastGoodIteration: number | null = null) {
     super(`the GPU device was lost (${reason})${detail ? `: ${detail}` : ''}`);
   }
 }

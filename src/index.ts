@@ -38,5 +38,9 @@ export type {
 export { Trainer, singleUpdate, validateTrainerConfig, TrainingDivergedError, CHECKED_QUANTITIES, MAX_TRAINER_BATCH } from './trainer';
 export type {
   TrainerConfig, ValidTrainerConfig, TrainerMode, TrainerSamplerSpec, ReplaySpec, TrainerMetrics, TrainerInit, SingleUpdateInput,
-  SingleUpdateResult,
+  SingleUpdateResult, LastGoodParams, TrainerResumeOptions,
 } from './trainer';
+export { planTrainerMemory, checkTrainerMemory } from './trainer-memory';
+export type { TrainerMemoryPlan, PlannedBuffer, TrainerMemoryLimits } from './trainer-memory';
+export { encodeTrainerCheckpoint, decodeTrainerCheckpoint, dataFingerprint, trainerArrays, TRAINER_STATE_LAYOUT } from './trainer-checkpoint';
+export type { TrainerSnapshot, DataFingerprint, DecodeTrainerOptions } from './trainer-checkpoint';

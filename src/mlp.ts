@@ -211,6 +211,12 @@ export class MlpProgram {
     };
   }
 
+  /** Releases the uniform and the scratch buffer. */
+  destroy(): void {
+    this.uniform.destroy();
+    this.scratchBuffer.destroy();
+  }
+
   /** Records passes in one compute pass of one encoder and submits them. */
   run(...passes: Pass[]): void {
     const encoder = this.gpu.device.createCommandEncoder();

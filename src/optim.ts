@@ -34,6 +34,14 @@ export interface OptimizerSpec {
    * starts after it. Default 0.
    */
   warmupSteps?: number;
+  /**
+   * Adam only: clip each gradient element to +-(clipRms * RMS + clipAdd),
+   * RMS = sqrt(v / (1 - beta2^t)) from the second moment before the step, as
+   * the f-EBM authors' image training (clipRms 3, clipAdd 0.1). Default 0: off.
+   */
+  clipRms?: number;
+  /** Default 0.1. */
+  clipAdd?: number;
 }
 
 export type ValidOptimizerSpec = Required<OptimizerSpec>;
@@ -59,7 +67,10 @@ export function validateOptimizer(spec: unknown, field = 'optimizer'): ValidOpti
   const decaySteps = num('decaySteps', 0, (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32, 'an integer in [0, 2^32 - 1]');
   const lrFinal = num('lrFinal', lr, (x) => x >= 0, 'a finite number >= 0');
   const warmupSteps = num('warmupSteps', 0, (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32, 'an integer in [0, 2^32 - 1]');
-  return { kind: s.kind as OptimizerKind, lr, beta1, beta2, eps, decaySteps, lrFinal, warmupSteps };
+  const clipRms = num('clipRms', 0, (x) => x >= 0, 'a finite number >= 0 (0: no clipping)');
+  const clipAdd = num('clipAdd', 0.1, (x) => x >= 0, 'a finite number >= 0');
+  if (clipRms > 0 && s.kind !== 'adam') throw new ConfigError(`${field}.clipRms`, `applies to 'adam' only, got kind ${show(s.kind)}`);
+  return { kind: s.kind as OptimizerKind, lr, beta1, beta2, eps, decaySteps, lrFinal, warmupSteps, clipRms, clipAdd };
 }
 
 /** Optimiser state on the host, for the float64 reference. */
@@ -85,10 +96,14 @@ export function optimizerStep64(spec: ValidOptimizerSpec, state: OptimizerState6
   const b2 = 1 - spec.beta2 ** state.t;
   const lr = learningRate(spec, state.t);
   for (let i = 0; i < state.theta.length; i++) {
-    const g = maximize ? -grad[i] : grad[i];
+    let g = maximize ? -grad[i] : grad[i];
     if (spec.kind === 'sgd') {
       state.theta[i] -= lr * g;
       continue;
+    }
+    if (spec.clipRms > 0) {
+      const bound = spec.clipRms * Math.sqrt(state.v[i] / b2) + spec.clipAdd;
+      g = Math.min(Math.max(g, -bound), bound);
     }
     state.m[i] = spec.beta1 * state.m[i] + (1 - spec.beta1) * g;
     state.v[i] = spec.beta2 * state.v[i] + (1 - spec.beta2) * g * g;
@@ -140,6 +155,8 @@ export class Optimizer {
       log_beta1: s.beta1 > 0 ? Math.log(s.beta1) : 0,
       log_beta2: s.beta2 > 0 ? Math.log(s.beta2) : 0,
       warmup_steps: s.warmupSteps,
+      clip_rms: s.clipRms,
+      clip_add: s.clipAdd,
     });
     const uniform = gpu.bufferFrom(`${label} params`, bytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     // New buffers are zero-filled: m = v = 0, t = 0.
@@ -169,6 +186,31 @@ export class Optimizer {
   reset(): void {
     this.gpu.device.queue.writeBuffer(this.moments, 0, new Uint8Array(this.moments.size));
     this.gpu.device.queue.writeBuffer(this.counter, 0, new Uint8Array(this.counter.size));
+  }
+
+  /** The step counter and (Adam) the moments [m; v], to put back with restore() (two round trips). */
+  async readState(): Promise<{ step: number; moments: Float32Array | null }> {
+    const step = await this.steps();
+    const moments = this.spec.kind === 'adam' ? await this.gpu.readF32(this.moments, 2 * this.count) : null;
+    return { step, moments };
+  }
+
+  /**
+   * Puts back a state from readState(): the next step is step + 1 with these
+   * moments (the counter's learning rate and bias corrections are recomputed
+   * from the step by optim_advance before they are used).
+   */
+  restore(state: { step: number; moments: Float32Array | null }): void {
+    if (!Number.isInteger(state.step) || state.step < 0 || state.step >= 2 ** 32) {
+      throw new ConfigError('step', `must be an integer in [0, 2^32 - 1], got ${state.step}`);
+    }
+    if (this.spec.kind === 'adam') {
+      if (!(state.moments instanceof Float32Array) || state.moments.length !== 2 * this.count) {
+        throw new ConfigError('moments', `must be a Float32Array of 2 * count = ${2 * this.count} values (Adam's m, then v)`);
+      }
+      this.gpu.write(this.moments, state.moments);
+    }
+    this.gpu.write(this.counter, packStruct(this.counterLayout, { step: state.step }));
   }
 
   /** The number of steps taken (one round trip). */

@@ -328,7 +328,8 @@ export class LangevinSampler {
     readonly config: ResolvedSamplerConfig,
     /** The chains, [chains][dim] f32. They stay here between calls. */
     readonly state: GPUBuffer,
-    private readonly counters: GPUBuffer,
+    /** langevin.wgsl's lgv_counters: [0] steps taken, [1] proposals per chain since the last reset, [4 + i] accepted by chain i. */
+    readonly counters: GPUBuffer,
     private readonly uniform: GPUBuffer,
     private readonly struct: StructLayout,
     private readonly kernels: { sample: Kernel; advance: Kernel },
@@ -470,6 +471,20 @@ export class LangevinSampler {
     let accepted = 0;
     for (const a of perChain) accepted += a;
     return { accepted, proposed, rate: proposed > 0 ? accepted / proposed : NaN, perChain };
+  }
+
+  /** The counter words (lgv_counters), [chains + 4] (one round trip). */
+  async readCounters(): Promise<Uint32Array> {
+    return new Uint32Array(await this.gpu.read(this.counters, this.config.bytes.counters));
+  }
+
+  /** Puts back chains and counter words read earlier (readSamples, readCounters): the sampler goes on from there. */
+  restore(state: ArrayLike<number>, counters: Uint32Array): void {
+    if (!(counters instanceof Uint32Array) || counters.length !== this.config.chains + 4) {
+      throw new ConfigError('counters', `must be a Uint32Array of chains + 4 = ${this.config.chains + 4} words`);
+    }
+    this.setState(state);
+    this.gpu.write(this.counters, counters);
   }
 
   /** Zeroes the acceptance counts (the step counter goes on). */

@@ -18,204 +18,44 @@
 // Contrastive divergence: no H; the E weights are +1/batch on data and
 // -1/chains on samples (plus the L2 penalty).
 //
+// Metrics points (every metricsEvery iterations and at the end of run()): one
+// encoder dispatches trainer_metrics.wgsl (gradient norms, MALA acceptance) and
+// copies the counters, statistics, those metrics and both networks' parameters
+// into one readback buffer made once; one map reads them all. The parameters
+// become trainer.lastGoodParams (host memory) when the flags are clear: the
+// cost is 4 * (E's + H's packed parameter count) bytes more per metrics point
+// in the same round trip.
+//
 // NaN/inf: the GPU records the first iteration with a non-finite quantity. The
-// host sees it at the next metrics point, copies back the parameters saved at
-// the previous metrics point (a GPU copy made whenever the flags were clear),
-// resets the optimisers' moments, the replay buffer and the flags, and throws
-// TrainingDivergedError naming the iteration and the quantities.
+// host sees it at the next metrics point, writes back lastGoodParams (the
+// previous metrics point's), resets the optimisers' moments, the replay buffer
+// and the flags, and throws TrainingDivergedError naming the iteration and the
+// quantities. A lost device ends run() with a DeviceLostError; lastGoodParams
+// stays readable on the host.
+//
+// Checkpoints (saveCheckpoint / Trainer.resume, src/trainer-checkpoint.ts):
+// parameters, optimiser moments and steps, chains, sampler and trainer
+// counters and the replay buffer, so that a resumed run goes on bit for bit as
+// the uninterrupted one.
 
 import { dispatchSize, type Gpu, type Kernel } from './device';
-import { validateNumerics, type DivergenceSpec, type Numerics } from './divergence';
-import { ConfigError, FebmError } from './errors';
-import { FdivLoss, gpuDivergence } from './loss';
-import { MlpProgram, mlpGroupFor, type Pass } from './mlp';
-import { Optimizer, validateOptimizer, type OptimizerSpec, type ValidOptimizerSpec } from './optim';
-import { initParams, paramLayout, validateMlpSpec, type MlpSpec } from './params';
+import type { DivergenceSpec } from './divergence';
+import { ConfigError, DeviceLostError, FebmError, GpuError } from './errors';
+import { FdivLoss } from './loss';
+import { MlpProgram, type Pass } from './mlp';
+import { Optimizer } from './optim';
+import { initParams, paramLayout, validateMlpSpec } from './params';
 import { seedKey } from './philox';
-import { LangevinSampler, SAMPLER_KINDS, type SamplerKind } from './sampler';
+import { LangevinSampler } from './sampler';
 import { packStruct } from './shader';
+import { int, validateTrainerConfig, type TrainerConfig, type ValidTrainerConfig } from './trainer-config';
+import {
+  checkTrainerMemory, planTrainerMemory, readbackLayout, trainerMlpGroup, TRAINER_COUNTER_WORDS, TRAINER_METRICS_WORDS, TRAINER_STATS_WORDS,
+  type TrainerMemoryPlan,
+} from './trainer-memory';
+import { dataFingerprint, decodeTrainerCheckpoint, encodeTrainerCheckpoint, type DataFingerprint } from './trainer-checkpoint';
 
-export type TrainerMode = 'fdiv' | 'cd';
-
-export interface TrainerSamplerSpec {
-  kind: SamplerKind;
-  /** Langevin steps K per iteration, 1 to 10,000. */
-  steps: number;
-  /** ULA / MALA step eta > 0. */
-  eta?: number;
-  /** Du & Mordatch: gradient step (default 10), noise std (default 0.005), gradient clip (default 0.01; null: none), box clip. */
-  stepSize?: number;
-  noiseStd?: number;
-  gradClip?: number | null;
-  box?: [number, number] | null;
-}
-
-export interface ReplaySpec {
-  /** Rows of the replay buffer, chains to 2^24 (default max(10,000, chains)). */
-  capacity?: number;
-  /** Probability that a chain restarts from a replay sample, [0, 1] (default 0.95). */
-  reuse?: number;
-  /** Fresh starts are uniform in [lo, hi]^dim (default: the data's range of values). */
-  initBox?: [number, number];
-}
-
-export interface TrainerConfig {
-  /** 'fdiv' (default): f-EBM with H; 'cd': contrastive divergence, no H. */
-  mode?: TrainerMode;
-  /** The energy network E. */
-  energy: MlpSpec;
-  /** The variational network H (fdiv; default: the energy's architecture). */
-  variational?: MlpSpec;
-  /** fdiv: the divergence (required). */
-  divergence?: DivergenceSpec;
-  /** 'authors' or 'stable' (default). */
-  numerics?: Numerics;
-  optimizerE: OptimizerSpec;
-  /** Default: optimizerE. */
-  optimizerH?: OptimizerSpec;
-  /** Data samples per iteration, 1 to 65,536. */
-  batch: number;
-  /** Model samples (chains) per iteration, 1 to 65,536 (default batch). */
-  chains?: number;
-  sampler: TrainerSamplerSpec;
-  replay?: ReplaySpec;
-  /** L2 output penalty weight >= 0 (default 0; the authors use 1 for images). */
-  l2?: number;
-  /** Iterations taking only the L2 steps (default 0; the authors use 11). */
-  warmup?: number;
-  /** Philox seed of all draws, integer in [0, 2^53) (default 0). */
-  seed?: number;
-  /** Seed of the initial weights (default: seed). */
-  initSeed?: number;
-  /** Metrics (and the NaN check's readback) every M iterations, 1 to 2^31 (default 100). */
-  metricsEvery?: number;
-  /** Iterations recorded per submit, 1 to 1000 (default 10). */
-  iterationsPerSubmit?: number;
-}
-
-export interface ValidTrainerConfig {
-  mode: TrainerMode;
-  energy: MlpSpec;
-  variational: MlpSpec | null;
-  divergence: DivergenceSpec | null;
-  numerics: Numerics;
-  optimizerE: ValidOptimizerSpec;
-  optimizerH: ValidOptimizerSpec | null;
-  batch: number;
-  chains: number;
-  sampler: Required<Omit<TrainerSamplerSpec, 'eta'>> & { eta: number };
-  replay: { capacity: number; reuse: number; initBox: [number, number] | null };
-  l2: number;
-  warmup: number;
-  seed: number;
-  initSeed: number;
-  metricsEvery: number;
-  iterationsPerSubmit: number;
-}
-
-const show = (v: unknown): string => (typeof v === 'number' ? String(v) : v === undefined ? 'undefined' : JSON.stringify(v));
-
-function int(field: string, v: unknown, def: number | undefined, lo: number, hi: number, hiText = String(hi)): number {
-  const x = v === undefined ? def : v;
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) {
-    throw new ConfigError(field, `must be an integer in [${lo}, ${hiText}], got ${show(x)}`);
-  }
-  return x;
-}
-
-function real(field: string, v: unknown, def: number | undefined, range: string, ok: (x: number) => boolean): number {
-  const x = v === undefined ? def : v;
-  if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) throw new ConfigError(field, `must be a finite number ${range}, got ${show(x)}`);
-  return x;
-}
-
-function box(field: string, v: unknown): [number, number] {
-  if (!Array.isArray(v) || v.length !== 2) throw new ConfigError(field, `must be [lo, hi] with lo < hi, got ${show(v)}`);
-  const lo = real(`${field}[0]`, v[0], undefined, 'in (-inf, inf)', () => true);
-  const hi = real(`${field}[1]`, v[1], undefined, `in (${lo}, inf) (above ${field}[0])`, (x) => x > lo);
-  return [lo, hi];
-}
-
-function keys(field: string, v: Record<string, unknown>, allowed: string[]): void {
-  for (const k of Object.keys(v)) {
-    if (!allowed.includes(k)) throw new ConfigError(field ? `${field}.${k}` : k, `is not an option (options: ${allowed.join(', ')})`);
-  }
-}
-
-const CONFIG_KEYS = [
-  'mode', 'energy', 'variational', 'divergence', 'numerics', 'optimizerE', 'optimizerH', 'batch', 'chains', 'sampler',
-  'replay', 'l2', 'warmup', 'seed', 'initSeed', 'metricsEvery', 'iterationsPerSubmit',
-];
-
-/** Largest batch and chain counts. */
-export const MAX_TRAINER_BATCH = 65536;
-
-/**
- * Validates a trainer configuration and fills in defaults. Every failure is a
- * ConfigError naming the field and its allowed range.
- */
-export function validateTrainerConfig(config: unknown): ValidTrainerConfig {
-  if (typeof config !== 'object' || config === null) throw new ConfigError('config', `must be an object, got ${show(config)}`);
-  const c = config as Record<string, unknown>;
-  keys('', c, CONFIG_KEYS);
-  const mode = (c.mode ?? 'fdiv') as TrainerMode;
-  if (mode !== 'fdiv' && mode !== 'cd') throw new ConfigError('mode', `must be 'fdiv' or 'cd', got ${show(c.mode)}`);
-  const energy = validateMlpSpec(c.energy as MlpSpec, 'energy');
-  const numerics = validateNumerics(c.numerics ?? 'stable', 'numerics');
-  let variational: MlpSpec | null = null;
-  let divergence: DivergenceSpec | null = null;
-  let optimizerH: ValidOptimizerSpec | null = null;
-  const optimizerE = validateOptimizer(c.optimizerE, 'optimizerE');
-  if (mode === 'fdiv') {
-    variational = validateMlpSpec((c.variational ?? energy) as MlpSpec, 'variational');
-    if (variational.inputDim !== energy.inputDim) {
-      throw new ConfigError('variational.inputDim', `must equal energy.inputDim = ${energy.inputDim}, got ${variational.inputDim}`);
-    }
-    if (c.divergence === undefined || c.divergence === null) throw new ConfigError('divergence', "is required in mode 'fdiv' (e.g. { name: 'kl' })");
-    divergence = gpuDivergence(c.divergence, numerics, 'divergence').spec;
-    optimizerH = validateOptimizer(c.optimizerH ?? c.optimizerE, c.optimizerH ? 'optimizerH' : 'optimizerE');
-  } else {
-    for (const k of ['variational', 'divergence', 'optimizerH']) {
-      if (c[k] !== undefined && c[k] !== null) throw new ConfigError(k, "must be left out in mode 'cd' (no H, no divergence)");
-    }
-  }
-  const batch = int('batch', c.batch, undefined, 1, MAX_TRAINER_BATCH);
-  const chains = int('chains', c.chains, batch, 1, MAX_TRAINER_BATCH);
-
-  const s = c.sampler as Record<string, unknown> | undefined;
-  if (typeof s !== 'object' || s === null) throw new ConfigError('sampler', `must be an object { kind, steps, ... }, got ${show(s)}`);
-  keys('sampler', s, ['kind', 'steps', 'eta', 'stepSize', 'noiseStd', 'gradClip', 'box']);
-  if (!SAMPLER_KINDS.includes(s.kind as SamplerKind)) {
-    throw new ConfigError('sampler.kind', `must be one of ${SAMPLER_KINDS.join(', ')}, got ${show(s.kind)}`);
-  }
-  const kind = s.kind as SamplerKind;
-  const steps = int('sampler.steps', s.steps, undefined, 1, 10_000);
-  const eta = kind === 'du-mordatch' ? 0 : real('sampler.eta', s.eta, undefined, 'in (0, inf)', (x) => x > 0);
-  const stepSize = real('sampler.stepSize', s.stepSize, 10, 'in [0, inf)', (x) => x >= 0);
-  const noiseStd = real('sampler.noiseStd', s.noiseStd, 0.005, 'in [0, inf)', (x) => x >= 0);
-  const gradClip = s.gradClip === null ? null : real('sampler.gradClip', s.gradClip, 0.01, 'in (0, inf) (or null: no clip)', (x) => x > 0);
-  const sbox = s.box === undefined || s.box === null ? null : box('sampler.box', s.box);
-
-  const r = (c.replay ?? {}) as Record<string, unknown>;
-  if (typeof r !== 'object' || r === null) throw new ConfigError('replay', `must be an object { capacity, reuse, initBox }, got ${show(r)}`);
-  keys('replay', r, ['capacity', 'reuse', 'initBox']);
-  const capacity = int('replay.capacity', r.capacity, Math.max(10_000, chains), chains, 2 ** 24, '2^24 (at least chains)');
-  const reuse = real('replay.reuse', r.reuse, 0.95, 'in [0, 1]', (x) => x >= 0 && x <= 1);
-  const initBox = r.initBox === undefined || r.initBox === null ? null : box('replay.initBox', r.initBox);
-
-  const l2 = real('l2', c.l2, 0, 'in [0, inf)', (x) => x >= 0);
-  const warmup = int('warmup', c.warmup, 0, 0, 2 ** 31, '2^31');
-  const seed = int('seed', c.seed, 0, 0, Number.MAX_SAFE_INTEGER, '2^53 - 1');
-  const initSeed = int('initSeed', c.initSeed, seed, 0, Number.MAX_SAFE_INTEGER, '2^53 - 1');
-  const metricsEvery = int('metricsEvery', c.metricsEvery, 100, 1, 2 ** 31, '2^31');
-  const iterationsPerSubmit = int('iterationsPerSubmit', c.iterationsPerSubmit, 10, 1, 1000);
-  return {
-    mode, energy, variational, divergence, numerics, optimizerE, optimizerH, batch, chains,
-    sampler: { kind, steps, eta, stepSize, noiseStd, gradClip, box: sbox },
-    replay: { capacity, reuse, initBox },
-    l2, warmup, seed, initSeed, metricsEvery, iterationsPerSubmit,
-  };
-}
+export * from './trainer-config';
 
 /** The quantities the NaN/inf check watches, by bit (trn_check's trn_q.bit). */
 export const CHECKED_QUANTITIES = ['data batch and samples', 'statistics (objectives, mean energies)', 'H gradient', 'H parameters', 'E gradient', 'E parameters'] as const;
@@ -253,13 +93,26 @@ export interface TrainerMetrics {
   meanESamples: number;
   meanG: number;
   meanC: number;
+  /** Euclidean norm of the last iteration's E gradient (the one the optimiser used: objective plus L2 penalty). */
+  gradNormE: number;
+  /** The same for H (null for CD). */
+  gradNormH: number | null;
+  /** MALA: accepted / proposed moves of all chains since the previous metrics point; null for ULA and Du & Mordatch. */
+  acceptance: number | null;
+  /** Iterations per second since the previous metrics point of this run() call (wall clock, readback included). */
+  itPerSecond: number;
   /** Always false in a returned record (a non-finite value throws). */
   nonFinite: boolean;
 }
 
+/** Parameters on the host, as of a metrics point whose NaN/inf flags were clear. */
+export interface LastGoodParams {
+  iteration: number;
+  paramsE: Float32Array;
+  paramsH: Float32Array | null;
+}
+
 const WG = 64;
-const COUNTER_WORDS = 8;
-const STATS_WORDS = 8;
 
 interface Buffers {
   uniform: GPUBuffer;
@@ -277,28 +130,54 @@ interface Buffers {
   thetaH: GPUBuffer;
   gradE: GPUBuffer;
   gradH: GPUBuffer;
-  goodE: GPUBuffer;
-  goodH: GPUBuffer;
   checkUniforms: GPUBuffer[];
+  metricsUniform: GPUBuffer;
+  metricsOut: GPUBuffer;
+  /** MAP_READ: the metrics point's one readback (readbackLayout). */
+  readback: GPUBuffer;
 }
 
 export interface TrainerInit {
   /** Packed parameters of E and H (src/params.ts); default initParams(layout, initSeed) (H with initSeed + 1). */
   paramsE?: Float32Array;
   paramsH?: Float32Array;
+  /**
+   * Refuse the run up front when its GPU memory (planTrainerMemory) is above
+   * this many bytes. WebGPU reports no device memory size, so there is no
+   * default; each buffer is always checked against the device's buffer limits.
+   */
+  memoryLimit?: number;
+}
+
+export interface TrainerResumeOptions {
+  /** Required when the checkpoint's divergence is custom: the same spec with its functions. */
+  divergence?: DivergenceSpec;
+  /** Resume on data other than the checkpoint's (rows or values differ); default false: a ConfigError. */
+  allowOtherData?: boolean;
+  /** Override the checkpoint's metricsEvery / iterationsPerSubmit (neither changes the results). */
+  metricsEvery?: number;
+  iterationsPerSubmit?: number;
+  memoryLimit?: number;
 }
 
 /** An f-EBM (or CD) training run on the GPU: buffers, kernels and passes, built once. */
 export class Trainer {
   /** Metrics records taken so far. */
   readonly history: TrainerMetrics[] = [];
+  /**
+   * The parameters at the last metrics point whose flags were clear (at
+   * creation: the initial ones), on the host: they survive a lost device.
+   */
+  lastGoodParams: LastGoodParams;
   private done = 0;
-  private goodIteration = 0;
+  private running = false;
   private iterationPass: Pass | null = null;
   private updateOnlyPass: Pass | null = null;
+  private metricsPass: Pass | null = null;
 
   private constructor(
     readonly gpu: Gpu,
+    /** The validated configuration, replay.initBox resolved (the data's range when not given). */
     readonly config: ValidTrainerConfig,
     readonly dataRows: number,
     readonly b: Buffers,
@@ -309,8 +188,13 @@ export class Trainer {
     readonly optH: Optimizer | null,
     readonly sampler: LangevinSampler,
     private readonly kernels: Record<string, Kernel>,
-    private readonly statsBytes: number,
-  ) {}
+    /** Every buffer of the run with its size, as planned before anything was allocated. */
+    readonly memory: TrainerMemoryPlan,
+    readonly data: DataFingerprint,
+    initial: LastGoodParams,
+  ) {
+    this.lastGoodParams = initial;
+  }
 
   static async create(gpu: Gpu, config: TrainerConfig | ValidTrainerConfig, data: Float32Array, init: TrainerInit = {}): Promise<Trainer> {
     const c = validateTrainerConfig(config);
@@ -329,7 +213,8 @@ export class Trainer {
       hi = Math.max(hi, x);
     }
     if (!(hi > lo)) hi = lo + 1;
-    const initBox = c.replay.initBox ?? [lo, hi];
+    const initBox: [number, number] = c.replay.initBox ?? [lo, hi];
+    c.replay.initBox = initBox;
     const layoutE = paramLayout(c.energy);
     const layoutH = c.variational ? paramLayout(c.variational) : null;
     const checkParams = (field: string, p: Float32Array | undefined, size: number) => {
@@ -340,48 +225,69 @@ export class Trainer {
     if (layoutH) checkParams('paramsH', init.paramsH, layoutH.size);
     const n = c.batch + c.chains;
     // One workgroup size for the sampler's and the update's MLP kernels: one set of pipelines to compile.
-    const group = mlpGroupFor(c.chains);
+    const group = trainerMlpGroup(c);
+    // Everything the run will hold, checked against the device before anything is compiled or allocated.
+    const plan = planTrainerMemory(c, rows);
+    checkTrainerMemory(plan, c, gpu.limits, init.memoryLimit);
+    const paramsE = init.paramsE ? init.paramsE.slice() : initParams(layoutE, c.initSeed);
+    const paramsH = layoutH ? (init.paramsH ? init.paramsH.slice() : initParams(layoutH, c.initSeed + 1)) : null;
+    const fingerprint = dataFingerprint(data, dim);
 
     const created: GPUBuffer[] = [];
     const own = (buf: GPUBuffer) => (created.push(buf), buf);
     const cleanup: { destroy(): void }[] = [];
+    const tracked = <T extends { destroy(): void } | null>(p: Promise<T>): Promise<T> =>
+      p.then((x) => {
+        if (x) cleanup.push(x);
+        return x;
+      });
+    gpu.device.pushErrorScope('out-of-memory');
+    let scoped = true;
+    const popScope = async () => {
+      if (!scoped) return null;
+      scoped = false;
+      return gpu.device.popErrorScope();
+    };
     try {
-      const thetaE = own(gpu.bufferFrom('trainer E params', init.paramsE ?? initParams(layoutE, c.initSeed)));
-      const thetaH = layoutH
-        ? own(gpu.bufferFrom('trainer H params', init.paramsH ?? initParams(layoutH, c.initSeed + 1)))
-        : own(gpu.buffer('trainer H placeholder', 16));
-      const [mlpE, mlpH, loss, optE, optH, sampler, kDraw, kRestart, kGather, kCombine, kPenH, kPenE, kNoteH, kStats, kCheck, kAdvance] =
-        await Promise.all([
-          MlpProgram.create(gpu, c.energy, n, group),
-          layoutH ? MlpProgram.create(gpu, c.variational!, n, group) : Promise.resolve(null),
+      const thetaE = own(gpu.bufferFrom('trainer E params', paramsE));
+      const thetaH = paramsH ? own(gpu.bufferFrom('trainer H params', paramsH)) : own(gpu.buffer('trainer H placeholder', 16));
+      const parts = [
+        tracked(MlpProgram.create(gpu, c.energy, n, group)),
+        tracked(layoutH ? MlpProgram.create(gpu, c.variational!, n, group) : Promise.resolve(null)),
+        tracked(
           c.mode === 'fdiv'
             ? FdivLoss.create(gpu, { divergence: c.divergence!, numerics: c.numerics, nData: c.batch, nModel: c.chains })
             : Promise.resolve(null),
-          Optimizer.create(gpu, c.optimizerE, layoutE.size, { label: 'E optimizer' }),
-          layoutH ? Optimizer.create(gpu, c.optimizerH!, layoutH.size, { maximize: true, label: 'H optimizer' }) : Promise.resolve(null),
+        ),
+        tracked(Optimizer.create(gpu, c.optimizerE, layoutE.size, { label: 'E optimizer' })),
+        tracked(layoutH ? Optimizer.create(gpu, c.optimizerH!, layoutH.size, { maximize: true, label: 'H optimizer' }) : Promise.resolve(null)),
+        tracked(
           LangevinSampler.create(gpu, {
             sampler: c.sampler.kind, chains: c.chains, dim, steps: c.sampler.steps, seed: c.seed,
             energy: { kind: 'mlp', spec: c.energy, theta: thetaE },
             eta: c.sampler.kind === 'du-mordatch' ? undefined : c.sampler.eta,
             stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: c.sampler.box, group,
           }),
-          gpu.kernel('trainer_draw.wgsl', 'trn_data'),
-          gpu.kernel('trainer_draw.wgsl', 'trn_restart'),
-          gpu.kernel('trainer_draw.wgsl', 'trn_gather'),
-          gpu.kernel('trainer_loss.wgsl', 'trn_combine'),
-          gpu.kernel('trainer_loss.wgsl', 'trn_penalty_h'),
-          gpu.kernel('trainer_loss.wgsl', 'trn_penalty_e'),
-          gpu.kernel('trainer_loss.wgsl', 'trn_note_h'),
-          gpu.kernel('trainer_loss.wgsl', 'trn_stats_e'),
-          gpu.kernel('trainer_check.wgsl', 'trn_check'),
-          gpu.kernel('trainer_check.wgsl', 'trn_advance'),
-        ]);
-      for (const x of [mlpE, mlpH]) if (x) cleanup.push({ destroy: () => (x.uniform.destroy(), x.scratchBuffer.destroy()) });
-      for (const x of [loss, optE, optH, sampler]) if (x) cleanup.push(x);
+        ),
+      ] as const;
+      const kernelNames = [
+        ['trainer_draw.wgsl', 'trn_data'], ['trainer_draw.wgsl', 'trn_restart'], ['trainer_draw.wgsl', 'trn_gather'],
+        ['trainer_loss.wgsl', 'trn_combine'], ['trainer_loss.wgsl', 'trn_penalty_h'], ['trainer_loss.wgsl', 'trn_penalty_e'],
+        ['trainer_loss.wgsl', 'trn_note_h'], ['trainer_loss.wgsl', 'trn_stats_e'], ['trainer_check.wgsl', 'trn_check'],
+        ['trainer_check.wgsl', 'trn_advance'], ['trainer_metrics.wgsl', 'trn_metrics'],
+      ] as const;
+      // Wait for every part, so that a failure releases all that were made.
+      const settled = await Promise.allSettled([Promise.all(parts), Promise.all(kernelNames.map(([f, e]) => gpu.kernel(f, e)))]);
+      for (const r of settled) if (r.status === 'rejected') throw r.reason;
+      const [mlpE, mlpH, loss, optE, optH, sampler] = await Promise.all(parts);
+      const [kDraw, kRestart, kGather, kCombine, kPenH, kPenE, kNoteH, kStats, kCheck, kAdvance, kMetrics] = await Promise.all(
+        kernelNames.map(([f, e]) => gpu.kernel(f, e)),
+      );
 
       const struct = kDraw.iface.bindings.find((b) => b.name === 'trn')?.struct;
       const checkStruct = kCheck.iface.bindings.find((b) => b.name === 'trn_q')?.struct;
-      if (!struct || !checkStruct) throw new FebmError('trainer shaders: no uniform trn or trn_q');
+      const metricsStruct = kMetrics.iface.bindings.find((b) => b.name === 'tm')?.struct;
+      if (!struct || !checkStruct || !metricsStruct) throw new FebmError('trainer shaders: no uniform trn, trn_q or tm');
       // The loss metrics' word indices, from reflection (a placeholder buffer in CD mode).
       let metricsIndex = { objective: 0, mean_g: 0, mean_c: 0 };
       let metricsBuffer: GPUBuffer;
@@ -399,13 +305,14 @@ export class Trainer {
         objective_index: metricsIndex.objective, mean_g_index: metricsIndex.mean_g, mean_c_index: metricsIndex.mean_c,
       });
       const sizeH = layoutH ? layoutH.size : 4;
+      const uniformUsage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
       const b: Buffers = {
-        uniform: own(gpu.bufferFrom('trainer params', params, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST)),
+        uniform: own(gpu.bufferFrom('trainer params', params, uniformUsage)),
         dataset: own(gpu.bufferFrom('trainer dataset', data)),
         x: own(gpu.buffer('trainer x', n * dim * 4)),
         replay: own(gpu.buffer('trainer replay', c.replay.capacity * dim * 4)),
-        counters: own(gpu.buffer('trainer counters', COUNTER_WORDS * 4)),
-        stats: own(gpu.buffer('trainer stats', STATS_WORDS * 4)),
+        counters: own(gpu.buffer('trainer counters', TRAINER_COUNTER_WORDS * 4)),
+        stats: own(gpu.buffer('trainer stats', TRAINER_STATS_WORDS * 4)),
         hv: own(gpu.buffer('trainer H(x)', n * 4)),
         ev: own(gpu.buffer('trainer E(x)', n * 4)),
         v: own(gpu.buffer('trainer v', n * 4)),
@@ -415,36 +322,132 @@ export class Trainer {
         thetaH,
         gradE: own(gpu.buffer('trainer E grad', layoutE.size * 4)),
         gradH: own(gpu.buffer('trainer H grad', sizeH * 4)),
-        goodE: own(gpu.buffer('trainer E params (last good)', layoutE.size * 4)),
-        goodH: own(gpu.buffer('trainer H params (last good)', sizeH * 4)),
         checkUniforms: [],
+        metricsUniform: own(gpu.bufferFrom('trainer metrics params', packStruct(metricsStruct, {
+          count_e: layoutE.size, count_h: layoutH ? layoutH.size : 0, chains: c.chains, mala: c.sampler.kind === 'mala' ? 1 : 0,
+        }), uniformUsage)),
+        metricsOut: own(gpu.buffer('trainer metrics', TRAINER_METRICS_WORDS * 4)),
+        readback: own(gpu.buffer('trainer metrics readback', readbackLayout(layoutE.size, layoutH ? layoutH.size : 0).size,
+          GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST)),
       };
       // In the order of the iteration's pipeline (CHECKED_QUANTITIES): the first one flagged is the likely origin.
       const checked: [GPUBuffer, number][] = [
         [b.x, n * dim],
-        [b.stats, STATS_WORDS],
+        [b.stats, TRAINER_STATS_WORDS],
         [b.gradH, layoutH ? sizeH : 0],
         [b.thetaH, layoutH ? sizeH : 0],
         [b.gradE, layoutE.size],
         [b.thetaE, layoutE.size],
       ];
       checked.forEach(([, count], q) => {
-        b.checkUniforms.push(own(gpu.bufferFrom(`trainer check ${q}`, packStruct(checkStruct, { count, bit: 1 << q }), GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST)));
+        b.checkUniforms.push(own(gpu.bufferFrom(`trainer check ${q}`, packStruct(checkStruct, { count, bit: 1 << q }), uniformUsage)));
       });
+      const oom = await popScope();
+      if (oom) {
+        throw new GpuError('out-of-memory', `the device could not allocate the run's ${plan.total} bytes of GPU memory (${oom.message}); make the run smaller`);
+      }
       const trainer = new Trainer(gpu, c, rows, b, mlpE, mlpH, loss, optE, optH, sampler, {
-        kDraw, kRestart, kGather, kCombine, kPenH, kPenE, kNoteH, kStats, kCheck, kAdvance,
-      }, STATS_WORDS * 4);
+        kDraw, kRestart, kGather, kCombine, kPenH, kPenE, kNoteH, kStats, kCheck, kAdvance, kMetrics,
+      }, plan, fingerprint, { iteration: 0, paramsE, paramsH });
       trainer.created = created;
       trainer.cleanup = cleanup;
       trainer.checked = checked;
       trainer.metricsBuffer = metricsBuffer;
-      trainer.saveGood();
       return trainer;
     } catch (e) {
+      await popScope().catch(() => null);
       for (const x of cleanup) x.destroy();
       for (const buf of created) buf.destroy();
       throw e;
     }
+  }
+
+  /**
+   * A trainer that goes on exactly where the one that wrote `bytes`
+   * (saveCheckpoint) stopped: same configuration, parameters, optimiser
+   * moments and steps, chains, replay buffer and counters, so that running
+   * it M more iterations gives the same numbers as the uninterrupted run.
+   * `data` must be the same data (checked by rows and CRC-32 unless
+   * options.allowOtherData). Errors: CheckpointError (damaged file, another
+   * version, not a trainer checkpoint), ConfigError (data that does not fit
+   * the checkpoint's configuration, a custom divergence not supplied).
+   */
+  static async resume(gpu: Gpu, bytes: Uint8Array, data: Float32Array, options: TrainerResumeOptions = {}): Promise<Trainer> {
+    const s = decodeTrainerCheckpoint(bytes, { divergence: options.divergence });
+    const dim = s.config.energy.inputDim;
+    if (!(data instanceof Float32Array) || data.length === 0 || data.length % dim !== 0) {
+      throw new ConfigError(
+        'data',
+        `must be a non-empty Float32Array of rows of the checkpoint's energy.inputDim = ${dim} values, got length ${data?.length}` +
+          (s.data.dim !== dim ? '' : ` (the checkpoint was trained on ${s.data.rows} rows)`),
+      );
+    }
+    if (!options.allowOtherData) {
+      const f = dataFingerprint(data, dim);
+      if (f.rows !== s.data.rows || f.crc32 !== s.data.crc32) {
+        throw new ConfigError(
+          'data',
+          `differs from the checkpoint's data (${s.data.rows} rows of ${s.data.dim}, crc32 ${s.data.crc32.toString(16).padStart(8, '0')}; ` +
+            `given ${f.rows} rows, crc32 ${f.crc32.toString(16).padStart(8, '0')}): resuming goes on with the same data (options.allowOtherData to change it)`,
+        );
+      }
+    }
+    const config: ValidTrainerConfig = {
+      ...s.config,
+      metricsEvery: options.metricsEvery ?? s.config.metricsEvery,
+      iterationsPerSubmit: options.iterationsPerSubmit ?? s.config.iterationsPerSubmit,
+    };
+    const trainer = await Trainer.create(gpu, config, data, { paramsE: s.paramsE, paramsH: s.paramsH ?? undefined, memoryLimit: options.memoryLimit });
+    try {
+      trainer.optE.restore(s.optimizerE);
+      if (trainer.optH && s.optimizerH) trainer.optH.restore(s.optimizerH);
+      const words = new Uint32Array(s.config.chains + 4);
+      words[0] = s.samplerSteps;
+      words[1] = s.proposed;
+      words.set(s.accepted, 4);
+      trainer.sampler.restore(s.chains, words);
+      gpu.write(trainer.b.replay, s.replay);
+      const counters = new Uint32Array(TRAINER_COUNTER_WORDS);
+      counters[0] = s.iteration;
+      counters[1] = s.replayFilled;
+      counters[2] = s.replayPos;
+      gpu.write(trainer.b.counters, counters);
+      trainer.done = s.iteration;
+      trainer.lastGoodParams = { iteration: s.iteration, paramsE: s.paramsE, paramsH: s.paramsH };
+      await gpu.sync();
+      return trainer;
+    } catch (e) {
+      trainer.destroy();
+      throw e;
+    }
+  }
+
+  /**
+   * The full state as a checkpoint file (src/checkpoint.ts; the trainer's
+   * arrays are listed there): resume it with Trainer.resume. `extra` is the
+   * caller's own JSON, stored with it (meta.trainer.extra). Not while run()
+   * is going; a few round trips.
+   */
+  async saveCheckpoint(extra?: Record<string, unknown>): Promise<Uint8Array> {
+    this.idle('saveCheckpoint');
+    const c = this.config;
+    const words = new Uint32Array(await this.gpu.read(this.b.counters, TRAINER_COUNTER_WORDS * 4));
+    if (words[4] !== 0) throw new FebmError('saveCheckpoint: a non-finite value is pending; run() reports and clears it first');
+    const { paramsE, paramsH } = await this.readParams();
+    const optimizerE = await this.optE.readState();
+    const optimizerH = this.optH ? await this.optH.readState() : null;
+    const chains = await this.sampler.readSamples();
+    const sampler = await this.sampler.readCounters();
+    const replay = await this.gpu.readF32(this.b.replay, c.replay.capacity * c.energy.inputDim);
+    return encodeTrainerCheckpoint({
+      config: c, iteration: words[0], paramsE, paramsH, optimizerE, optimizerH, chains,
+      samplerSteps: sampler[0], proposed: sampler[1], accepted: sampler.slice(4),
+      replay, replayFilled: words[1], replayPos: words[2], data: this.data, ...(extra !== undefined ? { extra } : {}),
+    });
+  }
+
+  private idle(what: string): void {
+    if (this.running) throw new FebmError(`${what}: the trainer is running (wait for run() to return)`);
   }
 
   private created: GPUBuffer[] = [];
@@ -557,97 +560,161 @@ export class Trainer {
     this.gpu.device.queue.submit([encoder.finish()]);
   }
 
-  private copyParams(from: 'good' | 'live'): void {
-    const { b } = this;
-    const encoder = this.gpu.device.createCommandEncoder();
-    const [srcE, dstE, srcH, dstH] = from === 'live' ? [b.thetaE, b.goodE, b.thetaH, b.goodH] : [b.goodE, b.thetaE, b.goodH, b.thetaH];
-    encoder.copyBufferToBuffer(srcE, 0, dstE, 0, srcE.size);
-    if (this.mlpH) encoder.copyBufferToBuffer(srcH, 0, dstH, 0, srcH.size);
-    this.gpu.device.queue.submit([encoder.finish()]);
-  }
-
-  private saveGood(): void {
-    this.copyParams('live');
-    this.goodIteration = this.done;
+  /** The metrics kernel (gradient norms, acceptance) and the copies into the readback buffer (built once). */
+  private metricsPasses(): (encoder: GPUCommandEncoder) => void {
+    const { b, config: c } = this;
+    if (!this.metricsPass) {
+      const k = this.kernels.kMetrics;
+      const group = k.bind({
+        tm: b.metricsUniform, tm_grad_e: b.gradE, tm_grad_h: b.gradH, tm_lgv_counters: this.sampler.counters, tm_out: b.metricsOut,
+      });
+      this.metricsPass = this.single(k, group);
+    }
+    const sizeE = paramLayout(c.energy).size;
+    const sizeH = c.variational ? paramLayout(c.variational).size : 0;
+    const at = readbackLayout(sizeE, sizeH);
+    const pass = this.metricsPass;
+    return (encoder) => {
+      const p = encoder.beginComputePass();
+      pass(p);
+      p.end();
+      encoder.copyBufferToBuffer(b.counters, 0, b.readback, at.counters, TRAINER_COUNTER_WORDS * 4);
+      encoder.copyBufferToBuffer(b.stats, 0, b.readback, at.stats, TRAINER_STATS_WORDS * 4);
+      encoder.copyBufferToBuffer(b.metricsOut, 0, b.readback, at.metrics, TRAINER_METRICS_WORDS * 4);
+      encoder.copyBufferToBuffer(b.thetaE, 0, b.readback, at.paramsE, sizeE * 4);
+      if (sizeH > 0) encoder.copyBufferToBuffer(b.thetaH, 0, b.readback, at.paramsH, sizeH * 4);
+    };
   }
 
   /**
-   * Reads the flags (and the statistics): throws TrainingDivergedError after
-   * restoring the last good parameters, or records the metrics and saves the
-   * parameters as the last good ones.
+   * One round trip: flags, statistics, gradient norms, acceptance and the
+   * parameters. Throws TrainingDivergedError after writing back the last good
+   * parameters, or records the metrics and keeps the parameters as the last
+   * good ones.
    */
-  private async checkpoint(): Promise<TrainerMetrics> {
-    const words = new Uint32Array(await this.gpu.read(this.b.counters, COUNTER_WORDS * 4));
+  private async metricsPoint(since: { done: number; time: number }): Promise<TrainerMetrics> {
+    const c = this.config;
+    const encoder = this.gpu.device.createCommandEncoder();
+    this.metricsPasses()(encoder);
+    this.gpu.device.queue.submit([encoder.finish()]);
+    const sizeE = paramLayout(c.energy).size;
+    const sizeH = c.variational ? paramLayout(c.variational).size : 0;
+    const at = readbackLayout(sizeE, sizeH);
+    const bytes = await this.gpu.mapRead(this.b.readback, at.size);
+    const now = performance.now();
+    const words = new Uint32Array(bytes, at.counters, TRAINER_COUNTER_WORDS);
     if (words[4] !== 0) {
       const iteration = words[4] - 1;
       const bits = words[5];
-      const quantities = CHECKED_QUANTITIES.filter((_, q) => bits & (1 << q));
-      this.copyParams('good');
+      const quantities = CHECKED_QUANTITIES.filter((_, i) => bits & (1 << i));
+      const good = this.lastGoodParams;
+      this.gpu.write(this.b.thetaE, good.paramsE);
+      if (good.paramsH) this.gpu.write(this.b.thetaH, good.paramsH);
       this.optE.reset();
       this.optH?.reset();
+      if (c.sampler.kind === 'mala') this.sampler.resetAcceptance();
       // Counters: keep the iteration, empty the replay buffer (all chains start fresh), clear the flags.
-      this.gpu.device.queue.writeBuffer(this.b.counters, 4, new Uint32Array(COUNTER_WORDS - 1));
+      this.gpu.write(this.b.counters, new Uint32Array(TRAINER_COUNTER_WORDS - 1), 4);
       this.done = words[0];
       await this.gpu.sync();
-      throw new TrainingDivergedError(iteration, [...quantities], this.goodIteration);
+      throw new TrainingDivergedError(iteration, [...quantities], good.iteration);
     }
-    const s = new Float32Array(await this.gpu.read(this.b.stats, this.statsBytes));
+    const s = new Float32Array(bytes, at.stats, TRAINER_STATS_WORDS);
+    const t = new Float32Array(bytes, at.metrics, TRAINER_METRICS_WORDS);
+    const seconds = (now - since.time) / 1000;
     const m: TrainerMetrics = {
       iteration: words[0],
       hObjective: s[0],
       eObjective: s[1],
-      divergence: this.config.mode === 'fdiv' ? s[1] : null,
+      divergence: c.mode === 'fdiv' ? s[1] : null,
       meanEData: s[2],
       meanESamples: s[3],
       meanG: s[4],
       meanC: s[5],
+      gradNormE: t[0],
+      gradNormH: c.mode === 'fdiv' ? t[1] : null,
+      acceptance: t[2] >= 0 ? t[2] : null,
+      itPerSecond: seconds > 0 ? (words[0] - since.done) / seconds : 0,
       nonFinite: false,
     };
-    this.saveGood();
+    this.lastGoodParams = {
+      iteration: words[0],
+      paramsE: new Float32Array(bytes.slice(at.paramsE, at.paramsE + 4 * sizeE)),
+      paramsH: sizeH > 0 ? new Float32Array(bytes.slice(at.paramsH, at.paramsH + 4 * sizeH)) : null,
+    };
+    // The acceptance of the next metrics point counts from here.
+    if (c.sampler.kind === 'mala') this.sampler.resetAcceptance();
     return m;
   }
 
   /**
    * Runs `iterations` iterations (several per submit, one encoder each); reads
    * metrics every metricsEvery iterations and at the end. Returns the metrics
-   * records taken in this call. Throws TrainingDivergedError on a non-finite value.
-   * `metricsAtEnd: false` skips the read at the end unless it is a metrics
-   * point: for callers that run a few iterations at a time (a page's animation
-   * frames) and must not wait for the GPU after each call.
+   * records taken in this call. Throws TrainingDivergedError on a non-finite
+   * value, and DeviceLostError when the device is lost (lastGoodParams keeps
+   * the parameters of the last metrics point). `metricsAtEnd: false` skips the
+   * read at the end unless it is a metrics point: for callers that run a few
+   * iterations at a time (a page's animation frames) and must not wait for
+   * the GPU after each call (a record's itPerSecond then counts from the start
+   * of the call that reached the metrics point).
    */
   async run(iterations: number, options: { onMetrics?: (m: TrainerMetrics) => void; metricsAtEnd?: boolean } = {}): Promise<TrainerMetrics[]> {
     int('iterations', iterations, undefined, 0, 2 ** 31, '2^31');
-    const one = this.iterationPasses();
-    const M = this.config.metricsEvery;
-    const out: TrainerMetrics[] = [];
-    let left = iterations;
-    while (left > 0) {
-      const toMetric = M - (this.done % M);
-      const count = Math.min(this.config.iterationsPerSubmit, toMetric, left);
-      this.submit(count, one);
-      this.done += count;
-      left -= count;
-      if (this.done % M === 0 || (left === 0 && (options.metricsAtEnd ?? true))) {
-        const m = await this.checkpoint();
-        out.push(m);
-        this.history.push(m);
-        options.onMetrics?.(m);
+    this.idle('run');
+    this.running = true;
+    try {
+      const one = this.iterationPasses();
+      const M = this.config.metricsEvery;
+      const out: TrainerMetrics[] = [];
+      let since = { done: this.done, time: performance.now() };
+      let left = iterations;
+      while (left > 0) {
+        const toMetric = M - (this.done % M);
+        const count = Math.min(this.config.iterationsPerSubmit, toMetric, left);
+        this.submit(count, one);
+        this.done += count;
+        left -= count;
+        if (this.done % M === 0 || (left === 0 && (options.metricsAtEnd ?? true))) {
+          const m = await this.metricsPoint(since);
+          since = { done: this.done, time: performance.now() };
+          out.push(m);
+          this.history.push(m);
+          options.onMetrics?.(m);
+        }
       }
+      return out;
+    } catch (e) {
+      throw this.explainLoss(e);
+    } finally {
+      this.running = false;
     }
-    return out;
+  }
+
+  /** A DeviceLostError that says where training stopped and where the last good parameters are. */
+  private explainLoss(e: unknown): unknown {
+    if (!(e instanceof DeviceLostError) || e.lastGoodIteration !== null) return e;
+    const good = this.lastGoodParams.iteration;
+    return new DeviceLostError(
+      e.reason,
+      `${e.detail ? `${e.detail.replace(/\.$/, '')}; ` : ''}training stopped with ${this.done} iterations submitted; ` +
+        `the parameters of iteration ${good} (the last good metrics point) are in trainer.lastGoodParams`,
+      good,
+    );
   }
 
   /** Records one H step and one E step on x as it stands (no data draw, no sampling), then checks. */
   async updateOnce(): Promise<TrainerMetrics> {
+    this.idle('updateOnce');
     if (!this.updateOnlyPass) {
       const passes = this.updatePasses();
       this.updateOnlyPass = (pass) => {
         for (const p of passes) p(pass);
       };
     }
+    const since = { done: this.done, time: performance.now() };
     this.submit(1, this.updateOnlyPass);
     this.done += 1;
-    return this.checkpoint();
+    return this.metricsPoint(since);
   }
 
   /** Writes x directly: data rows, then sample rows ([batch][dim] and [chains][dim]). */
@@ -689,7 +756,8 @@ export class Trainer {
       program.run(program.forward({ theta: this.b.thetaE, x, out }));
       return await this.gpu.readF32(out, count);
     } finally {
-      for (const buf of [x, out, program.uniform, program.scratchBuffer]) buf.destroy();
+      for (const buf of [x, out]) buf.destroy();
+      program.destroy();
     }
   }
 

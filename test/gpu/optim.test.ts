@@ -9,7 +9,8 @@ import { relativeError, useHarness } from './harness';
 /** f32 parameters after up to 40 steps: rounding of theta, m, v and the update. */
 const TOL = 1e-5;
 
-interface Case { name: string; spec: OptimizerSpec; maximize: boolean; count: number; submits: number; stepsPerSubmit: number }
+/** gradScale: a factor per submit (default 1), so that clipping has something to clip. */
+interface Case { name: string; spec: OptimizerSpec; maximize: boolean; count: number; submits: number; stepsPerSubmit: number; gradScale?: number[] }
 
 const CASES: Case[] = [
   { name: 'SGD, 1 parameter, 3 submits of 1 step', spec: { kind: 'sgd', lr: 0.1 }, maximize: false, count: 1, submits: 3, stepsPerSubmit: 1 },
@@ -18,6 +19,10 @@ const CASES: Case[] = [
   { name: 'Adam ascent, beta1 = 0, 130 parameters', spec: { kind: 'adam', lr: 3e-4, beta1: 0, beta2: 0.999 }, maximize: true, count: 130, submits: 3, stepsPerSubmit: 7 },
   { name: 'Adam with linear decay over 20 steps', spec: { kind: 'adam', lr: 1e-2, lrFinal: 1e-3, decaySteps: 20 }, maximize: false, count: 9, submits: 3, stepsPerSubmit: 10 },
   { name: 'SGD with linear decay', spec: { kind: 'sgd', lr: 0.05, lrFinal: 0, decaySteps: 15 }, maximize: false, count: 5, submits: 2, stepsPerSubmit: 10 },
+  {
+    name: "Adam with the authors' per-element clipping (beta1 0, 3 RMS + 0.1), gradients growing 10x per submit",
+    spec: { kind: 'adam', lr: 1e-2, beta1: 0, clipRms: 3, clipAdd: 0.1 }, maximize: false, count: 33, submits: 3, stepsPerSubmit: 5, gradScale: [1, 10, 100],
+  },
   { name: 'Adam with warm-up then decay', spec: { kind: 'adam', lr: 1e-2, warmupSteps: 8, lrFinal: 2e-3, decaySteps: 12 }, maximize: true, count: 11, submits: 3, stepsPerSubmit: 9 },
 ];
 
@@ -28,13 +33,19 @@ describe('optim.wgsl against optimizerStep64', () => {
     it(c.name, async () => {
       const z = seededNormal(300 + index);
       const theta = Array.from({ length: c.count }, () => Math.fround(z()));
-      const grads = Array.from({ length: c.submits }, () => Array.from({ length: c.count }, () => Math.fround(z())));
+      const grads = Array.from({ length: c.submits }, (_, k) => Array.from({ length: c.count }, () => Math.fround((c.gradScale?.[k] ?? 1) * z())));
       const res = await page().run<{ theta: number[]; moments: number[]; steps: number }>('optim.run', {
         spec: c.spec, maximize: c.maximize, theta, grads, stepsPerSubmit: c.stepsPerSubmit,
       });
       const spec = validateOptimizer(c.spec);
       const state: OptimizerState64 = { theta: theta.slice(), m: new Array(c.count).fill(0), v: new Array(c.count).fill(0), t: 0 };
       for (const g of grads) for (let s = 0; s < c.stepsPerSubmit; s++) optimizerStep64(spec, state, g, c.maximize);
+      if (spec.clipRms > 0) {
+        // The clip must have acted: without it the float64 run ends elsewhere.
+        const plain: OptimizerState64 = { theta: theta.slice(), m: new Array(c.count).fill(0), v: new Array(c.count).fill(0), t: 0 };
+        for (const g of grads) for (let s = 0; s < c.stepsPerSubmit; s++) optimizerStep64({ ...spec, clipRms: 0 }, plain, g, c.maximize);
+        expect(relativeError(plain.theta, state.theta)).toBeGreaterThan(100 * TOL);
+      }
       expect(res.steps).toBe(c.submits * c.stepsPerSubmit);
       // Parameter changes relative to the largest change: the parameters themselves are O(1).
       const moved = res.theta.map((p, i) => p - theta[i]);

@@ -142,6 +142,20 @@ describe('optimiser host side', () => {
     expect(configError(() => validateOptimizer({ kind: 'adam', lr: 1, beta1: 1 })).field).toBe('optimizer.beta1');
     expect(configError(() => validateOptimizer({ kind: 'adam', lr: 1, decaySteps: 1.5 })).field).toBe('optimizer.decaySteps');
     expect(configError(() => validateOptimizer(null)).field).toBe('optimizer');
+    expect(configError(() => validateOptimizer({ kind: 'sgd', lr: 1, clipRms: 3 }))).toMatchObject({ field: 'optimizer.clipRms', message: expect.stringContaining("'adam' only") });
+    expect(configError(() => validateOptimizer({ kind: 'adam', lr: 1, clipRms: -1 })).field).toBe('optimizer.clipRms');
+    expect(configError(() => validateOptimizer({ kind: 'adam', lr: 1, clipRms: 3, clipAdd: NaN })).field).toBe('optimizer.clipAdd');
+  });
+  it("the authors' clip: step 1 clips to clipAdd (no second moment yet), later steps to clipRms RMS + clipAdd", () => {
+    const spec = validateOptimizer({ kind: 'adam', lr: 0.1, beta1: 0, clipRms: 3, clipAdd: 0.1 });
+    const s = { theta: [0], m: [0], v: [0], t: 0 };
+    optimizerStep64(spec, s, [5]);
+    // g clipped to 0.1: m = 0.1, v = 0.001 * 0.01; the step is lr * sign.
+    expect(s.m[0]).toBeCloseTo(0.1, 12);
+    expect(s.v[0]).toBeCloseTo(1e-5, 15);
+    // RMS = sqrt(v / (1 - 0.999^2)) = 0.1 / sqrt(1.999): bound = 0.3 / sqrt(1.999) + 0.1.
+    optimizerStep64(spec, s, [5]);
+    expect(s.m[0]).toBeCloseTo(0.3 / Math.sqrt(1.999) + 0.1, 12);
   });
   it('optimizerStep64 is PyTorch Adam: the first step moves by lr sign(g); SGD by lr g; the schedule is linear', () => {
     const spec = validateOptimizer({ kind: 'adam', lr: 0.1 });
