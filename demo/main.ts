@@ -286,6 +286,7 @@ function statsLine(m: Model, rate: number | null): string {
     if (last.divergence !== null) parts.push(`divergence estimate ${last.divergence.toFixed(3)}`);
     else parts.push(`E(data) − E(samples) ${last.eObjective.toFixed(3)}`);
     parts.push(`mean E data ${last.meanEData.toFixed(2)} / samples ${last.meanESamples.toFixed(2)}`);
+    if (last.acceptance !== null) parts.push(`MALA acceptance ${(100 * last.acceptance).toFixed(0)}%`);
   }
   return parts.join(' · ');
 }
