@@ -189,8 +189,9 @@ export async function jaxSampler(model: PeerModel, seed: number): Promise<PeerSa
  * in a throwaway page, settles that before any peer is measured.
  */
 export async function preloadAll(): Promise<void> {
+  // tfjs-core first: the gradient registrations read its flags (DEBUG) as they load, and fail before they exist.
+  await import('@tensorflow/tfjs-core');
   await Promise.all([
-    import('@tensorflow/tfjs-core'),
     import('@tensorflow/tfjs-core/dist/register_all_gradients'),
     import('@tensorflow/tfjs-backend-webgpu'),
     import('@tensorflow/tfjs-backend-wasm'),

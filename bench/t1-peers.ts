@@ -32,6 +32,8 @@ export interface T1PeerModel {
   layersE: DenseLayer[];
   layersH: DenseLayer[];
   size: T1Size;
+  /** For tests only: the E step without the covariance term (a wrong gradient the check must reject). */
+  omitCovariance?: boolean;
 }
 
 /** One training step's results (gradients of the objectives as docs/f-ebm.md defines them). */
@@ -125,7 +127,7 @@ export async function tfjsT1(backend: 'webgpu' | 'wasm', model: T1PeerModel): Pr
       const e = apply(E, x);
       const L = objective(tf.add(hAll, e));
       if (keep) lE = tf.keep(tf.clone(L));
-      return tf.add(L, tf.mean(tf.mul(cw, tf.slice(e, B)))) as import('@tensorflow/tfjs-core').Scalar;
+      return (model.omitCovariance ? L : tf.add(L, tf.mean(tf.mul(cw, tf.slice(e, B))))) as import('@tensorflow/tfjs-core').Scalar;
     }, varsE);
     optE.applyGradients(eStep.grads as Parameters<typeof optE.applyGradients>[0]);
     tf.dispose([eAll, hAll, cw]);
@@ -239,6 +241,10 @@ export async function jaxT1(model: T1PeerModel, seed: number): Promise<T1Peer> {
     const cs = lax.stopGradient(c(v.ref.slice([B])));
     const cw = cs.ref.sub(cs.mean());
     const L = objective(v);
+    if (model.omitCovariance) {
+      tree.dispose([cw, e]);
+      return [L.ref, L];
+    }
     return [L.ref.add(cw.mul(e.slice([B])).mean()), L];
   };
   /** Adam (bias-corrected), by hand over the parameter tree; the step count lives in the state. */

@@ -95,10 +95,18 @@ export function t1TrainerConfig(size: T1Size, seed = 1): TrainerConfig {
  * counted.
  */
 export function t1FlopsPerIteration(size: T1Size): number {
+  const s = t1StageFlops(size);
+  return s.sample + s.hStep + s.eStep;
+}
+
+/** The FLOPs of t1FlopsPerIteration by stage of the iteration (the trainer's stage names). */
+export function t1StageFlops(size: T1Size): { sample: number; hStep: number; eStep: number } {
   const F = mlpFlopsPerSample(t1Spec(size.width));
   const w = size.width;
-  const sampling = 2 * size.chains * size.steps * F;
-  const hStep = (size.batch + size.chains) * (F + F + 2 * F - 4 * w);
-  const eStep = (size.batch + size.chains) * (F + 2 * F - 4 * w);
-  return sampling + hStep + eStep;
+  const n = size.batch + size.chains;
+  return {
+    sample: 2 * size.chains * size.steps * F,
+    hStep: n * (F + F + 2 * F - 4 * w),
+    eStep: n * (F + 2 * F - 4 * w),
+  };
 }

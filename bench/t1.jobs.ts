@@ -33,15 +33,6 @@ import { checkT1Update, t1Reference, type PackedUpdate, type T1CheckResult } fro
 import type { T1Peer } from './t1-peers';
 import { T1, T1_SIZE, t1Spec, t1TrainerConfig, type T1Impl, type T1Size } from './t1-spec';
 
-export interface T1UpdateJob {
-  impl: T1Impl;
-  width: number;
-  paramsE: number[];
-  paramsH: number[];
-  data: number[];
-  samples: number[];
-}
-
 export interface T1JobConfig {
   impl: T1Impl;
   /** Default: the workload's (T1_SIZE). */
@@ -57,6 +48,8 @@ export interface T1JobConfig {
   /** Ours: also time each stage of the iteration alone (default false). */
   stages?: boolean;
   seed?: number;
+  /** Peers, for tests only: leave the covariance term out of the E step (the check must then fail). */
+  omitCovariance?: boolean;
 }
 
 export interface T1JobResult {
@@ -89,20 +82,24 @@ function describe(a: AdapterDescription): string {
   return [a.vendor, a.architecture].filter(Boolean).join('/') || a.description || 'unknown';
 }
 
-async function createPeer(impl: Exclude<T1Impl, 'febm-gpu'>, size: T1Size, paramsE: ArrayLike<number>, paramsH: ArrayLike<number>, seed: number): Promise<T1Peer> {
+async function createPeer(
+  impl: Exclude<T1Impl, 'febm-gpu'>, size: T1Size, paramsE: ArrayLike<number>, paramsH: ArrayLike<number>, seed: number, omitCovariance = false,
+): Promise<T1Peer> {
   const peers = await import('./t1-peers');
   const layout = paramLayout(t1Spec(size.width));
-  const model = { layersE: unpackParams(layout, paramsE), layersH: unpackParams(layout, paramsH), size };
+  const model = { layersE: unpackParams(layout, paramsE), layersH: unpackParams(layout, paramsH), size, omitCovariance };
   return impl === 'jax-js-webgpu' ? peers.jaxT1(model, seed) : peers.tfjsT1(impl === 'tfjs-webgpu' ? 'webgpu' : 'wasm', model);
 }
 
 /** One training step of an implementation from the given parameters, batch and negatives (packed results). */
-async function updateOnce(ctx: JobContext, impl: T1Impl, size: T1Size, input: { paramsE: Float32Array; paramsH: Float32Array; data: Float32Array; samples: Float32Array }): Promise<PackedUpdate> {
+async function updateOnce(
+  ctx: JobContext, impl: T1Impl, size: T1Size, input: { paramsE: Float32Array; paramsH: Float32Array; data: Float32Array; samples: Float32Array }, omitCovariance = false,
+): Promise<PackedUpdate> {
   if (impl === 'febm-gpu') {
     const r = await singleUpdate(await ctx.gpu(), t1TrainerConfig(size), input);
     return { hObjective: r.hObjective, eObjective: r.eObjective, gradH: r.gradH!, gradE: r.gradE, paramsH: r.paramsH!, paramsE: r.paramsE };
   }
-  const peer = await createPeer(impl, size, input.paramsE, input.paramsH, 1);
+  const peer = await createPeer(impl, size, input.paramsE, input.paramsH, 1, omitCovariance);
   try {
     const r = await peer.update(input.data, input.samples);
     const layout = paramLayout(t1Spec(size.width));
@@ -114,18 +111,6 @@ async function updateOnce(ctx: JobContext, impl: T1Impl, size: T1Size, input: { 
   } finally {
     peer.dispose();
   }
-}
-
-/** One training step from given inputs, returned as plain arrays (test/gpu/t1.test.ts compares them with the reference in Node). */
-export async function update(ctx: JobContext, c: T1UpdateJob): Promise<{ [K in keyof PackedUpdate]: PackedUpdate[K] extends number ? number : number[] }> {
-  const size: T1Size = { width: c.width, batch: c.data.length / 2, chains: c.samples.length / 2, steps: 1 };
-  const r = await updateOnce(ctx, c.impl, size, {
-    paramsE: new Float32Array(c.paramsE), paramsH: new Float32Array(c.paramsH), data: new Float32Array(c.data), samples: new Float32Array(c.samples),
-  });
-  return {
-    hObjective: r.hObjective, eObjective: r.eObjective, gradH: Array.from(r.gradH), gradE: Array.from(r.gradE),
-    paramsH: Array.from(r.paramsH), paramsE: Array.from(r.paramsE),
-  };
 }
 
 /** The check's inputs: seeded parameters of the workload's networks, an 8-Gaussians batch, negatives from N(0, 1.5^2). */
@@ -160,7 +145,7 @@ export async function cell(ctx: JobContext, config: T1JobConfig): Promise<T1JobR
   // 1. Check.
   ctx.progress(`${label}: checking one update (B = N = ${checkBatch}) against float64`);
   const input = checkInputs(size.width, checkBatch, seed);
-  const got = await updateOnce(ctx, impl, { ...size, batch: checkBatch, chains: checkBatch }, input);
+  const got = await updateOnce(ctx, impl, { ...size, batch: checkBatch, chains: checkBatch }, input, config.omitCovariance);
   const check = { ...checkT1Update(got, t1Reference(size, input), input), batch: checkBatch };
   ctx.progress(`${label}: check ${check.ok ? 'passed' : 'FAILED'}: ${Object.entries(check.errors).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
   if (!check.ok) throw new Error(`${label}: the update differs from the float64 reference: ${check.failure}`);
