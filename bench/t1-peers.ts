@@ -23,6 +23,7 @@
 // port is not there), so Adam is written by hand over the parameter tree, as
 // its users do.
 
+import type { Scalar, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import type { DenseLayer } from '../src/params';
 import { loadJax, loadTfjs } from './l1-peers';
 import { T1, type T1Size } from './t1-spec';
@@ -78,8 +79,6 @@ function denseFrom(ws: { w: ArrayLike<number>; b: ArrayLike<number> }[], layers:
 
 export async function tfjsT1(backend: 'webgpu' | 'wasm', model: T1PeerModel): Promise<T1Peer> {
   const tf = await loadTfjs(backend);
-  type Tensor = import('@tensorflow/tfjs-core').Tensor;
-  type Variable = import('@tensorflow/tfjs-core').Variable;
   const { batch: B, steps: K } = model.size;
   const { lr, beta1, beta2, eps } = T1.adam;
   const eta = T1.eta;
@@ -97,7 +96,7 @@ export async function tfjsT1(backend: 'webgpu' | 'wasm', model: T1PeerModel): Pr
   const apply = (p: typeof E, x: Tensor): Tensor => {
     let h = x;
     p.forEach((q, l) => {
-      const z = tf.add(tf.matMul(h as import('@tensorflow/tfjs-core').Tensor2D, q.w as Tensor as import('@tensorflow/tfjs-core').Tensor2D), q.b);
+      const z = tf.add(tf.matMul(h as Tensor2D, q.w as Tensor as Tensor2D), q.b);
       h = l + 1 < p.length ? tf.mul(z, tf.sigmoid(z)) : z; // SiLU
     });
     return tf.reshape(h, [-1]);
@@ -105,7 +104,7 @@ export async function tfjsT1(backend: 'webgpu' | 'wasm', model: T1PeerModel): Pr
   const g = (v: Tensor) => tf.sub(Math.LN2, tf.softplus(tf.neg(v)));
   const c = (v: Tensor) => tf.sub(tf.softplus(v), Math.LN2);
   /** L(v) = mean g(v_data) - mean c(v_samples); v holds the data rows first. */
-  const objective = (v: Tensor) => tf.sub(tf.mean(g(tf.slice(v, 0, B))), tf.mean(c(tf.slice(v, B)))) as import('@tensorflow/tfjs-core').Scalar;
+  const objective = (v: Tensor) => tf.sub(tf.mean(g(tf.slice(v, 0, B))), tf.mean(c(tf.slice(v, B)))) as Scalar;
   let optH = tf.train.adam(lr, beta1, beta2, eps);
   let optE = tf.train.adam(lr, beta1, beta2, eps);
   const gradE = tf.grad((x: Tensor) => tf.sum(apply(E, x)));
@@ -114,7 +113,7 @@ export async function tfjsT1(backend: 'webgpu' | 'wasm', model: T1PeerModel): Pr
   const trainStep = (x: Tensor, keep: boolean) => {
     // H step: E(x) is a constant here.
     const eAll = tf.tidy(() => apply(E, x));
-    const hStep = tf.variableGrads(() => tf.neg(objective(tf.add(apply(H, x), eAll))) as import('@tensorflow/tfjs-core').Scalar, varsH);
+    const hStep = tf.variableGrads(() => tf.neg(objective(tf.add(apply(H, x), eAll))) as Scalar, varsH);
     optH.applyGradients(hStep.grads as Parameters<typeof optH.applyGradients>[0]);
     // E step with the updated H: H(x) and the covariance weights c(v') - mean c(v') are constants.
     const [hAll, cw] = tf.tidy(() => {
@@ -127,7 +126,7 @@ export async function tfjsT1(backend: 'webgpu' | 'wasm', model: T1PeerModel): Pr
       const e = apply(E, x);
       const L = objective(tf.add(hAll, e));
       if (keep) lE = tf.keep(tf.clone(L));
-      return (model.omitCovariance ? L : tf.add(L, tf.mean(tf.mul(cw, tf.slice(e, B))))) as import('@tensorflow/tfjs-core').Scalar;
+      return (model.omitCovariance ? L : tf.add(L, tf.mean(tf.mul(cw, tf.slice(e, B))))) as Scalar;
     }, varsE);
     optE.applyGradients(eStep.grads as Parameters<typeof optE.applyGradients>[0]);
     tf.dispose([eAll, hAll, cw]);

@@ -25,7 +25,7 @@ export interface T1Options {
   /** Blocks and iterations per block (default 5 and 10, the workload's protocol). */
   blocks?: number;
   blockIterations?: number;
-  /** Seconds of timed work each peer may take (default 120). Ours always runs the full protocol. */
+  /** Seconds of timed work each peer may take (default 60). Ours always runs the full protocol. */
   peerBudgetSeconds?: number;
   /** Time our iteration's stages alone and emit the diagnostic line (default true). */
   stages?: boolean;
@@ -64,7 +64,7 @@ export async function runT1(runner: Runner, options: T1Options = {}): Promise<T1
     const ours = impl === 'febm-gpu';
     const config: T1JobConfig = {
       impl, size, blocks: options.blocks ?? T1.blocks, blockIterations: options.blockIterations ?? T1.blockIterations,
-      ...(ours ? { stages: options.stages ?? true } : { budgetSeconds: options.peerBudgetSeconds ?? 120 }),
+      ...(ours ? { stages: options.stages ?? true } : { budgetSeconds: options.peerBudgetSeconds ?? 60 }),
     };
     let page: HarnessPage | null = null;
     try {
