@@ -50,8 +50,9 @@ export function t1Spec(width: number): MlpSpec {
  * no warm-up; Adam on both networks. Persistent chains: a replay buffer of
  * exactly N rows and reuse probability 1, so every chain restarts from one of
  * the previous iteration's N samples (the first iteration starts from uniform
- * noise over the data's range). No readback inside a block: metrics (and the
- * NaN check's readback) only at the end of each run() call.
+ * noise over the data's range). One command encoder (and submit) per
+ * iteration; no readback inside a block: metrics (and the NaN check's
+ * readback) only at the end of each run() call.
  */
 export function t1TrainerConfig(size: T1Size, seed = 1): TrainerConfig {
   const spec = t1Spec(size.width);
@@ -71,7 +72,7 @@ export function t1TrainerConfig(size: T1Size, seed = 1): TrainerConfig {
     warmup: 0,
     seed,
     metricsEvery: 2 ** 31,
-    iterationsPerSubmit: 1000,
+    iterationsPerSubmit: 1,
   };
 }
 
