@@ -5,8 +5,8 @@
 // as fractions of the ALU peak and as ratios to the peers of the same run.
 //
 // Groups: r0, mlp, l1, t1 by default; t0 (the 1-D experiment's 30,000
-// iterations, about 20 minutes on SwiftShader by itself) only when asked
-// for, with --only t0 or --all.
+// iterations, roughly 20 minutes on SwiftShader by itself, estimated from a
+// 300-iteration run) only when asked for, with --only t0 or --all.
 // --quick: fewer runs and smaller sizes, a smoke test only (lines carry
 // "quick": true and figures are not comparable with a full run; T0 runs 300
 // iterations instead of 30,000).
