@@ -38,7 +38,8 @@ export interface PeerSampler {
 
 // ---- TensorFlow.js
 
-export async function tfjsSampler(backend: 'webgpu' | 'wasm', model: PeerModel): Promise<PeerSampler> {
+/** TensorFlow.js with the op gradients registered and the given backend set and ready (also used by bench/t1-peers.ts). */
+export async function loadTfjs(backend: 'webgpu' | 'wasm'): Promise<typeof import('@tensorflow/tfjs-core')> {
   const tf = await import('@tensorflow/tfjs-core');
   // The gradients of the ops (what the @tensorflow/tfjs umbrella package registers for its users).
   await import('@tensorflow/tfjs-core/dist/register_all_gradients');
@@ -59,6 +60,11 @@ export async function tfjsSampler(backend: 'webgpu' | 'wasm', model: PeerModel):
   }
   if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js: backend ${backend} did not initialise`);
   await tf.ready();
+  return tf;
+}
+
+export async function tfjsSampler(backend: 'webgpu' | 'wasm', model: PeerModel): Promise<PeerSampler> {
+  const tf = await loadTfjs(backend);
   const { eta, steps } = model;
   // Weights as users keep them: W^T (fanIn x fanOut) so that h W + b is one matMul.
   const params = model.layers.map((L) => ({
@@ -111,12 +117,18 @@ export async function tfjsSampler(backend: 'webgpu' | 'wasm', model: PeerModel):
 
 // ---- jax-js
 
-export async function jaxSampler(model: PeerModel, seed: number): Promise<PeerSampler> {
+/** jax-js with its webgpu device as the default (also used by bench/t1-peers.ts). */
+export async function loadJax(): Promise<typeof import('@jax-js/jax')> {
   const jax = await import('@jax-js/jax');
-  const { numpy: np, nn, random, grad, jit } = jax;
   const devices = await jax.init('webgpu');
   if (!devices.includes('webgpu')) throw new Error('jax-js: the webgpu device did not initialise');
   jax.defaultDevice('webgpu');
+  return jax;
+}
+
+export async function jaxSampler(model: PeerModel, seed: number): Promise<PeerSampler> {
+  const jax = await loadJax();
+  const { numpy: np, nn, random, grad, jit } = jax;
   const { eta, steps } = model;
   type Params = { w: InstanceType<typeof jax.Array>[]; b: InstanceType<typeof jax.Array>[] };
   const params: Params = {
@@ -177,8 +189,9 @@ export async function jaxSampler(model: PeerModel, seed: number): Promise<PeerSa
  * in a throwaway page, settles that before any peer is measured.
  */
 export async function preloadAll(): Promise<void> {
+  // tfjs-core first: the gradient registrations read its flags (DEBUG) as they load, and fail before they exist.
+  await import('@tensorflow/tfjs-core');
   await Promise.all([
-    import('@tensorflow/tfjs-core'),
     import('@tensorflow/tfjs-core/dist/register_all_gradients'),
     import('@tensorflow/tfjs-backend-webgpu'),
     import('@tensorflow/tfjs-backend-wasm'),

@@ -42,8 +42,8 @@ export interface L1Options {
   log?: (message: string) => void;
 }
 
-/** Imports the peers' packages in throwaway pages until one succeeds (at most 3 tries; see preloadAll in bench/l1-peers.ts). */
-async function preloadPeers(runner: Runner, log: (m: string) => void): Promise<void> {
+/** Imports the peers' packages in throwaway pages until one succeeds (at most 3 tries; see preloadAll in bench/l1-peers.ts); T1 uses it too. */
+export async function preloadPeers(runner: Runner, log: (m: string) => void): Promise<void> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const page = await runner.page();
     try {

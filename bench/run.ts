@@ -1,23 +1,32 @@
-// `npm run bench [-- --quick] [-- --only r0|mlp]`: runs the benchmark jobs
-// (bench/*.jobs.ts) one at a time in one headless Chromium, prints one JSON
-// line per measurement (bench/WORKLOADS.md), writes them all to
-// bench/results/latest.jsonl, and prints a summary table.
+// `npm run bench [-- --quick] [-- --only r0|mlp|l1|t1|t0]... [-- --all]`: runs
+// the benchmark jobs (bench/*.jobs.ts) one at a time in one headless Chromium,
+// prints one JSON line per measurement (bench/WORKLOADS.md), writes them all
+// to bench/results/latest.jsonl, and prints a summary table with our figures
+// as fractions of the ALU peak and as ratios to the peers of the same run.
 //
+// Groups: r0, mlp, l1, t1 by default; t0 (the 1-D experiment's 30,000
+// iterations, roughly 20 minutes on SwiftShader by itself, estimated from a
+// 300-iteration run) only when asked for, with --only t0 or --all.
 // --quick: fewer runs and smaller sizes, a smoke test only (lines carry
-// "quick": true and figures are not comparable with a full run).
-// --only r0|mlp: one group of figures (fractions of the ALU peak need r0).
+// "quick": true and figures are not comparable with a full run; T0 runs 300
+// iterations instead of 30,000).
+// --only GROUP: that group (repeatable). The ALU peak (R0's first figure) is
+// measured whatever the groups, as the scale of their figures.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { Runner, type HarnessPage } from '../harness/runner';
 import { runL1 } from './l1';
+import { runT0 } from './t0';
+import { runT1, T1_QUICK } from './t1';
 import type { AdapterDescription } from '../src/device';
 import type { MlpJobConfig, MlpJobResult } from './mlp.jobs';
 import type { AluJobConfig, AluJobResult, MatmulJobConfig, MatmulJobResult } from './r0.jobs';
 
-type Group = 'r0' | 'mlp' | 'l1';
-const GROUPS: Group[] = ['r0', 'mlp', 'l1'];
+type Group = 'r0' | 'mlp' | 'l1' | 't0' | 't1';
+const GROUPS: Group[] = ['r0', 'mlp', 'l1', 't1', 't0'];
+const DEFAULT_GROUPS: Group[] = ['r0', 'mlp', 'l1', 't1'];
 
 interface Plan {
   alu: AluJobConfig;
@@ -25,6 +34,8 @@ interface Plan {
   /** The matmul the MLP figure is compared with (its shape is the MLP's layer product). */
   mlpShapedMatmul: number;
   mlp: MlpJobConfig;
+  /** T0: iterations of the 1-D experiment (the workload: 30,000). */
+  t0Iterations: number;
 }
 
 // Full run: each timed run takes roughly 0.2-2 s on SwiftShader with 2 cores.
@@ -41,7 +52,11 @@ const FULL: Plan = {
   mlpShapedMatmul: 1,
   // 275 MFLOP per dispatch.
   mlp: { batch: 4096, width: 128, dispatches: 4, runs: 7 },
+  t0Iterations: 30_000,
 };
+
+/** The full run's ALU peak job (also bench/t1-main.ts's). */
+export const FULL_ALU = FULL.alu;
 
 const QUICK: Plan = {
   alu: { invocations: 4096, iterations: 256, dispatches: 2, runs: 3 },
@@ -51,6 +66,7 @@ const QUICK: Plan = {
   ],
   mlpShapedMatmul: 1,
   mlp: { batch: 4096, width: 128, dispatches: 1, runs: 3 },
+  t0Iterations: 300,
 };
 
 export type BenchLine = Record<string, string | number | boolean | null | Record<string, number>>;
@@ -64,23 +80,24 @@ const round = (v: number, digits = 4) => Number(v.toPrecision(digits));
 
 function parseArgs(args: string[]): { quick: boolean; only: Group[] } | string {
   let quick = false;
-  let only = GROUPS;
+  let only: Group[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--quick') quick = true;
+    else if (a === '--all') only = [...GROUPS];
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a === '--only' ? args[++i] : a.slice('--only='.length);
       if (!GROUPS.includes(v as Group)) return `--only takes one of ${GROUPS.join(', ')}, got ${JSON.stringify(v)}`;
-      only = [v as Group];
+      only = [...new Set([...only, v as Group])];
     } else return `unknown argument ${JSON.stringify(a)}`;
   }
-  return { quick, only };
+  return { quick, only: only.length ? only : DEFAULT_GROUPS };
 }
 
 export async function main(vite: ViteDevServer, args: string[]): Promise<number> {
   const parsed = parseArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only r0|mlp|l1]\n`);
+    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only r0|mlp|l1|t1|t0]... [--all]\n`);
     return 2;
   }
   const { quick, only } = parsed;
@@ -112,7 +129,8 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
     page = await runner.page();
     const p = page;
 
-    if (only.includes('r0')) {
+    // The ALU peak: R0's first figure, and the scale of every group's figures (measured whatever --only says).
+    {
       const alu = await attempt('R0 alu_peak', () => p.run<AluJobResult>('bench/r0.alu', plan.alu));
       if (alu) {
         aluPeak = alu.gflops;
@@ -122,6 +140,8 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
           dispatches: alu.timing.dispatches, seconds: round(alu.timing.median),
         });
       }
+    }
+    if (only.includes('r0')) {
       for (const [index, cfg] of plan.matmuls.entries()) {
         const name = `matmul_${cfg.m}x${cfg.k}x${cfg.n}`;
         const mm = await attempt(`R0 ${name}`, () => p.run<MatmulJobResult>('bench/r0.matmul', cfg));
@@ -164,6 +184,22 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
         }),
       );
     }
+    if (only.includes('t0')) {
+      const t0 = await attempt('T0', () => runT0(p, { iterations: plan.t0Iterations }));
+      if (t0) emit({ ...t0, of_alu_peak: aluPeak ? round(t0.gflops / aluPeak, 3) : null } as unknown as BenchLine);
+    }
+    if (only.includes('t1')) {
+      // Ours runs the full protocol (5 blocks of 10 iterations); each peer gets
+      // a time budget, and its line records how many blocks of how many
+      // iterations it rests on.
+      await attempt('T1', () =>
+        runT1(runner, {
+          quick,
+          ...(quick ? T1_QUICK : {}),
+          onLine: (line) => emit({ ...line, of_alu_peak: aluPeak && typeof line.gflops === 'number' ? round(line.gflops / aluPeak, 3) : null }),
+        }),
+      );
+    }
   } finally {
     await page?.close().catch(() => {});
     await runner.close();
@@ -175,26 +211,46 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
   writeFileSync(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
 
   // Summary: figure, value, fraction of the ALU peak measured in this run.
+  const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
+  const ofPeak = (gflops: number) => (aluPeak && Number.isFinite(gflops) ? `${(100 * gflops / aluPeak).toFixed(1)}%` : '-');
   const rows = lines.map((l) => {
-    const figure = l.workload === 'R0' ? `R0 ${l.name}${l.kernel ? ` (${l.kernel})` : ''}` : `${l.workload} ${l.impl} n=${l.n} w=${l.width}`;
-    const value = typeof l.value === 'number' ? l.value : NaN;
-    if (l.workload === 'L1') {
-      const gflops = typeof l.gflops === 'number' ? l.gflops : NaN;
-      return [figure, `${Math.round(value)} ${l.unit} (${gflops.toFixed(3)} GFLOP/s, ${l.runs} runs)`, aluPeak ? `${(100 * gflops / aluPeak).toFixed(1)}%` : '-'];
+    const value = num(l.value);
+    const gflops = num(l.gflops);
+    switch (l.workload) {
+      case 'R0':
+        return [`R0 ${l.name}${l.kernel ? ` (${l.kernel})` : ''}`, `${value.toFixed(3)} ${l.unit}`, ofPeak(value)];
+      case 'MLP':
+        return [`MLP ${l.impl} n=${l.n} w=${l.width}`, `${value.toFixed(3)} ${l.unit}  ${l.samples_per_s} samples/s`, ofPeak(value)];
+      case 'L1':
+        return [`L1 ${l.impl} n=${l.n} w=${l.width}`, l.value === null ? `- (${l.error ?? l.skipped})` : `${Math.round(value)} ${l.unit} (${gflops.toFixed(3)} GFLOP/s, ${l.runs} runs)`, ofPeak(gflops)];
+      case 'T0':
+        return [`T0 ${l.divergence} ${l.iterations} iterations`, `${value.toFixed(1)} s (mu ${l.mu}, sigma ${l.sigma}, ${gflops.toFixed(3)} GFLOP/s)`, ofPeak(gflops)];
+      case 'T1':
+        if (l.name === 'stages') {
+          const st = l.stage_s as Record<string, number>;
+          return [`T1 ${l.impl} stages alone`, Object.entries(st).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ') + ' s', '-'];
+        }
+        return [
+          `T1 ${l.impl} n=${l.n} w=${l.width}`,
+          l.value === null ? `- (${l.error})` : `${value.toFixed(4)} ${l.unit} (${gflops.toFixed(3)} GFLOP/s, ${l.runs} blocks of ${l.block_iterations})`,
+          ofPeak(gflops),
+        ];
+      default:
+        return [`${l.workload} ${l.impl ?? l.name ?? ''}`, `${value} ${l.unit}`, '-'];
     }
-    const extra = l.workload === 'MLP' ? `  ${l.samples_per_s} samples/s` : '';
-    return [figure, `${value.toFixed(3)} ${l.unit}${extra}`, aluPeak ? `${(100 * value / aluPeak).toFixed(1)}%` : '-'];
   });
   const header = ['figure', 'value', 'of ALU peak'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const fmt = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
   process.stdout.write(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(fmt).join('\n')}\n`);
-  // Ratios: our L1 figure over each peer's in the same cell of the same run.
-  const ours = lines.filter((l) => l.workload === 'L1' && l.impl === 'febm-gpu' && typeof l.value === 'number');
-  for (const o of ours) {
-    const peers = lines.filter((l) => l.workload === 'L1' && l.impl !== 'febm-gpu' && l.n === o.n && l.width === o.width && typeof l.value === 'number');
-    if (peers.length) {
-      process.stdout.write(`L1 n=${o.n} w=${o.width}: febm-gpu is ${peers.map((p) => `${((o.value as number) / (p.value as number)).toFixed(2)}x ${p.impl}`).join(', ')}\n`);
+  // Ratios: our figure over each peer's in the same cell of the same run (L1 and T1: higher is better).
+  for (const workload of ['L1', 'T1']) {
+    const figures = lines.filter((l) => l.workload === workload && l.name !== 'stages' && typeof l.value === 'number');
+    for (const o of figures.filter((l) => l.impl === 'febm-gpu')) {
+      const peers = figures.filter((l) => l.impl !== 'febm-gpu' && l.n === o.n && l.width === o.width);
+      if (peers.length) {
+        process.stdout.write(`${workload} n=${o.n} w=${o.width}: febm-gpu is ${peers.map((p) => `${((o.value as number) / (p.value as number)).toFixed(2)}x ${p.impl}`).join(', ')}\n`);
+      }
     }
   }
   process.stdout.write(`${lines.length} lines written to ${file} in ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (--quick: smoke test, not a figure)' : ''}\n`);

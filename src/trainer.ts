@@ -112,6 +112,10 @@ export interface LastGoodParams {
   paramsH: Float32Array | null;
 }
 
+/** The stages of one iteration, in order (Trainer.stagePasses). */
+export const TRAINER_STAGES = ['draw', 'sample', 'hStep', 'eStep', 'checks'] as const;
+export type TrainerStage = (typeof TRAINER_STAGES)[number];
+
 const WG = 64;
 
 interface Buffers {
@@ -172,6 +176,7 @@ export class Trainer {
   private done = 0;
   private running = false;
   private iterationPass: Pass | null = null;
+  private stageCache: Record<TrainerStage, Pass[]> | null = null;
   private updateOnlyPass: Pass | null = null;
   private metricsPass: Pass | null = null;
 
@@ -491,60 +496,90 @@ export class Trainer {
     };
   }
 
-  /** The H step, the E step, the checks and the counter advance, on x as it stands (built once). */
-  private updatePasses(): Pass[] {
+  /**
+   * The stages of one iteration, each a list of dispatches (built once):
+   * drawing the data batch and restarting the chains, the K sampler steps,
+   * the H step (E(x) and H(x), loss and weights, H gradient, ascent step), the
+   * E step (H(x) with the updated H, loss and weights with the covariance
+   * term, statistics, E gradient, descent step), and the NaN/inf checks with
+   * the counter advance. Recorded in this order they are one iteration.
+   */
+  private stageLists(): Record<TrainerStage, Pass[]> {
+    if (this.stageCache) return this.stageCache;
     const { b, kernels: k, config: c, mlpE, mlpH } = this;
     const n = this.n();
+    const drawGroup = k.kDraw.bind({
+      trn: b.uniform, trn_dataset: b.dataset, trn_x: b.x, trn_state: this.sampler.state, trn_replay: b.replay, trn_counters: b.counters,
+    });
     const lossGroup = k.kCombine.bind({
       trn: b.uniform, trn_counters: b.counters, trn_hv: b.hv, trn_ev: b.ev, trn_v: b.v, trn_w_h: b.wH, trn_w_e: b.wE,
       trn_loss_metrics: this.metricsBuffer, trn_stats: b.stats,
     });
-    const passes: Pass[] = [];
-    passes.push(mlpE.forward({ theta: b.thetaE, x: b.x, out: b.ev }));
+    const hStep: Pass[] = [mlpE.forward({ theta: b.thetaE, x: b.x, out: b.ev })];
+    const eStep: Pass[] = [];
     if (c.mode === 'fdiv') {
       const hForward = mlpH!.forward({ theta: b.thetaH, x: b.x, out: b.hv });
       const combine = this.dispatch1(k.kCombine, lossGroup, n);
       const lossPass = this.loss!.pass({ v: b.v, wH: b.wH, wE: b.wE });
-      passes.push(
+      hStep.push(
         hForward, combine, lossPass,
         this.single(k.kNoteH, lossGroup),
         this.dispatch1(k.kPenH, lossGroup, n),
         mlpH!.paramGrad({ theta: b.thetaH, x: b.x, weights: b.wH, grad: b.gradH }),
         this.optH!.step({ theta: b.thetaH, grad: b.gradH }),
-        // E step with the updated H.
-        hForward, combine, lossPass,
       );
+      // E step with the updated H.
+      eStep.push(hForward, combine, lossPass);
     }
-    passes.push(
+    eStep.push(
       this.dispatch1(k.kPenE, lossGroup, n),
       this.single(k.kStats, lossGroup),
       mlpE.paramGrad({ theta: b.thetaE, x: b.x, weights: b.wE, grad: b.gradE }),
       this.optE.step({ theta: b.thetaE, grad: b.gradE }),
     );
+    const checks: Pass[] = [];
     let advanceGroup: GPUBindGroup | null = null;
     this.checked.forEach(([buf, count], q) => {
       const group = k.kCheck.bind({ trn: b.uniform, trn_q: b.checkUniforms[q], trn_check_data: buf, trn_flags: b.counters });
       advanceGroup ??= group;
-      if (count > 0) passes.push(this.dispatch1(k.kCheck, group, count));
+      if (count > 0) checks.push(this.dispatch1(k.kCheck, group, count));
     });
-    passes.push(this.single(k.kAdvance, advanceGroup!));
-    return passes;
+    checks.push(this.single(k.kAdvance, advanceGroup!));
+    this.stageCache = {
+      draw: [this.dispatch1(k.kDraw, drawGroup, c.batch), this.dispatch1(k.kRestart, drawGroup, c.chains)],
+      // The samples go into x and the replay buffer right after the steps.
+      sample: [this.sampler.pass(), this.dispatch1(k.kGather, drawGroup, c.chains)],
+      hStep,
+      eStep,
+      checks,
+    };
+    return this.stageCache;
+  }
+
+  /**
+   * Each stage of an iteration as one pass (for profiling: recording a stage
+   * alone repeats that part of the work on the current state). The stages,
+   * in iteration order, are TRAINER_STAGES.
+   */
+  stagePasses(): Record<TrainerStage, Pass> {
+    const lists = this.stageLists();
+    const one = (passes: Pass[]): Pass => (pass) => {
+      for (const p of passes) p(pass);
+    };
+    return { draw: one(lists.draw), sample: one(lists.sample), hStep: one(lists.hStep), eStep: one(lists.eStep), checks: one(lists.checks) };
+  }
+
+  /** The H step, the E step, the checks and the counter advance, on x as it stands. */
+  private updatePasses(): Pass[] {
+    const s = this.stageLists();
+    return [...s.hStep, ...s.eStep, ...s.checks];
   }
 
   /** The dispatches of one full iteration (built once). */
   private iterationPasses(): Pass {
     if (this.iterationPass) return this.iterationPass;
-    const { b, kernels: k, config: c } = this;
-    const drawGroup = k.kDraw.bind({
-      trn: b.uniform, trn_dataset: b.dataset, trn_x: b.x, trn_state: this.sampler.state, trn_replay: b.replay, trn_counters: b.counters,
-    });
-    const passes: Pass[] = [
-      this.dispatch1(k.kDraw, drawGroup, c.batch),
-      this.dispatch1(k.kRestart, drawGroup, c.chains),
-      this.sampler.pass(),
-      this.dispatch1(k.kGather, drawGroup, c.chains),
-      ...this.updatePasses(),
-    ];
+    const s = this.stageLists();
+    const passes = TRAINER_STAGES.flatMap((stage) => s[stage]);
     this.iterationPass = (pass) => {
       for (const p of passes) p(pass);
     };
