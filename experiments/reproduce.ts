@@ -11,6 +11,8 @@
 //   --lr X                default 1e-2 (adam) or 1e-3 (sgd, the authors')
 //   --lr-final X          adam: linear decay from lr to this over the run (default lr/10); sgd: default lr
 //   --lr-e X              theta's learning rate, if different from H's (decays by the same factor)
+//   --warmup-e N          theta's learning rate rises linearly over its first N steps (H's does not),
+//                         so that H can follow where the first steps are noisy (Pearson chi^2 from (0, 1))
 //   --beta1 X             Adam's beta1 (default 0.9)
 //   --batch N             data and model samples per iteration (default 1000)
 //   --numerics authors|stable  default stable
@@ -70,7 +72,7 @@ export function parseArgs(argv: string[]): ReproduceOptions {
     const a = argv[i];
     if (a === '--t0') t0 = true;
     else if (a.startsWith('--')) {
-      if (!['--iterations', '--optimizer', '--lr', '--lr-final', '--lr-e', '--beta1', '--batch', '--numerics', '--seed', '--out'].includes(a)) {
+      if (!['--iterations', '--optimizer', '--lr', '--lr-final', '--lr-e', '--warmup-e', '--beta1', '--batch', '--numerics', '--seed', '--out'].includes(a)) {
         throw new ConfigError(a, 'unknown option (see the header of experiments/reproduce.ts)');
       }
       flags[a] = argv[++i];
@@ -87,6 +89,12 @@ export function parseArgs(argv: string[]): ReproduceOptions {
   if (flags['--lr-e'] !== undefined) {
     const lrE = numberArg('--lr-e', flags['--lr-e'], false);
     optimizerE = { ...optimizer, lr: lrE, lrFinal: (lrFinal / lr) * lrE };
+  }
+  if (flags['--warmup-e'] !== undefined) {
+    const warmupSteps = numberArg('--warmup-e', flags['--warmup-e'], true);
+    const base = optimizerE ?? optimizer;
+    // The decay follows the warm-up and still ends at the last iteration.
+    optimizerE = { ...base, warmupSteps, decaySteps: base.decaySteps ? Math.max(1, iterations - warmupSteps) : 0 };
   }
   const divergences = (names.length ? names : t0 ? ['jensen_shannon'] : DEFAULT_DIVERGENCES).map((n) => parseDivergence(n));
   return {
@@ -130,7 +138,7 @@ export function markdownTable(rows: ReproduceRow[], numerics: string): string {
 }
 
 function optimizerLabel(o: OptimizerSpec, e?: OptimizerSpec): string {
-  const one = (x: OptimizerSpec) => `${x.lr}${x.decaySteps ? `->${x.lrFinal}` : ''}`;
+  const one = (x: OptimizerSpec) => `${x.warmupSteps ? `0->` : ''}${x.lr}${x.decaySteps ? `->${x.lrFinal}` : ''}`;
   const beta1 = o.beta1 !== undefined && o.kind === 'adam' ? ` b1 ${o.beta1}` : '';
   return `${o.kind} lr ${e ? `H ${one(o)}, E ${one(e)}` : one(o)}${beta1}`;
 }

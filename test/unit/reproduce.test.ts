@@ -21,6 +21,10 @@ describe('reproduce: arguments', () => {
     expect(o).toMatchObject({ out: '/tmp/x', numerics: 'authors' });
     expect(parseArgs(['--t0']).divergences).toEqual([{ name: 'jensen_shannon' }]);
     expect(parseArgs(['--iterations', '500', '--lr', '0.02']).optimizer).toEqual({ kind: 'adam', lr: 0.02, lrFinal: 0.002, decaySteps: 500 });
+    // theta's warm-up: H keeps its schedule; theta's decay follows the warm-up and ends at the last iteration.
+    const w = parseArgs(['pearson', '--iterations', '4000', '--warmup-e', '1000']);
+    expect(w.optimizer).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, decaySteps: 4000 });
+    expect(w.optimizerE).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, warmupSteps: 1000, decaySteps: 3000 });
   });
   it('refuses bad arguments naming them', () => {
     const err = (argv: string[]) => {
@@ -38,6 +42,7 @@ describe('reproduce: arguments', () => {
     expect(err(['hellinger'])).toBe('divergence.name');
     expect(err(['alpha(0)'])).toBe('divergence.alpha');
     expect(err(['--numerics', 'exact'])).toBe('--numerics');
+    expect(err(['--warmup-e', '2.5'])).toBe('--warmup-e');
   });
   it('prints a markdown table', () => {
     const t = markdownTable([{ divergence: 'kl', mu: 1, sigma: 1.8, optimumMu: 1.01, optimumSigma: 1.83, distance: 0.0316, iterations: 10, optimizer: 'adam', seconds: 3 }], 'stable');
