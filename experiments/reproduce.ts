@@ -12,7 +12,10 @@
 //   --lr-final X          adam: linear decay from lr to this over the run (default lr/10); sgd: default lr
 //   --lr-e X              theta's learning rate, if different from H's (decays by the same factor)
 //   --warmup-e N          theta's learning rate rises linearly over its first N steps (H's does not),
-//                         so that H can follow where the first steps are noisy (Pearson chi^2 from (0, 1))
+//                         so that H can follow where the first steps are noisy
+//   --init MU,SIGMA       theta's starting point (default 0,1, the paper's). Pearson chi^2 and alpha >= 2
+//                         need sigma > 1 for D_f to be finite (and sigma^2 > 1.5 for the sample estimate
+//                         of E_q[c(v)] to have a finite variance), so (0, 1) is a degenerate start for them
 //   --beta1 X             Adam's beta1 (default 0.9)
 //   --batch N             data and model samples per iteration (default 1000)
 //   --numerics authors|stable  default stable
@@ -45,6 +48,8 @@ export const DEFAULT_DIVERGENCES = [
 export interface ReproduceOptions {
   divergences: DivergenceSpec[];
   iterations: number;
+  /** theta's starting point (default: the experiment's, (0, 1)). */
+  init?: { mu: number; sigma: number };
   /** H's optimiser, and theta's unless optimizerE is set. */
   optimizer: OptimizerSpec;
   optimizerE?: OptimizerSpec;
@@ -72,7 +77,7 @@ export function parseArgs(argv: string[]): ReproduceOptions {
     const a = argv[i];
     if (a === '--t0') t0 = true;
     else if (a.startsWith('--')) {
-      if (!['--iterations', '--optimizer', '--lr', '--lr-final', '--lr-e', '--warmup-e', '--beta1', '--batch', '--numerics', '--seed', '--out'].includes(a)) {
+      if (!['--iterations', '--optimizer', '--lr', '--lr-final', '--lr-e', '--warmup-e', '--init', '--beta1', '--batch', '--numerics', '--seed', '--out'].includes(a)) {
         throw new ConfigError(a, 'unknown option (see the header of experiments/reproduce.ts)');
       }
       flags[a] = argv[++i];
@@ -96,12 +101,20 @@ export function parseArgs(argv: string[]): ReproduceOptions {
     // The decay follows the warm-up and still ends at the last iteration.
     optimizerE = { ...base, warmupSteps, decaySteps: base.decaySteps ? Math.max(1, iterations - warmupSteps) : 0 };
   }
+  let init: { mu: number; sigma: number } | undefined;
+  if (flags['--init'] !== undefined) {
+    const parts = flags['--init'].split(',');
+    if (parts.length !== 2) throw new ConfigError('--init', `needs MU,SIGMA, got ${JSON.stringify(flags['--init'])}`);
+    init = { mu: numberArg('--init', parts[0], false), sigma: numberArg('--init', parts[1], false) };
+    if (!(init.sigma > 0)) throw new ConfigError('--init', `needs SIGMA > 0, got ${init.sigma}`);
+  }
   const divergences = (names.length ? names : t0 ? ['jensen_shannon'] : DEFAULT_DIVERGENCES).map((n) => parseDivergence(n));
   return {
     divergences,
     iterations,
     optimizer,
     ...(optimizerE ? { optimizerE } : {}),
+    ...(init ? { init } : {}),
     batch: flags['--batch'] ? numberArg('--batch', flags['--batch'], true) : 1000,
     numerics: validateNumerics(flags['--numerics'] ?? 'stable', '--numerics'),
     seed: flags['--seed'] ? numberArg('--seed', flags['--seed'], true) : 0,
@@ -176,7 +189,7 @@ export async function main(vite: ViteDevServer, argv: string[]): Promise<number>
     const page = await runner.page();
     const base = (d: DivergenceSpec): OnedConfig => ({
       divergence: d, numerics: opts.numerics, iterations: opts.iterations, optimizer: opts.optimizer,
-      ...(opts.optimizerE ? { optimizerE: opts.optimizerE } : {}), batch: opts.batch,
+      ...(opts.optimizerE ? { optimizerE: opts.optimizerE } : {}), ...(opts.init ? { init: opts.init } : {}), batch: opts.batch,
       seed: opts.seed, traceEvery: Math.max(1, Math.round(opts.iterations / 200)),
     });
     const cal = await page.run<{ secondsPerIteration: number; setupSeconds: number }>('reproduce.calibrate', { ...base(opts.divergences[0]), iterations: 20 });

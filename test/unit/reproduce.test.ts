@@ -25,6 +25,8 @@ describe('reproduce: arguments', () => {
     const w = parseArgs(['pearson', '--iterations', '4000', '--warmup-e', '1000']);
     expect(w.optimizer).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, decaySteps: 4000 });
     expect(w.optimizerE).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, warmupSteps: 1000, decaySteps: 3000 });
+    expect(parseArgs(['--init', '0.5,2']).init).toEqual({ mu: 0.5, sigma: 2 });
+    expect(parseArgs([]).init).toBeUndefined();
   });
   it('refuses bad arguments naming them', () => {
     const err = (argv: string[]) => {
@@ -43,6 +45,8 @@ describe('reproduce: arguments', () => {
     expect(err(['alpha(0)'])).toBe('divergence.alpha');
     expect(err(['--numerics', 'exact'])).toBe('--numerics');
     expect(err(['--warmup-e', '2.5'])).toBe('--warmup-e');
+    expect(err(['--init', '0'])).toBe('--init');
+    expect(err(['--init', '0,-1'])).toBe('--init');
   });
   it('prints a markdown table', () => {
     const t = markdownTable([{ divergence: 'kl', mu: 1, sigma: 1.8, optimumMu: 1.01, optimumSigma: 1.83, distance: 0.0316, iterations: 10, optimizer: 'adam', seconds: 3 }], 'stable');
