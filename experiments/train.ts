@@ -329,14 +329,18 @@ export function prepareTraining(argv: string[]): PreparedTraining {
  * arguments, config, data or checkpoint.
  */
 export async function runTraining(page: HarnessPage, argv: string[], io: TrainIo = defaultIo()): Promise<number> {
-  let prepared: PreparedTraining;
+  const prepared = prepareOrSay(argv, io);
+  return prepared ? executeTraining(page, prepared, io) : 2;
+}
+
+/** prepareTraining, or null after saying why (the caller exits with 2). */
+function prepareOrSay(argv: string[], io: TrainIo): PreparedTraining | null {
   try {
-    prepared = prepareTraining(argv);
+    return prepareTraining(argv);
   } catch (e) {
     io.log(`${(e as Error).name}: ${(e as Error).message}`);
-    return 2;
+    return null;
   }
-  return executeTraining(page, prepared, io);
 }
 
 async function executeTraining(page: HarnessPage, prepared: PreparedTraining, io: TrainIo): Promise<number> {
@@ -431,13 +435,8 @@ async function executeTraining(page: HarnessPage, prepared: PreparedTraining, io
 export async function main(vite: ViteDevServer, argv: string[]): Promise<number> {
   const io = defaultIo();
   // Everything is checked (and the data loaded) before a browser starts.
-  let prepared: PreparedTraining;
-  try {
-    prepared = prepareTraining(argv);
-  } catch (e) {
-    io.log(`${(e as Error).name}: ${(e as Error).message}`);
-    return 2;
-  }
+  const prepared = prepareOrSay(argv, io);
+  if (!prepared) return 2;
   const runner = await Runner.start({ vite, log: (line) => { if (!line.startsWith('[page debug]')) io.log(line); } });
   try {
     const page = await runner.page();
