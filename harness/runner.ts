@@ -109,7 +109,10 @@ export class Runner {
         executablePath: path,
         headless: true,
         args: chromiumArgs({ webgpu: options.webgpu ?? true, userDataDir, insecureHost: INSECURE_HOST }),
-        protocolTimeout: 30 * 60_000,
+        // No limit on one protocol call: a job is one page.evaluate, and jobs
+        // like T0 or the authors' 30,000-iteration reproduction run for well
+        // over half an hour on an emulated adapter (they report progress).
+        protocolTimeout: 0,
       });
       return new Runner(browser, vite, serverOrigin(vite), !options.vite, userDataDir, path, log);
     } catch (e) {
