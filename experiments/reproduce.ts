@@ -17,6 +17,9 @@
 //                         need sigma > 1 for D_f to be finite (and sigma^2 > 1.5 for the sample estimate
 //                         of E_q[c(v)] to have a finite variance), so (0, 1) is a degenerate start for them
 //   --beta1 X             Adam's beta1 (default 0.9)
+//   --beta2 X             Adam's beta2 (default 0.999). Pearson chi^2 and alpha >= 2 need a short
+//                         memory (0.9): from (0, 1) their gradients are heavy-tailed, and one rare
+//                         sample's square held in v for ~1000 steps shrinks every later step
 //   --batch N             data and model samples per iteration (default 1000)
 //   --numerics authors|stable  default stable
 //   --seed N              default 0
@@ -77,7 +80,7 @@ export function parseArgs(argv: string[]): ReproduceOptions {
     const a = argv[i];
     if (a === '--t0') t0 = true;
     else if (a.startsWith('--')) {
-      if (!['--iterations', '--optimizer', '--lr', '--lr-final', '--lr-e', '--warmup-e', '--init', '--beta1', '--batch', '--numerics', '--seed', '--out'].includes(a)) {
+      if (!['--iterations', '--optimizer', '--lr', '--lr-final', '--lr-e', '--warmup-e', '--init', '--beta1', '--beta2', '--batch', '--numerics', '--seed', '--out'].includes(a)) {
         throw new ConfigError(a, 'unknown option (see the header of experiments/reproduce.ts)');
       }
       flags[a] = argv[++i];
@@ -90,6 +93,7 @@ export function parseArgs(argv: string[]): ReproduceOptions {
   const lrFinal = flags['--lr-final'] ? numberArg('--lr-final', flags['--lr-final'], false) : kind === 'adam' ? lr / 10 : lr;
   const optimizer: OptimizerSpec = { kind, lr, lrFinal, decaySteps: lrFinal === lr ? 0 : iterations };
   if (flags['--beta1'] !== undefined) optimizer.beta1 = numberArg('--beta1', flags['--beta1'], false);
+  if (flags['--beta2'] !== undefined) optimizer.beta2 = numberArg('--beta2', flags['--beta2'], false);
   let optimizerE: OptimizerSpec | undefined;
   if (flags['--lr-e'] !== undefined) {
     const lrE = numberArg('--lr-e', flags['--lr-e'], false);
@@ -153,7 +157,8 @@ export function markdownTable(rows: ReproduceRow[], numerics: string): string {
 function optimizerLabel(o: OptimizerSpec, e?: OptimizerSpec): string {
   const one = (x: OptimizerSpec) => `${x.warmupSteps ? `0->` : ''}${x.lr}${x.decaySteps ? `->${x.lrFinal}` : ''}`;
   const beta1 = o.beta1 !== undefined && o.kind === 'adam' ? ` b1 ${o.beta1}` : '';
-  return `${o.kind} lr ${e ? `H ${one(o)}, E ${one(e)}` : one(o)}${beta1}`;
+  const beta2 = o.beta2 !== undefined && o.kind === 'adam' ? ` b2 ${o.beta2}` : '';
+  return `${o.kind} lr ${e ? `H ${one(o)}, E ${one(e)}` : one(o)}${beta1}${beta2}`;
 }
 
 export async function main(vite: ViteDevServer, argv: string[]): Promise<number> {

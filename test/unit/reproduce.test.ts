@@ -27,6 +27,7 @@ describe('reproduce: arguments', () => {
     expect(w.optimizerE).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, warmupSteps: 1000, decaySteps: 3000 });
     expect(parseArgs(['--init', '0.5,2']).init).toEqual({ mu: 0.5, sigma: 2 });
     expect(parseArgs([]).init).toBeUndefined();
+    expect(parseArgs(['pearson', '--beta2', '0.9']).optimizer).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, decaySteps: 2000, beta2: 0.9 });
   });
   it('refuses bad arguments naming them', () => {
     const err = (argv: string[]) => {
@@ -47,6 +48,7 @@ describe('reproduce: arguments', () => {
     expect(err(['--warmup-e', '2.5'])).toBe('--warmup-e');
     expect(err(['--init', '0'])).toBe('--init');
     expect(err(['--init', '0,-1'])).toBe('--init');
+    expect(err(['--beta2', 'x'])).toBe('--beta2');
   });
   it('prints a markdown table', () => {
     const t = markdownTable([{ divergence: 'kl', mu: 1, sigma: 1.8, optimumMu: 1.01, optimumSigma: 1.83, distance: 0.0316, iterations: 10, optimizer: 'adam', seconds: 3 }], 'stable');
