@@ -17,14 +17,19 @@
 //                         need sigma > 1 for D_f to be finite (and sigma^2 > 1.5 for the sample estimate
 //                         of E_q[c(v)] to have a finite variance), so (0, 1) is a degenerate start for them
 //   --beta1 X             Adam's beta1 (default 0.9)
-//   --beta2 X             Adam's beta2 (default 0.999). Pearson chi^2 and alpha >= 2 need a short
-//                         memory (0.9): from (0, 1) their gradients are heavy-tailed, and one rare
-//                         sample's square held in v for ~1000 steps shrinks every later step
+//   --beta2 X             Adam's beta2 (default 0.999). From (0, 1) Pearson chi^2's gradients are
+//                         heavy-tailed: one rare sample's square held in v for ~1000 steps shrinks
+//                         every later step, so theta stalls near (0.24, 1.23) even with the exact
+//                         critic; a short memory (0.9) lets it through
 //   --batch N             data and model samples per iteration (default 1000)
 //   --numerics authors|stable  default stable
 //   --seed N              default 0
 //   --out DIR             default out/reproduce: one JSON per divergence as soon as it is
 //                         done, two SVG plots per divergence, results.md with the table
+//   --exact-critic        instead: theta's updates alone in float64 on the CPU (no browser), with the
+//                         exact critic v = log p - log q_theta in place of H and the same samples,
+//                         optimiser and schedule: what the optimiser does with theta's noisy
+//                         gradients, apart from H's errors; prints (mu, sigma) every tenth of the run
 //   --t0                  instead: the T0 benchmark (authors' settings, 30,000 iterations
 //                         unless --iterations; the first name, default jensen_shannon)
 // It says its expected time up front (from a short calibration run), prints a
@@ -39,7 +44,8 @@ import { describeDivergence, parseDivergence, type DivergenceSpec, type Numerics
 import { ConfigError } from '../src/errors';
 import type { OnedConfig, OnedResult } from '../src/experiments/oned';
 import { densityPlot, ratioPlot } from '../src/experiments/plots';
-import type { OptimizerSpec } from '../src/optim';
+import { type OptimizerSpec, validateOptimizer } from '../src/optim';
+import { exactCriticTheta64 } from '../src/reference/oned';
 import { exactOptimum, type Optimum1D } from '../src/reference/optimum';
 import { runT0 } from '../bench/t0';
 
@@ -61,6 +67,7 @@ export interface ReproduceOptions {
   seed: number;
   out: string;
   t0: boolean;
+  exactCritic: boolean;
 }
 
 function numberArg(flag: string, text: string | undefined, integer: boolean): number {
@@ -76,9 +83,11 @@ export function parseArgs(argv: string[]): ReproduceOptions {
   const names: string[] = [];
   const flags: Record<string, string> = {};
   let t0 = false;
+  let exactCritic = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--t0') t0 = true;
+    else if (a === '--exact-critic') exactCritic = true;
     else if (a.startsWith('--')) {
       if (!['--iterations', '--optimizer', '--lr', '--lr-final', '--lr-e', '--warmup-e', '--init', '--beta1', '--beta2', '--batch', '--numerics', '--seed', '--out'].includes(a)) {
         throw new ConfigError(a, 'unknown option (see the header of experiments/reproduce.ts)');
@@ -124,7 +133,26 @@ export function parseArgs(argv: string[]): ReproduceOptions {
     seed: flags['--seed'] ? numberArg('--seed', flags['--seed'], true) : 0,
     out: flags['--out'] ?? join('out', 'reproduce'),
     t0,
+    exactCritic,
   };
+}
+
+/** --exact-critic: theta's updates alone with the exact critic, in float64 (src/reference/oned.ts). */
+function runExactCritic(opts: ReproduceOptions, log: (line: string) => void): number {
+  for (const d of opts.divergences) {
+    const label = describeDivergence(d);
+    const optimum = exactOptimum(d);
+    const optimizer = validateOptimizer(opts.optimizerE ?? opts.optimizer, '--optimizer');
+    const t0 = performance.now();
+    const { path } = exactCriticTheta64(d, optimizer, { iterations: opts.iterations, batch: opts.batch, seed: opts.seed, init: opts.init });
+    const every = Math.max(1, Math.round(opts.iterations / 10));
+    const points = path.flatMap(([mu, sigma], i) => ((i + 1) % every === 0 || i + 1 === path.length ? [`${i + 1}: (${mu.toFixed(4)}, ${sigma.toFixed(4)})`] : []));
+    const [mu, sigma] = path[path.length - 1];
+    log(`${label}, exact critic, ${optimizerLabel(optimizer)}, batch ${opts.batch} + ${opts.batch}, seed ${opts.seed}: ${points.join('  ')}`);
+    process.stdout.write(`${label}: mu ${mu.toFixed(4)} sigma ${sigma.toFixed(4)}, optimum (${optimum.mu.toFixed(4)}, ${optimum.sigma.toFixed(4)}), ` +
+      `distance ${Math.hypot(mu - optimum.mu, sigma - optimum.sigma).toFixed(4)}, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+  }
+  return 0;
 }
 
 const fileLabel = (label: string): string => label.replace(/[()]/g, (c) => (c === '(' ? '_' : '')).replace(/[^A-Za-z0-9_.-]/g, '_');
@@ -170,6 +198,7 @@ export async function main(vite: ViteDevServer, argv: string[]): Promise<number>
     return 2;
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (opts.exactCritic) return runExactCritic(opts, log);
   const runner = await Runner.start({ vite, log: (line) => { if (!line.startsWith('[page debug]')) log(line); } });
   try {
     if (opts.t0) {

@@ -4,6 +4,8 @@
 // iteration, for comparing the GPU with step by step.
 
 import type { DivergenceSpec, Numerics } from '../divergence';
+import type { OptimizerState64, ValidOptimizerSpec } from '../optim';
+import { optimizerStep64 } from '../optim';
 import type { ParamLayout } from '../params';
 import { normals4 } from '../philox';
 import { objectives64 } from './divergences';
@@ -104,3 +106,37 @@ export function onedGradients64(
 
 /** The true log(p(x) / q_theta(x)) that H + E approaches at the optimum. */
 export const logRatio1D = (x: number, mu: number, sigma: number): number => logDensityData1D(x) - logNormal(x, mu, Math.abs(sigma));
+
+export interface ExactCriticRun64 {
+  /** (mu, sigma) after each of the iterations. */
+  path: [number, number][];
+}
+
+/**
+ * Theta's updates alone with the exact critic in place of H: every iteration
+ * draws the same samples as the GPU run (onedSamples64), sets
+ * v = log p - log q_theta (the optimum H + E), and takes one optimiser step
+ * on (mu, sigma) along the f-EBM gradient, covariance term included. It
+ * separates what the optimiser does with theta's noisy gradients from what
+ * an imperfect H adds (README: Pearson chi^2). Sigma is kept >= 1e-3.
+ */
+export function exactCriticTheta64(
+  spec: DivergenceSpec,
+  optimizer: ValidOptimizerSpec,
+  options: { iterations: number; batch: number; seed: number; init?: { mu: number; sigma: number } },
+): ExactCriticRun64 {
+  const { iterations, batch, seed } = options;
+  const nFirst = Math.floor(batch * DATA_1D.weights[0] + 1e-9); // as firstComponentCount
+  const state: OptimizerState64 = { theta: [options.init?.mu ?? 0, options.init?.sigma ?? 1], m: [0, 0], v: [0, 0], t: 0 };
+  const path: [number, number][] = [];
+  for (let it = 0; it < iterations; it++) {
+    const [mu, sigma] = state.theta;
+    const x = onedSamples64(seed, it, batch, nFirst, mu, sigma);
+    const v = x.map((xi) => logRatio1D(xi, mu, sigma));
+    const o = objectives64(spec, 'stable', v.slice(0, batch), v.slice(batch));
+    optimizerStep64(optimizer, state, energyParamGrad64(x, [...o.wEData, ...o.wEModel], mu, sigma));
+    state.theta[1] = Math.max(state.theta[1], 1e-3);
+    path.push([state.theta[0], state.theta[1]]);
+  }
+  return { path };
+}

@@ -11,7 +11,7 @@ describe('reproduce: arguments', () => {
     expect(o.divergences).toHaveLength(DEFAULT_DIVERGENCES.length);
     expect(o.iterations).toBe(2000);
     expect(o.optimizer).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, decaySteps: 2000 });
-    expect(o).toMatchObject({ batch: 1000, numerics: 'stable', seed: 0, out: 'out/reproduce', t0: false });
+    expect(o).toMatchObject({ batch: 1000, numerics: 'stable', seed: 0, out: 'out/reproduce', t0: false, exactCritic: false });
   });
   it('sgd defaults to the authors (lr 1e-3, 30,000 iterations, no decay); names and flags are parsed', () => {
     const o = parseArgs(['kl', 'alpha(-0.5)', '--optimizer', 'sgd', '--out', '/tmp/x', '--numerics', 'authors']);
@@ -27,6 +27,7 @@ describe('reproduce: arguments', () => {
     expect(w.optimizerE).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, warmupSteps: 1000, decaySteps: 3000 });
     expect(parseArgs(['--init', '0.5,2']).init).toEqual({ mu: 0.5, sigma: 2 });
     expect(parseArgs([]).init).toBeUndefined();
+    expect(parseArgs(['pearson', '--exact-critic']).exactCritic).toBe(true);
     expect(parseArgs(['pearson', '--beta2', '0.9']).optimizer).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, decaySteps: 2000, beta2: 0.9 });
   });
   it('refuses bad arguments naming them', () => {
