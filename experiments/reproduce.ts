@@ -21,6 +21,7 @@
 //                         heavy-tailed: one rare sample's square held in v for ~1000 steps shrinks
 //                         every later step, so theta stalls near (0.24, 1.23) even with the exact
 //                         critic; a short memory (0.9) lets it through
+//   --beta2-e X           theta's beta2, if different from H's
 //   --batch N             data and model samples per iteration (default 1000)
 //   --numerics authors|stable  default stable
 //   --seed N              default 0
@@ -89,7 +90,7 @@ export function parseArgs(argv: string[]): ReproduceOptions {
     if (a === '--t0') t0 = true;
     else if (a === '--exact-critic') exactCritic = true;
     else if (a.startsWith('--')) {
-      if (!['--iterations', '--optimizer', '--lr', '--lr-final', '--lr-e', '--warmup-e', '--init', '--beta1', '--beta2', '--batch', '--numerics', '--seed', '--out'].includes(a)) {
+      if (!['--iterations', '--optimizer', '--lr', '--lr-final', '--lr-e', '--warmup-e', '--init', '--beta1', '--beta2', '--beta2-e', '--batch', '--numerics', '--seed', '--out'].includes(a)) {
         throw new ConfigError(a, 'unknown option (see the header of experiments/reproduce.ts)');
       }
       flags[a] = argv[++i];
@@ -114,6 +115,7 @@ export function parseArgs(argv: string[]): ReproduceOptions {
     // The decay follows the warm-up and still ends at the last iteration.
     optimizerE = { ...base, warmupSteps, decaySteps: base.decaySteps ? Math.max(1, iterations - warmupSteps) : 0 };
   }
+  if (flags['--beta2-e'] !== undefined) optimizerE = { ...(optimizerE ?? optimizer), beta2: numberArg('--beta2-e', flags['--beta2-e'], false) };
   let init: { mu: number; sigma: number } | undefined;
   if (flags['--init'] !== undefined) {
     const parts = flags['--init'].split(',');
@@ -186,7 +188,8 @@ function optimizerLabel(o: OptimizerSpec, e?: OptimizerSpec): string {
   const one = (x: OptimizerSpec) => `${x.warmupSteps ? `0->` : ''}${x.lr}${x.decaySteps ? `->${x.lrFinal}` : ''}`;
   const beta1 = o.beta1 !== undefined && o.kind === 'adam' ? ` b1 ${o.beta1}` : '';
   const beta2 = o.beta2 !== undefined && o.kind === 'adam' ? ` b2 ${o.beta2}` : '';
-  return `${o.kind} lr ${e ? `H ${one(o)}, E ${one(e)}` : one(o)}${beta1}${beta2}`;
+  const beta2E = e?.beta2 !== undefined && e.beta2 !== o.beta2 && e.kind === 'adam' ? ` (E b2 ${e.beta2})` : '';
+  return `${o.kind} lr ${e ? `H ${one(o)}, E ${one(e)}` : one(o)}${beta1}${beta2}${beta2E}`;
 }
 
 export async function main(vite: ViteDevServer, argv: string[]): Promise<number> {

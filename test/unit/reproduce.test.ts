@@ -28,6 +28,7 @@ describe('reproduce: arguments', () => {
     expect(parseArgs(['--init', '0.5,2']).init).toEqual({ mu: 0.5, sigma: 2 });
     expect(parseArgs([]).init).toBeUndefined();
     expect(parseArgs(['pearson', '--exact-critic']).exactCritic).toBe(true);
+    expect(parseArgs(['--beta2-e', '0.9']).optimizerE).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, decaySteps: 2000, beta2: 0.9 });
     expect(parseArgs(['pearson', '--beta2', '0.9']).optimizer).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, decaySteps: 2000, beta2: 0.9 });
   });
   it('refuses bad arguments naming them', () => {
