@@ -10,7 +10,7 @@ import { packStruct, type StructLayout } from '../src/shader';
 
 const WORKGROUP = 64;
 
-function uniformStruct(file: string, kernel: { iface: { bindings: { name: string; struct?: StructLayout }[] } }, name: string): StructLayout {
+function uniformStruct(file: string, kernel: { iface: { bindings: readonly { name: string; struct?: StructLayout }[] } }, name: string): StructLayout {
   const s = kernel.iface.bindings.find((b) => b.name === name)?.struct;
   if (!s) throw new FebmError(`${file}: no uniform struct named ${name}`);
   return s;

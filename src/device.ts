@@ -160,7 +160,7 @@ export class Gpu {
     return k;
   }
 
-  private bindGroupLayout(bindings: BindingInfo[]): GPUBindGroupLayout {
+  private bindGroupLayout(bindings: readonly BindingInfo[]): GPUBindGroupLayout {
     const entries: GPUBindGroupLayoutEntry[] = bindings.map((b) => ({
       binding: b.binding,
       visibility: GPUShaderStage.COMPUTE,

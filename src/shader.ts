@@ -97,12 +97,26 @@ function structLayout(s: StructInfo): StructLayout {
 
 /** The reflected interface of one composed shader module. */
 export interface ShaderInterface {
-  code: string;
-  bindings: BindingInfo[];
-  entryPoints: { name: string; workgroupSize: [number, number, number] }[];
+  readonly code: string;
+  readonly bindings: readonly BindingInfo[];
+  readonly entryPoints: readonly { name: string; workgroupSize: [number, number, number] }[];
 }
 
 export function reflectShader(code: string): ShaderInterface {
+  // Parsing is the slow part of building a pipeline on the host (about 0.1 s
+  // per composed shader), and the device layer reflects every kernel once for
+  // the limits it needs before the same kernels are reflected again for their
+  // pipelines: parse each distinct source once.
+  const cached = reflected.get(code);
+  if (cached) return cached;
+  const iface = reflectUncached(code);
+  reflected.set(code, iface);
+  return iface;
+}
+
+const reflected = new Map<string, ShaderInterface>();
+
+function reflectUncached(code: string): ShaderInterface {
   const r = new WgslReflect(code);
   const bindings: BindingInfo[] = [];
   for (const v of [...r.uniforms, ...r.storage]) {
