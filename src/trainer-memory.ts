@@ -66,7 +66,7 @@ export const TRAINER_STATS_WORDS = 8;
 /** f32 words of trainer_metrics.wgsl's tm_out. */
 export const TRAINER_METRICS_WORDS = 4;
 /** Checked quantities (trn_check dispatches, one uniform each). */
-const CHECKED_COUNT = 6;
+const CHECKED_COUNT = 8;
 
 /** The readback buffer's layout: counters, statistics, metrics, then E's and H's parameters. */
 export function readbackLayout(sizeE: number, sizeH: number) {

@@ -58,7 +58,10 @@ import { dataFingerprint, decodeTrainerCheckpoint, encodeTrainerCheckpoint, type
 export * from './trainer-config';
 
 /** The quantities the NaN/inf check watches, by bit (trn_check's trn_q.bit). */
-export const CHECKED_QUANTITIES = ['data batch and samples', 'statistics (objectives, mean energies)', 'H gradient', 'H parameters', 'E gradient', 'E parameters'] as const;
+export const CHECKED_QUANTITIES = [
+  'data batch and samples', 'statistics (objectives, mean energies)', 'H gradient', 'H optimiser moments', 'H parameters',
+  'E gradient', 'E optimiser moments', 'E parameters',
+] as const;
 
 /**
  * Training stopped at a non-finite value; the parameters are back at the last
@@ -336,12 +339,18 @@ export class Trainer {
           GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST)),
       };
       // In the order of the iteration's pipeline (CHECKED_QUANTITIES): the first one flagged is the likely origin.
+      // Adam's moments too: a gradient beyond 1.8e19 overflows g^2 into an
+      // infinite second moment, and every later step is then 0 while the
+      // parameters stay finite (a silent freeze, not a NaN).
+      const moments = (o: Optimizer | null) => (o && o.spec.kind === 'adam' ? 2 * o.count : 0);
       const checked: [GPUBuffer, number][] = [
         [b.x, n * dim],
         [b.stats, TRAINER_STATS_WORDS],
         [b.gradH, layoutH ? sizeH : 0],
+        [optH ? optH.moments : b.gradH, moments(optH)],
         [b.thetaH, layoutH ? sizeH : 0],
         [b.gradE, layoutE.size],
+        [optE.moments, moments(optE)],
         [b.thetaE, layoutE.size],
       ];
       checked.forEach(([, count], q) => {

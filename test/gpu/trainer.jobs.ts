@@ -107,11 +107,12 @@ export interface NanResult {
 }
 
 /**
- * Trains `first` iterations, then poisons the data set (`inject`: 'data') or
+ * Trains `first` iterations, then poisons the data set (`inject`: 'data'),
+ * overflows E's Adam second moment ('moments'), or
  * sets a huge E learning rate from the start ('lr', via the config), runs on and
  * reports the error and the parameters before and after.
  */
-export async function nan(ctx: JobContext, c: { config: TrainerConfig; first: number; then: number; inject: 'data' | 'none' }): Promise<NanResult> {
+export async function nan(ctx: JobContext, c: { config: TrainerConfig; first: number; then: number; inject: 'data' | 'moments' | 'none' }): Promise<NanResult> {
   const gpu = await ctx.gpu();
   const data = generateToy('8gaussians', 256, 3);
   const trainer = await Trainer.create(gpu, c.config, data);
@@ -119,6 +120,11 @@ export async function nan(ctx: JobContext, c: { config: TrainerConfig; first: nu
     const before = c.first > 0 ? await trainer.run(c.first) : [];
     const good = await trainer.readParams();
     if (c.inject === 'data') gpu.device.queue.writeBuffer(trainer.b.dataset, 0, new Float32Array(data.length).fill(NaN));
+    // The state a gradient beyond 1.8e19 leaves: g^2 overflowed E's second moment v.
+    if (c.inject === 'moments') {
+      const count = trainer.optE.count;
+      gpu.device.queue.writeBuffer(trainer.optE.moments, 4 * count, new Float32Array(count).fill(Infinity));
+    }
     try {
       await trainer.run(c.then);
     } catch (e) {

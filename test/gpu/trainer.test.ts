@@ -209,6 +209,16 @@ describe('trainer: the training loop', () => {
     expect(r.afterH).toEqual(r.goodH);
   });
 
+  it("stops when Adam's second moment overflows (a silent freeze otherwise: every later step is 0)", async () => {
+    const config = { ...LOOP_CONFIG, metricsEvery: 10, iterationsPerSubmit: 5 };
+    const r = await page().run<NanResult>('trainer.nan', { config, first: 20, then: 20, inject: 'moments' });
+    console.log(r.error);
+    expect(r.name).toBe('TrainingDivergedError');
+    expect(r.iteration).toBe(20);
+    expect(r.quantities).toEqual(['E optimiser moments']);
+    expect(r.afterE).toEqual(r.goodE);
+  });
+
   it('stops at an overflow from a huge learning rate', async () => {
     const config: TrainerConfig = { ...LOOP_CONFIG, optimizerE: { kind: 'sgd', lr: 1e30 }, optimizerH: { kind: 'sgd', lr: 1e-3 }, warmup: 0, metricsEvery: 10, iterationsPerSubmit: 5 };
     const r = await page().run<NanResult>('trainer.nan', { config, first: 0, then: 30, inject: 'none' });
