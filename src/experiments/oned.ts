@@ -351,6 +351,26 @@ export class OnedExperiment {
     }
   }
 
+  /**
+   * Throws if an Adam moment of theta or H is not finite. A gradient beyond
+   * 1.8e19 overflows g^2 into an infinite second moment: every later step is
+   * then 0 while the parameters stay finite, a freeze no trace shows.
+   */
+  async checkMoments(done: number): Promise<void> {
+    for (const [name, opt] of [['theta', this.optE], ['H', this.optH]] as const) {
+      if (opt.spec.kind !== 'adam') continue;
+      const m = await this.gpu.readF32(opt.moments, 2 * opt.count);
+      const bad = m.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) {
+        const which = bad < opt.count ? 'first' : 'second';
+        throw new FebmError(
+          `the 1-D experiment diverged: ${name}'s Adam ${which} moment is ${m[bad]} after ${done} iterations ` +
+            `(a gradient beyond 1.8e19: every later step would be 0); (mu, sigma) stays where it was`,
+        );
+      }
+    }
+  }
+
   /** H's packed parameters. */
   async hParams(): Promise<Float32Array> {
     return this.gpu.readF32(this.b.hParams, paramLayout(ONED_H_SPEC).size);
@@ -370,13 +390,15 @@ export class OnedExperiment {
       done += count;
       await this.gpu.sync();
       const now = performance.now();
-      if (options.onProgress && (now - lastReport >= progressSeconds * 1000 || done === c.iterations)) {
+      if (now - lastReport >= progressSeconds * 1000 || done === c.iterations) {
         lastReport = now;
         const { mu, sigma } = await this.theta();
         // NaN and infinities are tested here, on the host, after the readback (WGSL may assume there are none).
         if (!Number.isFinite(mu) || !Number.isFinite(sigma)) {
           throw new FebmError(`the 1-D experiment diverged: (mu, sigma) = (${mu}, ${sigma}) after ${done} iterations`);
         }
+        await this.checkMoments(done);
+        if (!options.onProgress) continue;
         const elapsed = (performance.now() - t0) / 1000;
         options.onProgress({
           iteration: done, iterations: c.iterations, mu, sigma, elapsedSeconds: elapsed,

@@ -65,3 +65,25 @@ export async function train(ctx: JobContext, config: OnedConfig & { divergence: 
     onProgress: (p) => ctx.progress(`it ${p.iteration}/${p.iterations} mu ${p.mu.toFixed(4)} sigma ${p.sigma.toFixed(4)}`),
   });
 }
+
+/**
+ * Five iterations, then theta's Adam second moment set to +inf (the state a
+ * gradient beyond 1.8e19 leaves), then train(): reports its error.
+ */
+export async function overflow(ctx: JobContext, config: OnedConfig): Promise<{ error: string; name: string; theta: { mu: number; sigma: number } }> {
+  const gpu = await ctx.gpu();
+  const exp = await OnedExperiment.create(gpu, config);
+  try {
+    exp.submit(5);
+    gpu.device.queue.writeBuffer(exp.optE.moments, 4 * exp.optE.count, new Float32Array(exp.optE.count).fill(Infinity));
+    const theta = await exp.theta();
+    try {
+      await exp.train({ progressSeconds: 0 });
+    } catch (e) {
+      return { error: (e as Error).message, name: (e as Error).name, theta };
+    }
+    throw new Error('train() did not stop on the infinite second moment');
+  } finally {
+    exp.destroy();
+  }
+}

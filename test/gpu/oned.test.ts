@@ -164,3 +164,17 @@ describe('1-D experiment: a short run moves toward the exact optimum', () => {
     expect(Number.isFinite(r.metrics.objective)).toBe(true);
   });
 });
+
+describe('1-D experiment: a frozen optimiser is an error, not a result', () => {
+  const page = useHarness();
+
+  it("stops when theta's Adam second moment is infinite (every later step would be 0)", async () => {
+    const r = await page().run<{ error: string; name: string; theta: { mu: number; sigma: number } }>('gpu/oned.overflow', {
+      divergence: { name: 'pearson' }, numerics: 'stable', optimizer: { kind: 'adam', lr: 1e-2 }, batch: 64, iterations: 10, seed: 1,
+    });
+    console.log(r.error);
+    expect(r.name).toBe('FebmError');
+    expect(r.error).toContain("theta's Adam second moment is Infinity");
+    expect(r.error).toContain('after 10 iterations');
+  });
+});
