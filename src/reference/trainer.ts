@@ -8,6 +8,7 @@
 import type { DivergenceSpec, Numerics } from '../divergence';
 import { optimizerStep64, type ValidOptimizerSpec } from '../optim';
 import { paramLayout, type MlpSpec } from '../params';
+import { mulhilo32, philox4x32, randomBits, seedKey, u32ToUniform } from '../philox';
 import { objectives64 } from './divergences';
 import { mlpBackwardParams64, mlpForward64 } from './mlp';
 
@@ -94,4 +95,95 @@ export function trainerUpdate64(
     paramsH: stateH.theta,
     paramsE: stateE.theta,
   };
+}
+
+/** Philox streams of trainer_common.wgsl (TRN_STREAM_*). */
+export const TRAINER_STREAM = { data: 2, replay: 3, fresh: 4 } as const;
+
+export interface TrainerDraw64Input {
+  seed: number;
+  iteration: number;
+  dim: number;
+  /** The data set, [rows][dim]. */
+  dataset: ArrayLike<number>;
+  batch: number;
+  chains: number;
+  /** Replay rows holding samples, and the buffer ([capacity][dim]). */
+  filled: number;
+  replay: ArrayLike<number>;
+  reuse: number;
+  box: [number, number];
+}
+
+/**
+ * trainer_draw.wgsl's trn_data and trn_restart at one iteration: the data
+ * batch (row i = dataset row floor(bits * rows / 2^32)) and each chain's
+ * start (a replay row, or a fresh uniform point in the box), with the data
+ * set's and replay buffer's values copied exactly. `fresh[j]` says which
+ * chains started fresh; their coordinates are lo + (hi - lo) u, computed
+ * here in float64 from the f32 uniforms.
+ */
+export function trainerDraw64(p: TrainerDraw64Input): { x: number[]; rows: number[]; state: number[]; fresh: boolean[] } {
+  const rowsInSet = p.dataset.length / p.dim;
+  const x: number[] = [];
+  const rows: number[] = [];
+  for (let i = 0; i < p.batch; i++) {
+    const row = mulhilo32(randomBits(p.seed, i, p.iteration, TRAINER_STREAM.data)[0], rowsInSet)[0];
+    rows.push(row);
+    for (let k = 0; k < p.dim; k++) x.push(p.dataset[row * p.dim + k]);
+  }
+  const state: number[] = [];
+  const fresh: boolean[] = [];
+  const [lo, hi] = [Math.fround(p.box[0]), Math.fround(p.box[1])];
+  for (let j = 0; j < p.chains; j++) {
+    const bits = randomBits(p.seed, j, p.iteration, TRAINER_STREAM.replay);
+    if (p.filled > 0 && u32ToUniform(bits[0]) < Math.fround(p.reuse)) {
+      const row = mulhilo32(bits[1], p.filled)[0];
+      for (let k = 0; k < p.dim; k++) state.push(p.replay[row * p.dim + k]);
+      fresh.push(false);
+      continue;
+    }
+    fresh.push(true);
+    for (let k = 0; k < p.dim; k++) {
+      const words = philox4x32([j, p.iteration, TRAINER_STREAM.fresh, Math.floor(k / 4)], seedKey(p.seed));
+      state.push(lo + (hi - lo) * u32ToUniform(words[k % 4]));
+    }
+  }
+  return { x, rows, state, fresh };
+}
+
+/** Counter words of trainer_common.wgsl (TRN_*). */
+export const TRAINER_COUNTER = { iteration: 0, filled: 1, pos: 2, bits: 3, badIteration: 4, badBits: 5 } as const;
+
+/**
+ * trainer_check.wgsl's trn_check then trn_advance on counters: `bit` is set
+ * when any of `values` (f32 bit patterns) is not a finite number; then a set
+ * bit is recorded with its iteration (the first time only) and cleared, the
+ * replay ring moves on by `chains`, and the iteration advances.
+ */
+export function trainerCheck64(
+  f32Bits: readonly number[],
+  bit: number,
+  counters: readonly number[],
+  chains: number,
+  capacity: number,
+): { afterCheck: number[]; afterAdvance: number[] } {
+  const view = new DataView(new ArrayBuffer(4));
+  const finite = (b: number) => {
+    view.setUint32(0, b >>> 0);
+    return Number.isFinite(view.getFloat32(0));
+  };
+  const c = [...counters];
+  const C = TRAINER_COUNTER;
+  if (!f32Bits.every(finite)) c[C.bits] = (c[C.bits] | bit) >>> 0;
+  const afterCheck = [...c];
+  if (c[C.bits] !== 0 && c[C.badIteration] === 0) {
+    c[C.badIteration] = c[C.iteration] + 1;
+    c[C.badBits] = c[C.bits];
+  }
+  c[C.bits] = 0;
+  c[C.filled] = Math.min(c[C.filled] + chains, capacity);
+  c[C.pos] = (c[C.pos] + chains) % capacity;
+  c[C.iteration] += 1;
+  return { afterCheck, afterAdvance: c };
 }

@@ -1,4 +1,5 @@
-// Page side of the trainer tests (src/trainer.ts): one deterministic update,
+// Page side of the trainer tests (src/trainer.ts; its own kernels alone are in
+// trainer-kernels.jobs.ts): one deterministic update,
 // buffer and bind-group counts over a long run, NaN detection and restore,
 // metrics (gradient norms, acceptance), checkpoints and resume, refusal of a
 // run that cannot fit, a lost device, and a short training run on 8gaussians.
