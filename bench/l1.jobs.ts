@@ -18,6 +18,7 @@ import { initParams, paramLayout, unpackParams, type MlpSpec } from '../src/para
 import { seededNormal } from '../src/random';
 import { gaussianEnergy64, mlpEnergy64, referenceChain } from '../src/reference/langevin';
 import { mlpBackwardInput64 } from '../src/reference/mlp';
+import { relativeError } from '../src/reference/stats';
 import { LangevinSampler } from '../src/sampler';
 
 export const L1_IMPLS = ['febm-gpu', 'tfjs-webgpu', 'tfjs-wasm', 'jax-js-webgpu'] as const;
@@ -68,16 +69,6 @@ const median = (v: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-function relError(got: ArrayLike<number>, ref: ArrayLike<number>): number {
-  let err = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < ref.length; i++) {
-    if (!Number.isFinite(got[i])) return Infinity;
-    err = Math.max(err, Math.abs(got[i] - ref[i]));
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return err / scale;
-}
 
 async function timed(
   ctx: JobContext,
@@ -154,7 +145,7 @@ export async function cell(ctx: JobContext, config: L1JobConfig): Promise<L1JobR
           refDrift.push(ref.x[k] - noiseFree.x[k]);
         }
       }
-      const check = { what: 'drift of one ULA step, 16 chains', relError: relError(drift, refDrift) };
+      const check = { what: 'drift of one ULA step, 16 chains', relError: relativeError(drift, refDrift, 1e-12) };
       if (!(check.relError < 50 * L1_CHECK_TOLERANCE)) throw new Error(`${label}: ULA step differs from the reference by ${check.relError}`);
       sampler.setState(x0);
       sampler.run(steps); // restores K in the uniform (also the first warm-up)
@@ -187,7 +178,7 @@ export async function cell(ctx: JobContext, config: L1JobConfig): Promise<L1JobR
     const m = Math.min(64, n);
     const pts = x0.slice(0, 2 * m);
     const g = await peer.gradient(pts, m);
-    const check = { what: 'input gradient at 64 points', relError: relError(g, mlpBackwardInput64(layout, theta, pts, m)) };
+    const check = { what: 'input gradient at 64 points', relError: relativeError(g, mlpBackwardInput64(layout, theta, pts, m), 1e-12) };
     ctx.progress(`${label}: gradient check ${check.relError.toExponential(2)}`);
     if (!(check.relError < L1_CHECK_TOLERANCE)) throw new Error(`${label}: input gradient differs from the float64 reference by ${check.relError}`);
     peer.setState(x0, n);

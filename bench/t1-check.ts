@@ -4,6 +4,7 @@
 // against the float64 reference of the same update (src/reference/trainer.ts:
 // objectives, both gradients with the covariance term, both Adam steps).
 
+import { relativeError } from '../src/reference/stats';
 import { trainerUpdate64, type Update64Result } from '../src/reference/trainer';
 import { validateTrainerConfig } from '../src/trainer';
 import { t1TrainerConfig, type T1Size } from './t1-spec';
@@ -38,18 +39,6 @@ export interface T1CheckResult {
   failure: string | null;
 }
 
-/** max |a - b| / max(max |b|, floor); Infinity where a holds a non-finite value. */
-function relError(got: ArrayLike<number>, ref: ArrayLike<number>, floor = 1e-12): number {
-  if (got.length !== ref.length) return Infinity;
-  let err = 0;
-  let scale = floor;
-  for (let i = 0; i < ref.length; i++) {
-    if (!Number.isFinite(got[i])) return Infinity;
-    err = Math.max(err, Math.abs(got[i] - ref[i]));
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return err / scale;
-}
 
 function stepError(after: ArrayLike<number>, before: ArrayLike<number>, refAfter: ArrayLike<number>, refGrad: ArrayLike<number>): number {
   if (after.length !== before.length) return Infinity;
@@ -62,7 +51,7 @@ function stepError(after: ArrayLike<number>, before: ArrayLike<number>, refAfter
     moved.push(after[i] - before[i]);
     expected.push(refAfter[i] - before[i]);
   }
-  return relError(moved, expected);
+  return relativeError(moved, expected, 1e-12);
 }
 
 /** The float64 reference of one T1 update at the given size (width, data and samples decide B and N). */
@@ -76,8 +65,8 @@ export function checkT1Update(got: PackedUpdate, ref: Update64Result, before: { 
   const close = (a: number, b: number) => (Number.isFinite(a) ? Math.abs(a - b) / Math.max(1, Math.abs(b)) : Infinity);
   const errors: T1CheckErrors = {
     objective: Math.max(close(got.hObjective, ref.hObjective), close(got.eObjective, ref.eObjective)),
-    gradH: relError(got.gradH, ref.gradH!),
-    gradE: relError(got.gradE, ref.gradE),
+    gradH: relativeError(got.gradH, ref.gradH!, 1e-12),
+    gradE: relativeError(got.gradE, ref.gradE, 1e-12),
     stepH: stepError(got.paramsH, before.paramsH, ref.paramsH!, ref.gradH!),
     stepE: stepError(got.paramsE, before.paramsE, ref.paramsE, ref.gradE),
   };

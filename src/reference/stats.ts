@@ -249,3 +249,20 @@ export function mmd2(x: ArrayLike<number>, y: ArrayLike<number>, dim: number, ba
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) xy += k(x, i, y, j);
   return (2 * xx) / (n * (n - 1)) + (2 * yy) / (m * (m - 1)) - (2 * xy) / (n * m);
 }
+
+/**
+ * max_i |got_i - ref_i| / max(max_i |ref_i|, floor): the error relative to the
+ * reference's scale; Infinity where got holds a non-finite value or the
+ * lengths differ. The measure every GPU-against-float64 comparison uses.
+ */
+export function relativeError(got: ArrayLike<number>, ref: ArrayLike<number>, floor = 1e-6): number {
+  if (got.length !== ref.length) return Infinity;
+  let err = 0;
+  let scale = floor;
+  for (let i = 0; i < ref.length; i++) {
+    if (!Number.isFinite(got[i])) return Infinity;
+    err = Math.max(err, Math.abs(got[i] - ref[i]));
+    scale = Math.max(scale, Math.abs(ref[i]));
+  }
+  return err / scale;
+}

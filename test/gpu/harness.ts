@@ -3,6 +3,7 @@
 import puppeteer, { type Browser } from 'puppeteer';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { HarnessPage } from '../../harness/runner';
+import { relativeError as relativeError64 } from '../../src/reference/stats';
 
 /** Opens one harness page for the test file; `page()` gives it to tests. */
 export function useHarness(options: { insecure?: boolean } = {}): () => HarnessPage {
@@ -20,15 +21,8 @@ export function useHarness(options: { insecure?: boolean } = {}): () => HarnessP
   return () => page;
 }
 
-/** max_i |a_i - b_i| / max(max_i |b_i|, floor): error relative to the reference's scale. */
+/** relativeError of src/reference/stats.ts, with a length mismatch an error (a test bug, not a numeric one). */
 export function relativeError(gpu: ArrayLike<number>, ref: ArrayLike<number>, floor = 1e-6): number {
   if (gpu.length !== ref.length) throw new Error(`length ${gpu.length} != reference length ${ref.length}`);
-  let err = 0;
-  let scale = floor;
-  for (let i = 0; i < ref.length; i++) {
-    if (!Number.isFinite(gpu[i])) return Infinity;
-    err = Math.max(err, Math.abs(gpu[i] - ref[i]));
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return err / scale;
+  return relativeError64(gpu, ref, floor);
 }

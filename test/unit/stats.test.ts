@@ -2,7 +2,7 @@
 // expectation for two Gaussians, and its behaviour on identical distributions.
 import { describe, expect, it } from 'vitest';
 import { seededNormal } from '../../src/random';
-import { mmd2 } from '../../src/reference/stats';
+import { mmd2, relativeError } from '../../src/reference/stats';
 
 function gaussian(n: number, dim: number, mean: number[], s: number, seed: number): Float64Array {
   const z = seededNormal(seed);
@@ -38,5 +38,14 @@ describe('mmd2 (unbiased, Gaussian kernel)', () => {
   it('rejects samples of the wrong shape and a non-positive bandwidth', () => {
     expect(() => mmd2([0, 0, 1], [0, 0, 1, 1], 2, 1)).toThrow(RangeError);
     expect(() => mmd2([0, 0, 1, 1], [0, 0, 1, 1], 2, 0)).toThrow(/bandwidth/);
+  });
+});
+
+describe('relativeError', () => {
+  it('is the largest difference over the reference scale, floored; Infinity for a non-finite value or another length', () => {
+    expect(relativeError([1, 2.5], [1, 2])).toBe(0.25);
+    expect(relativeError([1e-9], [0], 1e-6)).toBeCloseTo(1e-3, 15);
+    expect(relativeError([NaN, 1], [1, 1])).toBe(Infinity);
+    expect(relativeError([1], [1, 2])).toBe(Infinity);
   });
 });
