@@ -20,6 +20,7 @@ import { gaussianEnergy64, mlpEnergy64, referenceChain } from '../src/reference/
 import { mlpBackwardInput64 } from '../src/reference/mlp';
 import { relativeError } from '../src/reference/stats';
 import { LangevinSampler } from '../src/sampler';
+import { backendName, median } from './timing';
 
 export const L1_IMPLS = ['febm-gpu', 'tfjs-webgpu', 'tfjs-wasm', 'jax-js-webgpu'] as const;
 export type L1Impl = (typeof L1_IMPLS)[number];
@@ -63,11 +64,6 @@ export interface L1JobResult {
 /** Largest relative error allowed in the correctness check (float32 arithmetic over width-512 sums). */
 export const L1_CHECK_TOLERANCE = 1e-3;
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 
 async function timed(
@@ -94,9 +90,6 @@ async function timed(
   return { seconds, warmupSeconds };
 }
 
-function describe(a: AdapterDescription): string {
-  return [a.vendor, a.architecture].filter(Boolean).join('/') || a.description || 'unknown';
-}
 
 /** Runs one L1 cell for one implementation. */
 export async function cell(ctx: JobContext, config: L1JobConfig): Promise<L1JobResult> {
@@ -162,7 +155,7 @@ export async function cell(ctx: JobContext, config: L1JobConfig): Promise<L1JobR
       };
       const r = await timed(ctx, label, once, runs, budget);
       gpu.check();
-      return result(r, check, gpu.adapter, describe(gpu.adapter), await sampler.readSamples());
+      return result(r, check, gpu.adapter, backendName(gpu.adapter), await sampler.readSamples());
     } finally {
       staging.destroy();
       sampler.destroy();
@@ -186,7 +179,7 @@ export async function cell(ctx: JobContext, config: L1JobConfig): Promise<L1JobR
     const r = await timed(ctx, label, async () => { last = await peer.runAndRead(); }, runs, budget);
     let adapter: AdapterDescription | null = null;
     if (impl !== 'tfjs-wasm') adapter = (await ctx.gpu()).adapter;
-    return result(r, check, adapter, adapter ? describe(adapter) : 'wasm (CPU)', last);
+    return result(r, check, adapter, adapter ? backendName(adapter) : 'wasm (CPU)', last);
   } finally {
     peer.dispose();
   }

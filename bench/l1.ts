@@ -18,6 +18,7 @@
 import type { HarnessPage, Runner } from '../harness/runner';
 import { mlpFlopsPerSample } from '../src/params';
 import { L1_IMPLS, type L1Impl, type L1JobConfig, type L1JobResult } from './l1.jobs';
+import { round } from './timing';
 
 export type L1Line = Record<string, string | number | boolean | null>;
 
@@ -59,7 +60,6 @@ export async function preloadPeers(runner: Runner, log: (m: string) => void): Pr
 
 export const L1_DEFAULTS = { ns: [1024, 4096, 16384, 65536], widths: [64, 128, 256, 512], steps: 60, eta: 0.01 };
 
-const round = (v: number, digits = 4) => Number(v.toPrecision(digits));
 
 /** FLOPs of one chain-step: forward and input gradient of MLP [2, w, w, 1] (WORKLOADS.md: 67,072 at w = 128). */
 export function l1FlopsPerChainStep(width: number): number {

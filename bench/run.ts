@@ -20,9 +20,9 @@ import { Runner, type HarnessPage } from '../harness/runner';
 import { runL1 } from './l1';
 import { runT0 } from './t0';
 import { runT1, T1_QUICK } from './t1';
-import type { AdapterDescription } from '../src/device';
 import type { MlpJobConfig, MlpJobResult } from './mlp.jobs';
 import type { AluJobConfig, AluJobResult, MatmulJobConfig, MatmulJobResult } from './r0.jobs';
+import { backendName, round } from './timing';
 
 type Group = 'r0' | 'mlp' | 'l1' | 't0' | 't1';
 const GROUPS: Group[] = ['r0', 'mlp', 'l1', 't1', 't0'];
@@ -71,12 +71,6 @@ const QUICK: Plan = {
 
 export type BenchLine = Record<string, string | number | boolean | null | Record<string, number>>;
 
-export function backendName(a: AdapterDescription): string {
-  const name = [a.vendor, a.architecture].filter(Boolean).join('/');
-  return name || a.description || 'unknown';
-}
-
-const round = (v: number, digits = 4) => Number(v.toPrecision(digits));
 
 function parseArgs(args: string[]): { quick: boolean; only: Group[] } | string {
   let quick = false;

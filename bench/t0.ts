@@ -4,6 +4,7 @@
 
 import type { HarnessPage, Runner } from '../harness/runner';
 import type { T0Config, T0Result } from './t0.jobs';
+import { round } from './timing';
 
 export interface T0Line {
   workload: 'T0';
@@ -20,7 +21,6 @@ export interface T0Line {
   quick?: boolean;
 }
 
-const round = (x: number, digits = 4): number => Number(x.toPrecision(digits));
 
 /** Runs T0 in a page of `runner` (or the given page) and returns its JSON line (quick: fewer than 30,000 iterations). */
 export async function runT0(runner: Runner | HarnessPage, config: T0Config = {}): Promise<T0Line> {

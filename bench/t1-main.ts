@@ -9,11 +9,11 @@ import { writeFileSync } from 'node:fs';
 import type { ViteDevServer } from 'vite';
 import { Runner } from '../harness/runner';
 import type { AluJobResult } from './r0.jobs';
-import { backendName, FULL_ALU } from './run';
+import { FULL_ALU } from './run';
+import { backendName, round } from './timing';
 import { runT1, T1_QUICK, type T1Line, type T1Options } from './t1';
 import { T1_IMPLS, T1_SIZE, type T1Impl } from './t1-spec';
 
-const round = (v: number, digits = 4) => Number(v.toPrecision(digits));
 
 export async function main(vite: ViteDevServer, args: string[]): Promise<number> {
   const opts: T1Options = {};

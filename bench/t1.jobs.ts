@@ -32,6 +32,7 @@ import { singleUpdate, Trainer, TRAINER_STAGES, type TrainerStage } from '../src
 import { checkT1Update, t1Reference, type PackedUpdate, type T1CheckResult } from './t1-check';
 import type { T1Peer } from './t1-peers';
 import { T1, T1_SIZE, t1Spec, t1TrainerConfig, type T1Impl, type T1Size } from './t1-spec';
+import { backendName, median } from './timing';
 
 export interface T1JobConfig {
   impl: T1Impl;
@@ -72,15 +73,7 @@ export interface T1JobResult {
   backend: string;
 }
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
-function describe(a: AdapterDescription): string {
-  return [a.vendor, a.architecture].filter(Boolean).join('/') || a.description || 'unknown';
-}
 
 async function createPeer(
   impl: Exclude<T1Impl, 'febm-gpu'>, size: T1Size, paramsE: ArrayLike<number>, paramsH: ArrayLike<number>, seed: number, omitCovariance = false,
@@ -165,7 +158,7 @@ export async function cell(ctx: JobContext, config: T1JobConfig): Promise<T1JobR
   if (impl === 'febm-gpu') {
     const gpu = await ctx.gpu();
     adapter = gpu.adapter;
-    backend = describe(adapter);
+    backend = backendName(adapter);
     const trainer = await Trainer.create(gpu, t1TrainerConfig(size, seed), dataset, { paramsE, paramsH });
     iterate = async (count) => {
       await trainer.run(count);
@@ -201,7 +194,7 @@ export async function cell(ctx: JobContext, config: T1JobConfig): Promise<T1JobR
     if (impl === 'tfjs-wasm') backend = 'wasm (CPU)';
     else {
       adapter = (await ctx.gpu()).adapter;
-      backend = describe(adapter);
+      backend = backendName(adapter);
     }
   }
 

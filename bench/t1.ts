@@ -14,6 +14,7 @@ import type { HarnessPage, Runner } from '../harness/runner';
 import { preloadPeers } from './l1';
 import { T1, T1_IMPLS, T1_SIZE, t1FlopsPerIteration, t1StageFlops, type T1Impl, type T1Size } from './t1-spec';
 import type { T1JobConfig, T1JobResult } from './t1.jobs';
+import { round } from './timing';
 
 export type T1Line = Record<string, string | number | boolean | null | Record<string, number>>;
 
@@ -35,7 +36,6 @@ export interface T1Options {
   log?: (message: string) => void;
 }
 
-const round = (v: number, digits = 4) => Number(v.toPrecision(digits));
 
 /** --quick (a smoke test, not a figure): a smaller iteration, fewer and shorter blocks, short peer budgets. */
 export const T1_QUICK: Pick<T1Options, 'size' | 'blocks' | 'blockIterations' | 'peerBudgetSeconds'> = {

@@ -5,7 +5,7 @@
 // submits once, and ends when mapAsync of that staging buffer resolves.
 // Untimed warm-up runs come first; the figure is the median run.
 
-import type { Gpu } from '../src/device';
+import type { AdapterDescription, Gpu } from '../src/device';
 import type { Pass } from '../src/mlp';
 
 export interface TimingOptions {
@@ -69,4 +69,12 @@ export async function timeRuns(gpu: Gpu, pass: Pass, readback: GPUBuffer, readba
   } finally {
     staging.destroy();
   }
+}
+
+/** A figure rounded to `digits` significant digits, as the benchmarks print it. */
+export const round = (v: number, digits = 4): number => Number(v.toPrecision(digits));
+
+/** The adapter as the benchmarks' `backend` field names it: vendor/architecture. */
+export function backendName(a: AdapterDescription): string {
+  return [a.vendor, a.architecture].filter(Boolean).join('/') || a.description || 'unknown';
 }
