@@ -19,8 +19,8 @@
 //   --beta1 X             Adam's beta1 (default 0.9)
 //   --beta2 X             Adam's beta2 (default 0.999). From (0, 1) Pearson chi^2's gradients are
 //                         heavy-tailed: one rare sample's square held in v for ~1000 steps shrinks
-//                         every later step, so theta stalls near (0.24, 1.23) even with the exact
-//                         critic; a short memory (0.9) lets it through
+//                         every later step, so theta stalls at (0.22, 1.20) even with the exact
+//                         critic (--exact-critic, seed 0); a short memory (0.9) lets it through
 //   --beta2-e X           theta's beta2, if different from H's
 //   --batch N             data and model samples per iteration (default 1000)
 //   --numerics authors|stable  default stable

@@ -188,6 +188,21 @@ export class Optimizer {
     this.gpu.device.queue.writeBuffer(this.counter, 0, new Uint8Array(this.counter.size));
   }
 
+  /**
+   * The first non-finite Adam moment, or null (SGD: always null). A gradient
+   * with (1 - beta2) g^2 beyond f32's maximum (|g| > 5.8e20 at beta2 0.999,
+   * 5.8e19 at 0.9) makes the second moment infinite: every later step is
+   * then 0 while the parameters stay finite, a freeze that no parameter
+   * check sees. One readback of 2 * count values.
+   */
+  async nonFiniteMoment(): Promise<{ moment: 'first' | 'second'; index: number; value: number } | null> {
+    if (this.spec.kind !== 'adam') return null;
+    const m = await this.gpu.readF32(this.moments, 2 * this.count);
+    const i = m.findIndex((x) => !Number.isFinite(x));
+    if (i < 0) return null;
+    return i < this.count ? { moment: 'first', index: i, value: m[i] } : { moment: 'second', index: i - this.count, value: m[i] };
+  }
+
   /** The step counter and (Adam) the moments [m; v], to put back with restore() (two round trips). */
   async readState(): Promise<{ step: number; moments: Float32Array | null }> {
     const step = await this.steps();

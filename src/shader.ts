@@ -103,8 +103,8 @@ export interface ShaderInterface {
 }
 
 export function reflectShader(code: string): ShaderInterface {
-  // Parsing is the slow part of building a pipeline on the host (about 0.1 s
-  // per composed shader), and the device layer reflects every kernel once for
+  // Parsing is the slow part of building a pipeline on the host (up to 0.1 s
+  // per composed shader in Node here), and the device layer reflects every kernel once for
   // the limits it needs before the same kernels are reflected again for their
   // pipelines: parse each distinct source once.
   const cached = reflected.get(code);

@@ -339,9 +339,8 @@ export class Trainer {
           GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST)),
       };
       // In the order of the iteration's pipeline (CHECKED_QUANTITIES): the first one flagged is the likely origin.
-      // Adam's moments too: a gradient beyond 1.8e19 overflows g^2 into an
-      // infinite second moment, and every later step is then 0 while the
-      // parameters stay finite (a silent freeze, not a NaN).
+      // Adam's moments too (see Optimizer.nonFiniteMoment: an overflowed
+      // second moment freezes the parameters without making them non-finite).
       const moments = (o: Optimizer | null) => (o && o.spec.kind === 'adam' ? 2 * o.count : 0);
       const checked: [GPUBuffer, number][] = [
         [b.x, n * dim],

@@ -351,21 +351,14 @@ export class OnedExperiment {
     }
   }
 
-  /**
-   * Throws if an Adam moment of theta or H is not finite. A gradient beyond
-   * 1.8e19 overflows g^2 into an infinite second moment: every later step is
-   * then 0 while the parameters stay finite, a freeze no trace shows.
-   */
+  /** Throws if an Adam moment of theta or H is not finite (Optimizer.nonFiniteMoment). */
   async checkMoments(done: number): Promise<void> {
     for (const [name, opt] of [['theta', this.optE], ['H', this.optH]] as const) {
-      if (opt.spec.kind !== 'adam') continue;
-      const m = await this.gpu.readF32(opt.moments, 2 * opt.count);
-      const bad = m.findIndex((x) => !Number.isFinite(x));
-      if (bad >= 0) {
-        const which = bad < opt.count ? 'first' : 'second';
+      const bad = await opt.nonFiniteMoment();
+      if (bad) {
         throw new FebmError(
-          `the 1-D experiment diverged: ${name}'s Adam ${which} moment is ${m[bad]} after ${done} iterations ` +
-            `(a gradient beyond 1.8e19: every later step would be 0); (mu, sigma) stays where it was`,
+          `the 1-D experiment diverged: ${name}'s Adam ${bad.moment} moment is ${bad.value} after ${done} iterations ` +
+            `(a gradient too large for f32 Adam: every later step would be 0); (mu, sigma) stays where it was`,
         );
       }
     }

@@ -68,7 +68,7 @@ export async function train(ctx: JobContext, config: OnedConfig & { divergence: 
 
 /**
  * Five iterations, then theta's Adam second moment set to +inf (the state a
- * gradient beyond 1.8e19 leaves), then train(): reports its error.
+ * gradient too large for f32 Adam leaves), then train(): reports its error.
  */
 export async function overflow(ctx: JobContext, config: OnedConfig): Promise<{ error: string; name: string; theta: { mu: number; sigma: number } }> {
   const gpu = await ctx.gpu();

@@ -1,6 +1,6 @@
 // Page side of the optimiser tests (shaders/optim.wgsl through src/optim.ts):
-// runs steps with given gradients and returns parameters, moments and the
-// step counter.
+// runs steps with given gradients and returns parameters, moments, the
+// step counter and the first non-finite moment.
 import type { JobContext } from '../../harness/job';
 import { Optimizer, type OptimizerSpec } from '../../src/optim';
 
@@ -13,7 +13,15 @@ export interface OptimJob {
   stepsPerSubmit: number;
 }
 
-export async function run(ctx: JobContext, c: OptimJob): Promise<{ theta: number[]; moments: number[]; steps: number }> {
+export interface OptimResult {
+  theta: number[];
+  moments: number[];
+  steps: number;
+  /** Optimizer.nonFiniteMoment() at the end. */
+  nonFinite: Awaited<ReturnType<Optimizer['nonFiniteMoment']>>;
+}
+
+export async function run(ctx: JobContext, c: OptimJob): Promise<OptimResult> {
   const gpu = await ctx.gpu();
   const n = c.theta.length;
   const opt = await Optimizer.create(gpu, c.spec, n, { maximize: c.maximize });
@@ -30,7 +38,7 @@ export async function run(ctx: JobContext, c: OptimJob): Promise<{ theta: number
       gpu.device.queue.submit([encoder.finish()]);
     }
     const moments = c.spec.kind === 'adam' ? Array.from(await gpu.readF32(opt.moments, 2 * n)) : [];
-    return { theta: Array.from(await gpu.readF32(theta, n)), moments, steps: await opt.steps() };
+    return { theta: Array.from(await gpu.readF32(theta, n)), moments, steps: await opt.steps(), nonFinite: await opt.nonFiniteMoment() };
   } finally {
     theta.destroy();
     grad.destroy();

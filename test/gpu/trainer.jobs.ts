@@ -121,7 +121,7 @@ export async function nan(ctx: JobContext, c: { config: TrainerConfig; first: nu
     const before = c.first > 0 ? await trainer.run(c.first) : [];
     const good = await trainer.readParams();
     if (c.inject === 'data') gpu.device.queue.writeBuffer(trainer.b.dataset, 0, new Float32Array(data.length).fill(NaN));
-    // The state a gradient beyond 1.8e19 leaves: g^2 overflowed E's second moment v.
+    // The state a gradient too large for f32 leaves: (1 - beta2) g^2 overflowed E's second moment v.
     if (c.inject === 'moments') {
       const count = trainer.optE.count;
       gpu.device.queue.writeBuffer(trainer.optE.moments, 4 * count, new Float32Array(count).fill(Infinity));
