@@ -38,6 +38,11 @@
 // sample (m0..m15, a0..a15): changing MLP_CHAINS means changing those lines too.
 const MLP_CHAINS: u32 = 16u;
 override MLP_GROUP: u32 = 64u;
+// The hidden layers' activation (activations.wgsl code; the host's
+// ACTIVATION_CODE). A pipeline constant, not a uniform: the adapter then drops
+// the other activations' code, which a CPU-emulated adapter otherwise runs for
+// every unit under a lane mask (12% of the Langevin kernel's time at width 128).
+override MLP_ACTIVATION: u32 = 0u;
 const MLP_MAX_LAYERS: u32 = 5u;
 
 struct MlpLayer {
@@ -56,10 +61,10 @@ struct MlpLayout {
   batch_padded: u32,  // batch rounded up to a multiple of MLP_CHAINS * MLP_GROUP: the stride of scratch regions
   input_dim: u32,
   layer_count: u32,   // hidden layers + 1
-  activation: u32,    // activations.wgsl code
   block_count: u32,   // parameter-gradient blocks over all layers
   pad0: u32,
   pad1: u32,
+  pad2: u32,
   layers: array<MlpLayer, MLP_MAX_LAYERS>,
 }
 
@@ -107,7 +112,7 @@ fn mlp_forward_store(l: u32, j4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>
   let g_base = mlp.layers[l].g_base + j4 * n + s0;
   let h_base = mlp.layers[l + 1u].h_base + j4 * n + s0;
   for (var c = 0u; c < MLP_CHAINS; c++) {
-    let a = act_value_grad(mlp.activation, acc[c]);
+    let a = act_value_grad(MLP_ACTIVATION, acc[c]);
     mlp_scratch[g_base + c * MLP_GROUP] = a.grad;
     mlp_scratch[h_base + c * MLP_GROUP] = a.value;
   }

@@ -4,7 +4,7 @@
 
 import { Gpu, dispatchSize, type Kernel } from './device';
 import { ConfigError, FebmError } from './errors';
-import { ACTIVATION_CODE, paramLayout, validateMlpSpec, type MlpSpec, type ParamLayout } from './params';
+import { ACTIVATION_CODE, paramLayout, validateMlpSpec, type Activation, type MlpSpec, type ParamLayout } from './params';
 import { SHADER_FILES, packStruct } from './shader';
 
 /** Reads an integer `const NAME: u32 = Nu;` (or `override`, its default) from a shader file, so the host never keeps its own copy. */
@@ -44,8 +44,11 @@ export function validateMlpGroup(group: number, field = 'group'): number {
   return group;
 }
 
-/** The pipeline constants of an MLP kernel for a workgroup size. */
-export const mlpConstants = (group: number): Record<string, number> => ({ MLP_GROUP: group });
+/** The pipeline constants of an MLP kernel for a workgroup size and the hidden layers' activation. */
+export const mlpConstants = (group: number, activation: Activation): Record<string, number> => ({
+  MLP_GROUP: group,
+  MLP_ACTIVATION: ACTIVATION_CODE[activation],
+});
 
 /** A recorded piece of GPU work: dispatches into an open compute pass. */
 export type Pass = (pass: GPUComputePassEncoder) => void;
@@ -111,7 +114,7 @@ export class MlpProgram {
     const layout = paramLayout(spec);
     if (layout.layers.length > MLP_MAX_LAYERS) throw new ConfigError('mlp.hidden', `at most ${MLP_MAX_LAYERS - 1} hidden layers`);
     const scratch = scratchLayout(layout, batch, group);
-    const constants = mlpConstants(group);
+    const constants = mlpConstants(group, spec.activation);
     const [forward, inputGrad, samples, reduce] = await Promise.all([
       gpu.kernel('mlp_forward.wgsl', 'forward', { constants }),
       gpu.kernel('mlp_input_grad.wgsl', 'input_grad', { constants }),
@@ -125,7 +128,6 @@ export class MlpProgram {
       batch_padded: scratch.batchPadded,
       input_dim: spec.inputDim,
       layer_count: layout.layers.length,
-      activation: ACTIVATION_CODE[spec.activation],
       block_count: scratch.blockCount,
     };
     layout.layers.forEach((L, l) => {
