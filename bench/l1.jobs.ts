@@ -38,6 +38,8 @@ export interface L1JobConfig {
   /** Timed runs stop once this many seconds are spent (default: no limit). */
   budgetSeconds?: number;
   seed?: number;
+  /** Ours only: false runs on a device without the subgroups feature (plain weight loads); default: the page's device. */
+  subgroups?: boolean;
 }
 
 export interface L1JobResult {
@@ -59,6 +61,8 @@ export interface L1JobResult {
   backend: string;
   /** Readback sanity: every sample finite after the timed runs. */
   finite: boolean;
+  /** Ours only: whether the kernels shared weight loads across subgroups. */
+  subgroups?: boolean;
 }
 
 /** Largest relative error allowed in the correctness check (float32 arithmetic over width-512 sums). */
@@ -114,8 +118,8 @@ export async function cell(ctx: JobContext, config: L1JobConfig): Promise<L1JobR
   };
 
   if (impl === 'febm-gpu') {
-    const gpu = await ctx.gpu();
-    ctx.progress(`${label}: compiling`);
+    const gpu = config.subgroups === false ? await ctx.freshGpu({ subgroups: false }) : await ctx.gpu();
+    ctx.progress(`${label}: compiling${gpu.subgroups ? '' : ' (no subgroups)'}`);
     const sampler = await LangevinSampler.create(gpu, {
       sampler: 'ula', chains: n, dim: 2, steps, seed, eta, energy: { kind: 'mlp', spec, theta }, initialState: x0,
     });
@@ -155,10 +159,11 @@ export async function cell(ctx: JobContext, config: L1JobConfig): Promise<L1JobR
       };
       const r = await timed(ctx, label, once, runs, budget);
       gpu.check();
-      return result(r, check, gpu.adapter, backendName(gpu.adapter), await sampler.readSamples());
+      return { ...result(r, check, gpu.adapter, backendName(gpu.adapter), await sampler.readSamples()), subgroups: gpu.subgroups };
     } finally {
       staging.destroy();
       sampler.destroy();
+      if (config.subgroups === false) gpu.destroy();
     }
   }
 

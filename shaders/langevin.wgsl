@@ -256,10 +256,12 @@ fn lgv_update(i: u32, s: u32, ey: f32) {
 }
 
 @compute @workgroup_size(MLP_GROUP)
-fn lgv_sample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let lane = mlp_lane(gid, groups);
+fn lgv_sample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) group_id: vec3<u32>,
+              @builtin(num_workgroups) groups: vec3<u32>) {
   let n = lgv.chains;
-  if (mlp_sample(lane, 0u) >= n) { return; }
+  // Whole workgroups only (mlp_workgroup_sample): lanes of padding chains run on zeros.
+  if (mlp_workgroup_sample(group_id, groups) >= n) { return; }
+  let lane = mlp_lane(gid, groups);
   let d = lgv.dim;
   let step0 = lgv_counters[0];
   if (lgv.sampler == LGV_MALA) {

@@ -1,6 +1,6 @@
 // mlp.wgsl: batched MLP passes (forward, backward) for a scalar-output network
 // whose parameters are packed in one buffer (src/params.ts).
-// requires: activations.wgsl
+// requires: activations.wgsl, mlp_weights.wgsl
 //
 // Library file: no entry point. The shader that composes it declares
 //   var<uniform> mlp: MlpLayout;                      the network and batch layout
@@ -27,8 +27,8 @@
 // memory-bound adapters a load costs about ten FMAs. The samples of a lane are
 // interleaved with those of its workgroup (see mlp_sample), so neighbouring
 // lanes touch neighbouring scratch memory on every access.
-// Kernels composing this library run MLP_GROUP lanes per workgroup; a lane
-// whose first sample is past the batch returns at once. MLP_GROUP is a
+// Kernels composing this library run MLP_GROUP lanes per workgroup; lanes
+// whose samples are padding run on zeros (see mlp_workgroup_sample). MLP_GROUP is a
 // pipeline-overridable constant: the host picks it per batch size
 // (src/mlp.ts mlpGroupFor) so that a small batch is not padded to 1024
 // samples and still spreads over several workgroups (cores), and passes the
@@ -100,6 +100,24 @@ fn mlp_block(i: u32, stride: u32) -> mat4x4<f32> {
   return mat4x4<f32>(mlp_theta[i], mlp_theta[i + stride], mlp_theta[i + 2u * stride], mlp_theta[i + 3u * stride]);
 }
 
+// Four weight blocks, as mlp_blocks4 (mlp_weights.wgsl) loads them for one
+// step of a 16-unit register tile.
+struct MlpBlocks4 {
+  w0: mat4x4<f32>,
+  w1: mat4x4<f32>,
+  w2: mat4x4<f32>,
+  w3: mat4x4<f32>,
+}
+
+// The first sample of a workgroup (@builtin(workgroup_id), num_workgroups).
+// Kernels return early only when this is past the batch, so only whole
+// workgroups return (past the end of a 2-D folded grid): lanes whose samples
+// are padding still run the passes, on zeros, because the shared weight loads
+// of mlp_weights_subgroup.wgsl need every invocation of a subgroup.
+fn mlp_workgroup_sample(group_id: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return (group_id.x + group_id.y * groups.x) * MLP_GROUP * MLP_CHAINS;
+}
+
 // Writes one 4-unit output block of layer l for a lane's samples: act'(z) of
 // the pre-activation z and the next layer's input h = act(z), or, for the
 // output layer, the scalar outputs.
@@ -128,6 +146,7 @@ fn mlp_forward_store(l: u32, j4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>
 fn mlp_forward(lane: u32) -> array<f32, MLP_CHAINS> {
   let n = mlp.batch_padded;
   let s0 = mlp_sample(lane, 0u);
+  let share = mlp_weight_share();
   var out: array<f32, MLP_CHAINS>;
   for (var l = 0u; l < mlp.layer_count; l++) {
     let L = mlp.layers[l];
@@ -155,10 +174,11 @@ fn mlp_forward(lane: u32) -> array<f32, MLP_CHAINS> {
       let row = L.w_offset + j4 * rows4;
       for (var k4 = 0u; k4 < L.in4; k4++) {
         // Columns of w_q are the rows 4*(j4+q)..+3 of W, so h * w_q = (W h)[4*(j4+q)..].
-        let w0 = mlp_block(row + k4, L.in4);
-        let w1 = mlp_block(row + rows4 + k4, L.in4);
-        let w2 = mlp_block(row + 2u * rows4 + k4, L.in4);
-        let w3 = mlp_block(row + 3u * rows4 + k4, L.in4);
+        let w = mlp_blocks4(row + k4, rows4, L.in4, share);
+        let w0 = w.w0;
+        let w1 = w.w1;
+        let w2 = w.w2;
+        let w3 = w.w3;
         let hb = L.h_base + k4 * n + s0;
         var h: vec4<f32>;
         h = mlp_scratch[hb + 0u * MLP_GROUP]; m0 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
@@ -256,6 +276,7 @@ fn mlp_backward_store(l: u32, k4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS
 fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
   let n = mlp.batch_padded;
   let s0 = mlp_sample(lane, 0u);
+  let share = mlp_weight_share();
   let top = mlp.layers[mlp.layer_count - 1u];
   for (var c = 0u; c < MLP_CHAINS; c++) {
     mlp_scratch[top.d_base + s0 + c * MLP_GROUP] = vec4<f32>(w[c], 0.0, 0.0, 0.0);
@@ -284,10 +305,11 @@ fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
       for (var j4 = 0u; j4 < L.out4; j4++) {
         // Columns of w_q are W[4*j4+r][4*(k4+q)..+3]; w_q * d = sum_r d_r W[4*j4+r][4*(k4+q)..].
         let row = L.w_offset + 4u * j4 * L.in4 + k4;
-        let w0 = mlp_block(row, L.in4);
-        let w1 = mlp_block(row + 1u, L.in4);
-        let w2 = mlp_block(row + 2u, L.in4);
-        let w3 = mlp_block(row + 3u, L.in4);
+        let w = mlp_blocks4(row, 1u, L.in4, share);
+        let w0 = w.w0;
+        let w1 = w.w1;
+        let w2 = w.w2;
+        let w3 = w.w3;
         let db = L.d_base + j4 * n + s0;
         var d: vec4<f32>;
         d = mlp_scratch[db + 0u * MLP_GROUP]; m0 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);

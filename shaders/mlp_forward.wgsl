@@ -17,9 +17,10 @@
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(MLP_GROUP)
-fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) group_id: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>) {
+  if (mlp_workgroup_sample(group_id, groups) >= mlp.batch) { return; }
   let lane = mlp_lane(gid, groups);
-  if (mlp_sample(lane, 0u) >= mlp.batch) { return; }
   mlp_load_input(lane);
   let f = mlp_forward(lane);
   for (var c = 0u; c < MLP_CHAINS; c++) {

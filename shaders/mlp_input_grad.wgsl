@@ -20,9 +20,10 @@
 @group(0) @binding(5) var<storage, read_write> grad_x: array<f32>;
 
 @compute @workgroup_size(MLP_GROUP)
-fn input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+fn input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) group_id: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>) {
+  if (mlp_workgroup_sample(group_id, groups) >= mlp.batch) { return; }
   let lane = mlp_lane(gid, groups);
-  if (mlp_sample(lane, 0u) >= mlp.batch) { return; }
   mlp_load_input(lane);
   let f = mlp_forward(lane);
   var ones: array<f32, MLP_CHAINS>;

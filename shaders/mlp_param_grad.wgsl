@@ -26,9 +26,10 @@
 @group(0) @binding(5) var<storage, read_write> grad: array<vec4<f32>>;
 
 @compute @workgroup_size(MLP_GROUP)
-fn samples(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+fn samples(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) group_id: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>) {
+  if (mlp_workgroup_sample(group_id, groups) >= mlp.batch) { return; }
   let lane = mlp_lane(gid, groups);
-  if (mlp_sample(lane, 0u) >= mlp.batch) { return; }
   mlp_load_input(lane);
   _ = mlp_forward(lane);
   var w: array<f32, MLP_CHAINS>;

@@ -5,7 +5,7 @@
 import {
   DeviceLostError, FebmError, GpuError, InsecureContextError, LimitError, NoAdapterError, NoWebGpuError, ShaderCompileError,
 } from './errors';
-import { composeShader, reflectShader, SHADER_FILES, type BindingInfo, type ShaderInterface } from './shader';
+import { composeShader, reflectShader, SHADER_FILES, shaderFilesFor, type BindingInfo, type ShaderInterface } from './shader';
 
 /**
  * Limits this library's kernels need from any device, whatever the problem
@@ -35,6 +35,13 @@ export interface GpuOptions {
   onError?: (error: FebmError) => void;
   /** For tests and non-window contexts: the GPU object and secure-context flag to use. */
   environment?: { gpu: GPU | undefined; isSecureContext: boolean };
+  /**
+   * Use the `subgroups` feature where the adapter has it with subgroups of at
+   * least 4 invocations (default true): the MLP kernels then share weight
+   * loads across a subgroup (shaders/mlp_weights_subgroup.wgsl). false keeps
+   * the plain loads (shaders/mlp_weights.wgsl) on any adapter.
+   */
+  subgroups?: boolean;
 }
 
 export interface AdapterDescription {
@@ -116,11 +123,19 @@ export class Gpu {
   private readonly kernels = new Map<string, Promise<Kernel>>();
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
 
+  private readonly files: Record<string, string>;
+
+  /**
+   * `subgroups`: whether the device was created with the `subgroups` feature
+   * and the kernels may use it (subgroups of at least 4 invocations).
+   */
   constructor(
     readonly device: GPUDevice,
     readonly adapter: AdapterDescription,
     private readonly onError?: (error: FebmError) => void,
+    readonly subgroups = false,
   ) {
+    this.files = shaderFilesFor(subgroups);
     this.limits = device.limits;
     this.lost = device.lost.then((info) => {
       this.lostError = new DeviceLostError(info.reason ?? 'unknown', info.message);
@@ -153,7 +168,7 @@ export class Gpu {
     const key = JSON.stringify([file, entryPoint, options.extra ?? '', options.constants ?? {}]);
     let k = this.kernels.get(key);
     if (!k) {
-      k = this.compile(composeShader(file, undefined, options.extra), file, entryPoint, options.constants);
+      k = this.compile(composeShader(file, this.files, options.extra), file, entryPoint, options.constants);
       this.kernels.set(key, k);
       k.catch(() => this.kernels.delete(key));
     }
@@ -323,8 +338,15 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
     needed[name as LimitName] = Math.max(value, needed[name as LimitName] ?? 0);
   }
   const requiredLimits = negotiateLimits(adapter.limits, needed);
-  const device = await adapter.requestDevice({ requiredLimits });
-  return new Gpu(device, describeAdapter(adapter), options.onError);
+  const subgroups = (options.subgroups ?? true) && subgroupsUsable(adapter);
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: subgroups ? ['subgroups' as GPUFeatureName] : [] });
+  return new Gpu(device, describeAdapter(adapter), options.onError, subgroups);
+}
+
+/** The adapter has the `subgroups` feature and every subgroup it makes has at least 4 invocations. */
+function subgroupsUsable(adapter: GPUAdapter): boolean {
+  const min = (adapter.info as { subgroupMinSize?: number }).subgroupMinSize;
+  return adapter.features.has('subgroups') && typeof min === 'number' && min >= 4;
 }
 
 /**

@@ -2,7 +2,7 @@
 export * from './errors';
 export { requestGpu, negotiateLimits, dispatchSize, kernelLimits, Gpu } from './device';
 export type { GpuOptions, AdapterDescription, Kernel, LimitName } from './device';
-export { SHADER_FILES, composeShader, requiredFiles, reflectShader, packStruct } from './shader';
+export { SHADER_FILES, composeShader, requiredFiles, reflectShader, packStruct, shaderFilesFor } from './shader';
 export type { BindingInfo, BindingKind, ShaderInterface, StructLayout, MemberLayout } from './shader';
 export {
   ACTIVATIONS, ACTIVATION_CODE, MAX_DEPTH, MAX_WIDTH, paramLayout, packParams, unpackParams, initParams,

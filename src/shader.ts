@@ -35,9 +35,28 @@ export function composeShader(file: string, files: Record<string, string> = SHAD
     order.push(name);
   };
   visit(file, []);
-  const parts = order.map((name) => `// ---- ${name}\n${files[name]}`);
+  // WGSL wants directives (`enable subgroups;`) before every declaration: a
+  // library's directives move to the top of the composed module.
+  const directives: string[] = [];
+  const parts = order.map((name) => {
+    const body = files[name].replace(DIRECTIVE, (line) => {
+      if (!directives.includes(line.trim())) directives.push(line.trim());
+      return '';
+    });
+    return `// ---- ${name}\n${body}`;
+  });
   if (extra) parts.splice(parts.length - 1, 0, `// ---- user code\n${extra}`);
-  return parts.join('\n');
+  return [...directives, ...parts].join('\n');
+}
+
+const DIRECTIVE = /^[ \t]*(?:enable|requires|diagnostic)\b[^;\n]*;[ \t]*$/gm;
+
+/**
+ * The shader files a device composes from: mlp_weights.wgsl is replaced by
+ * mlp_weights_subgroup.wgsl where the device has subgroups (src/device.ts).
+ */
+export function shaderFilesFor(subgroups: boolean): Record<string, string> {
+  return subgroups ? { ...SHADER_FILES, 'mlp_weights.wgsl': SHADER_FILES['mlp_weights_subgroup.wgsl'] } : SHADER_FILES;
 }
 
 export type BindingKind = 'uniform' | 'storage' | 'read-only-storage';

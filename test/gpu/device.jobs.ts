@@ -77,3 +77,20 @@ export async function pipelineCache(ctx: JobContext) {
   const c = await gpu.kernel('mlp_forward.wgsl', 'forward');
   return { same: a === b && b === c, bindings: a.iface.bindings.map((x) => `${x.binding}:${x.name}:${x.kind}`) };
 }
+
+/** What the adapter offers for subgroups, and whether the shared and a subgroups: false device use them. */
+export async function subgroups(ctx: JobContext) {
+  const shared = await ctx.gpu();
+  const adapter = await navigator.gpu.requestAdapter();
+  const plain = await ctx.freshGpu({ subgroups: false });
+  const result = {
+    feature: adapter?.features.has('subgroups') ?? false,
+    minSize: (adapter?.info as { subgroupMinSize?: number } | undefined)?.subgroupMinSize ?? null,
+    shared: shared.subgroups,
+    sharedDeviceFeature: shared.device.features.has('subgroups'),
+    plain: plain.subgroups,
+    plainDeviceFeature: plain.device.features.has('subgroups'),
+  };
+  plain.destroy();
+  return result;
+}

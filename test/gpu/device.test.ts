@@ -15,6 +15,16 @@ describe('acquiring the GPU', () => {
     expect(limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 1024 * 1024);
   });
 
+  it('uses subgroups exactly where the adapter has them with at least 4 invocations, unless told not to', async () => {
+    const r = await page().run<any>('device.subgroups');
+    console.log('subgroups:', JSON.stringify(r));
+    const usable = r.feature && typeof r.minSize === 'number' && r.minSize >= 4;
+    expect(r.shared).toBe(usable);
+    expect(r.sharedDeviceFeature).toBe(usable);
+    expect(r.plain).toBe(false);
+    expect(r.plainDeviceFeature).toBe(false);
+  });
+
   it('a page without navigator.gpu is a NoWebGpuError', async () => {
     await expect(page().run('device.withoutNavigatorGpu')).rejects.toMatchObject({
       name: 'NoWebGpuError',

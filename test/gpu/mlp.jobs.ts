@@ -10,10 +10,13 @@ interface Case {
   params: number[];
   x: number[];
   weights?: number[];
+  /** false: a device of its own without the subgroups feature (the plain weight loads of mlp_weights.wgsl). */
+  subgroups?: boolean;
 }
 
 async function withProgram<T>(ctx: JobContext, c: Case, fn: (p: MlpProgram, theta: GPUBuffer, x: GPUBuffer) => Promise<T>): Promise<T> {
-  const gpu = await ctx.gpu();
+  const gpu = c.subgroups === false ? await ctx.freshGpu({ subgroups: false }) : await ctx.gpu();
+  if (c.subgroups === false && gpu.subgroups) throw new Error('asked for a device without subgroups, got one with');
   const program = await MlpProgram.create(gpu, c.spec, c.batch, c.group ?? undefined);
   const theta = gpu.bufferFrom('theta', new Float32Array(c.params));
   const x = gpu.bufferFrom('x', new Float32Array(c.x));
@@ -24,6 +27,7 @@ async function withProgram<T>(ctx: JobContext, c: Case, fn: (p: MlpProgram, thet
     x.destroy();
     program.scratchBuffer.destroy();
     program.uniform.destroy();
+    if (c.subgroups === false) gpu.destroy();
   }
 }
 

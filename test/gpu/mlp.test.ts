@@ -10,8 +10,13 @@ import { relativeError, useHarness } from './harness';
 const FORWARD_TOL = 2e-5;
 const BACKWARD_TOL = 1e-4;
 
-/** group: invocations per workgroup (default: mlpGroupFor(batch), 4 for these small batches). */
-interface Case { name: string; spec: MlpSpec; batch: number; group?: number }
+/**
+ * group: invocations per workgroup (default: mlpGroupFor(batch), 4 for these small batches).
+ * subgroups: false runs on a device without the subgroups feature (plain weight
+ * loads); otherwise the page's device, which on SwiftShader shares weight loads
+ * across subgroups (mlp_weights_subgroup.wgsl).
+ */
+interface Case { name: string; spec: MlpSpec; batch: number; group?: number; subgroups?: boolean }
 
 const act = (a: Activation, hidden: number[], inputDim: number, batch: number): Case => ({
   name: `${a} d=${inputDim} [${hidden.join(',')}] batch ${batch}`,
@@ -31,6 +36,10 @@ const CASES: Case[] = [
   // Other workgroup sizes: 64 lanes (the batch padded to 1024), and 16 lanes, chosen for a batch of 2100.
   { ...act('silu', [64, 64], 2, 70), name: 'silu d=2 [64,64] batch 70, 64 lanes per workgroup', group: 64 },
   act('tanh', [20], 2, 2100),
+  // The plain weight loads (devices without subgroups).
+  ...[act('silu', [130, 64, 3, 1], 2, 13), act('leaky_relu', [64, 64], 5, 70), act('tanh', [20], 2, 2100)].map((c) => ({
+    ...c, name: `${c.name}, without subgroups`, subgroups: false,
+  })),
 ];
 
 function inputs(c: Case, seed: number) {
@@ -48,7 +57,7 @@ describe('MLP kernels match the float64 reference', () => {
   for (const [index, c] of CASES.entries()) {
     describe(c.name, () => {
       const { layout, params, x, weights } = inputs(c, 100 + index);
-      const job = { spec: c.spec, batch: c.batch, group: c.group, params, x, weights };
+      const job = { spec: c.spec, batch: c.batch, group: c.group, subgroups: c.subgroups, params, x, weights };
 
       it('forward', async () => {
         const { out } = await page().run<{ out: number[] }>('gpu/mlp.forward', job);

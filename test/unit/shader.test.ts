@@ -1,7 +1,7 @@
 // Shader composition and reflection: the WGSL files are the single source of
 // truth for bindings and struct layouts.
 import { describe, expect, it } from 'vitest';
-import { composeShader, packStruct, reflectShader, requiredFiles, SHADER_FILES } from '../../src/shader';
+import { composeShader, packStruct, reflectShader, requiredFiles, SHADER_FILES, shaderFilesFor } from '../../src/shader';
 import { MLP_CHAINS, MLP_GROUP, mlpGroupFor, scratchLayout } from '../../src/mlp';
 import { paramLayout } from '../../src/params';
 
@@ -47,6 +47,23 @@ describe('composition', () => {
     const code = composeShader('b.wgsl', files, 'fn user() {}');
     expect(code.indexOf('fn a()')).toBeLessThan(code.indexOf('fn user()'));
     expect(code.indexOf('fn user()')).toBeLessThan(code.indexOf('fn b()'));
+  });
+
+  it('moves the libraries\' directives to the top, each once', () => {
+    const lib = { ...files, 'e.wgsl': '// e\nenable subgroups;\nfn e() {}', 'f.wgsl': '// f\n// requires: e.wgsl, a.wgsl\nenable subgroups;\nfn f() { e(); a(); }' };
+    const code = composeShader('f.wgsl', lib);
+    expect(code.startsWith('enable subgroups;\n')).toBe(true);
+    expect(code.match(/enable subgroups;/g)).toHaveLength(1);
+    expect(code.indexOf('fn e()')).toBeLessThan(code.indexOf('fn f()'));
+  });
+
+  it('a device with subgroups composes the MLP kernels with the shared weight loads, one without with the plain ones', () => {
+    const shared = composeShader('langevin.wgsl', shaderFilesFor(true));
+    const plain = composeShader('langevin.wgsl', shaderFilesFor(false));
+    expect(shared.startsWith('enable subgroups;')).toBe(true);
+    expect(shared).toContain('subgroupBroadcast');
+    expect(plain).not.toMatch(/enable subgroups|subgroupBroadcast/);
+    for (const code of [shared, plain]) expect(reflectShader(code).entryPoints.map((e) => e.name)).toContain('lgv_sample');
   });
 
   it('reports missing files and cycles', () => {
