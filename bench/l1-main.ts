@@ -1,4 +1,4 @@
-// `node bin/febm.mjs bench/l1-main.ts [--quick] [--impl NAME]... [--n N]... [--width W]... [--runs R] [--cell-budget S] [--out FILE]`:
+// `node bin/febm.mjs bench/l1-main.ts [--quick] [--impl NAME]... [--n N]... [--width W]... [--runs R] [--cell-budget S] [--no-subgroups] [--out FILE]`:
 // runs L1 alone (bench/l1.ts) and prints one JSON line per figure; with --out, also writes them to FILE.
 // `npm run bench` runs it with the other workloads (bench/run.ts calls runL1).
 import { writeFileSync } from 'node:fs';
@@ -28,6 +28,7 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
     else if (a === '--runs') opts.runs = Number(next());
     else if (a === '--cell-budget') opts.cellBudgetSeconds = Number(next());
     else if (a === '--impl-budget') opts.implBudgetSeconds = Number(next());
+    else if (a === '--no-subgroups') opts.subgroups = false;
     else if (a === '--out') out = next();
     else {
       process.stderr.write(`unknown argument ${JSON.stringify(a)}\n`);

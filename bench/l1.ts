@@ -37,6 +37,8 @@ export interface L1Options {
   implBudgetSeconds?: number;
   /** Mark lines as a smoke test (figures not comparable with a full run). */
   quick?: boolean;
+  /** false: ours on a device without the subgroups feature (plain weight loads). */
+  subgroups?: boolean;
   /** Called with each line as soon as it exists (e.g. to print it). */
   onLine?: (line: L1Line) => void;
   /** Progress messages. */
@@ -112,7 +114,7 @@ export async function runL1(runner: Runner, options: L1Options = {}): Promise<L1
           emit({ ...base, value: null, skipped: `implementation budget of ${implBudget} s spent` });
           continue;
         }
-        const config: L1JobConfig = { impl, n: c.n, width: c.width, steps: L1_DEFAULTS.steps, eta: L1_DEFAULTS.eta, runs, budgetSeconds: cellBudget };
+        const config: L1JobConfig = { impl, n: c.n, width: c.width, steps: L1_DEFAULTS.steps, eta: L1_DEFAULTS.eta, runs, budgetSeconds: cellBudget, ...(impl === 'febm-gpu' && options.subgroups === false ? { subgroups: false } : {}) };
         const t0 = Date.now();
         try {
           const r = await page.run<L1JobResult>('l1.cell', config);
@@ -132,6 +134,7 @@ export async function runL1(runner: Runner, options: L1Options = {}): Promise<L1
             check: r.check.what,
             check_rel_err: round(r.check.relError, 3),
             finite: r.finite,
+            ...(r.subgroups === undefined ? {} : { subgroups: r.subgroups }),
           });
         } catch (e) {
           spent += (Date.now() - t0) / 1000;
