@@ -49,6 +49,12 @@ const LGV_ENERGY_MLP: u32 = 0u;
 const LGV_ENERGY_GAUSSIAN: u32 = 1u;
 const LGV_ENERGY_MIXTURE: u32 = 2u;
 
+// Whether the MLP energy's value is computed (MALA needs it; ULA and Du &
+// Mordatch need only its gradient, and skip the output layer's forward pass
+// and the last hidden layer's activation stores). A pipeline constant, so the
+// skipped work is compiled out.
+override LGV_ENERGY_VALUE: bool = true;
+
 const LGV_STREAM_NOISE: u32 = 0u;
 const LGV_STREAM_ACCEPT: u32 = 1u;
 
@@ -160,7 +166,7 @@ fn lgv_evaluate(lane: u32) -> array<f32, MLP_CHAINS> {
   var e: array<f32, MLP_CHAINS>;
   if (lgv.energy == LGV_ENERGY_MLP) {
     mlp_load_input(lane);
-    e = mlp_forward(lane);
+    e = mlp_forward(lane, LGV_ENERGY_VALUE);
     var ones: array<f32, MLP_CHAINS>;
     for (var c = 0u; c < MLP_CHAINS; c++) { ones[c] = 1.0; }
     mlp_backward(lane, ones, true);

@@ -121,7 +121,7 @@ fn mlp_workgroup_sample(group_id: vec3<u32>, groups: vec3<u32>) -> u32 {
 // Writes one 4-unit output block of layer l for a lane's samples: act'(z) of
 // the pre-activation z and the next layer's input h = act(z), or, for the
 // output layer, the scalar outputs.
-fn mlp_forward_store(l: u32, j4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>, out: ptr<function, array<f32, MLP_CHAINS>>) {
+fn mlp_forward_store(l: u32, j4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>, out: ptr<function, array<f32, MLP_CHAINS>>, keep_h: bool) {
   let n = mlp.batch_padded;
   if (l + 1u == mlp.layer_count) {
     for (var c = 0u; c < MLP_CHAINS; c++) { (*out)[c] = acc[c].x; }
@@ -132,24 +132,29 @@ fn mlp_forward_store(l: u32, j4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>
   for (var c = 0u; c < MLP_CHAINS; c++) {
     let a = act_value_grad(MLP_ACTIVATION, acc[c]);
     mlp_scratch[g_base + c * MLP_GROUP] = a.grad;
-    mlp_scratch[h_base + c * MLP_GROUP] = a.value;
+    if (keep_h) { mlp_scratch[h_base + c * MLP_GROUP] = a.value; }
   }
 }
 
 // Forward pass of a lane's samples from the h region of layer 0: fills h and
-// z of every layer and returns the scalar outputs, in the lane's sample order.
+// act'(z) of every layer and returns the scalar outputs, in the lane's sample
+// order. With value false it stops short of what only the output needs (the
+// output layer, and h of its input, which only the parameter gradient reads):
+// the outputs are then 0, and mlp_backward still gives the input gradient.
 // Register tile: 16 samples x 16 output units (one named mat4x4 per sample,
 // its columns four 4-unit blocks), so each loaded h vec4 feeds 64 FMAs and
 // each loaded weight vec4 feeds 64; a dynamically indexed array would cost a
 // memory access per use on CPU-emulated adapters. Layers whose width is not a
 // multiple of 16 finish with 4-unit blocks (16 samples x 4 units).
-fn mlp_forward(lane: u32) -> array<f32, MLP_CHAINS> {
+fn mlp_forward(lane: u32, value: bool) -> array<f32, MLP_CHAINS> {
   let n = mlp.batch_padded;
   let s0 = mlp_sample(lane, 0u);
   let share = mlp_weight_share();
   var out: array<f32, MLP_CHAINS>;
-  for (var l = 0u; l < mlp.layer_count; l++) {
+  let layers = select(mlp.layer_count - 1u, mlp.layer_count, value);
+  for (var l = 0u; l < layers; l++) {
     let L = mlp.layers[l];
+    let keep_h = value || l + 2u < mlp.layer_count;
     let rows4 = 4u * L.in4;   // vec4 stride between consecutive 4-row groups of W
     var j4 = 0u;
     for (; j4 + 4u <= L.out4; j4 += 4u) {
@@ -198,10 +203,10 @@ fn mlp_forward(lane: u32) -> array<f32, MLP_CHAINS> {
         h = mlp_scratch[hb + 14u * MLP_GROUP]; m14 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
         h = mlp_scratch[hb + 15u * MLP_GROUP]; m15 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
       }
-      mlp_forward_store(l, j4 + 0u, s0, array<vec4<f32>, MLP_CHAINS>(m0[0], m1[0], m2[0], m3[0], m4[0], m5[0], m6[0], m7[0], m8[0], m9[0], m10[0], m11[0], m12[0], m13[0], m14[0], m15[0]), &out);
-      mlp_forward_store(l, j4 + 1u, s0, array<vec4<f32>, MLP_CHAINS>(m0[1], m1[1], m2[1], m3[1], m4[1], m5[1], m6[1], m7[1], m8[1], m9[1], m10[1], m11[1], m12[1], m13[1], m14[1], m15[1]), &out);
-      mlp_forward_store(l, j4 + 2u, s0, array<vec4<f32>, MLP_CHAINS>(m0[2], m1[2], m2[2], m3[2], m4[2], m5[2], m6[2], m7[2], m8[2], m9[2], m10[2], m11[2], m12[2], m13[2], m14[2], m15[2]), &out);
-      mlp_forward_store(l, j4 + 3u, s0, array<vec4<f32>, MLP_CHAINS>(m0[3], m1[3], m2[3], m3[3], m4[3], m5[3], m6[3], m7[3], m8[3], m9[3], m10[3], m11[3], m12[3], m13[3], m14[3], m15[3]), &out);
+      mlp_forward_store(l, j4 + 0u, s0, array<vec4<f32>, MLP_CHAINS>(m0[0], m1[0], m2[0], m3[0], m4[0], m5[0], m6[0], m7[0], m8[0], m9[0], m10[0], m11[0], m12[0], m13[0], m14[0], m15[0]), &out, keep_h);
+      mlp_forward_store(l, j4 + 1u, s0, array<vec4<f32>, MLP_CHAINS>(m0[1], m1[1], m2[1], m3[1], m4[1], m5[1], m6[1], m7[1], m8[1], m9[1], m10[1], m11[1], m12[1], m13[1], m14[1], m15[1]), &out, keep_h);
+      mlp_forward_store(l, j4 + 2u, s0, array<vec4<f32>, MLP_CHAINS>(m0[2], m1[2], m2[2], m3[2], m4[2], m5[2], m6[2], m7[2], m8[2], m9[2], m10[2], m11[2], m12[2], m13[2], m14[2], m15[2]), &out, keep_h);
+      mlp_forward_store(l, j4 + 3u, s0, array<vec4<f32>, MLP_CHAINS>(m0[3], m1[3], m2[3], m3[3], m4[3], m5[3], m6[3], m7[3], m8[3], m9[3], m10[3], m11[3], m12[3], m13[3], m14[3], m15[3]), &out, keep_h);
     }
     for (; j4 < L.out4; j4++) {
       let bias = mlp_theta[L.b_offset + j4];
@@ -242,7 +247,7 @@ fn mlp_forward(lane: u32) -> array<f32, MLP_CHAINS> {
         a14 += mlp_scratch[hb + 14u * MLP_GROUP] * w;
         a15 += mlp_scratch[hb + 15u * MLP_GROUP] * w;
       }
-      mlp_forward_store(l, j4, s0, array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15), &out);
+      mlp_forward_store(l, j4, s0, array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15), &out, keep_h);
     }
   }
   return out;

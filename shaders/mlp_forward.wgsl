@@ -22,7 +22,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
   if (mlp_workgroup_sample(group_id, groups) >= mlp.batch) { return; }
   let lane = mlp_lane(gid, groups);
   mlp_load_input(lane);
-  let f = mlp_forward(lane);
+  let f = mlp_forward(lane, true);
   for (var c = 0u; c < MLP_CHAINS; c++) {
     let i = mlp_sample(lane, c);
     if (i < mlp.batch) { out[i] = f[c]; }

@@ -25,7 +25,7 @@ fn input_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_
   if (mlp_workgroup_sample(group_id, groups) >= mlp.batch) { return; }
   let lane = mlp_lane(gid, groups);
   mlp_load_input(lane);
-  let f = mlp_forward(lane);
+  let f = mlp_forward(lane, true);
   var ones: array<f32, MLP_CHAINS>;
   for (var c = 0u; c < MLP_CHAINS; c++) { ones[c] = 1.0; }
   mlp_backward(lane, ones, true);

@@ -31,7 +31,7 @@ fn samples(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
   if (mlp_workgroup_sample(group_id, groups) >= mlp.batch) { return; }
   let lane = mlp_lane(gid, groups);
   mlp_load_input(lane);
-  _ = mlp_forward(lane);
+  _ = mlp_forward(lane, true);
   var w: array<f32, MLP_CHAINS>;
   for (var c = 0u; c < MLP_CHAINS; c++) {
     // Padded samples get weight 0, so their deltas are exactly 0.

@@ -353,7 +353,7 @@ export class LangevinSampler {
       program.then((p) => { p?.uniform.destroy(); p?.scratchBuffer.destroy(); }, () => {});
     };
     try {
-      const [sample, advance] = await Promise.all([gpu.kernel('langevin.wgsl', 'lgv_sample', { constants: mlpConstants(c.group, c.energy.kind === 'mlp' ? c.energy.spec.activation : 'silu') }), gpu.kernel('langevin.wgsl', 'lgv_advance')]);
+      const [sample, advance] = await Promise.all([gpu.kernel('langevin.wgsl', 'lgv_sample', { constants: { ...mlpConstants(c.group, c.energy.kind === 'mlp' ? c.energy.spec.activation : 'silu'), LGV_ENERGY_VALUE: c.sampler === 'mala' ? 1 : 0 } }), gpu.kernel('langevin.wgsl', 'lgv_advance')]);
       const struct = sample.iface.bindings.find((b) => b.name === 'lgv')?.struct;
       const mlpStruct = sample.iface.bindings.find((b) => b.name === 'mlp')?.struct;
       if (!struct || !mlpStruct) throw new FebmError('langevin.wgsl: no uniforms named lgv and mlp');
