@@ -12,6 +12,7 @@
 // iterations instead of 30,000).
 // --only GROUP: that group (repeatable). The ALU peak (R0's first figure) is
 // measured whatever the groups, as the scale of their figures.
+// --n N, --width W (repeatable): only these cells of the L1 sweep.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -72,12 +73,21 @@ const QUICK: Plan = {
 export type BenchLine = Record<string, string | number | boolean | null | Record<string, number>>;
 
 
-function parseArgs(args: string[]): { quick: boolean; only: Group[] } | string {
+interface Args { quick: boolean; only: Group[]; ns?: number[]; widths?: number[] }
+
+function parseArgs(args: string[]): Args | string {
   let quick = false;
   let only: Group[] = [];
+  const sizes: { ns?: number[]; widths?: number[] } = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--quick') quick = true;
+    else if (a === '--n' || a === '--width') {
+      const v = Number(args[++i]);
+      if (!Number.isInteger(v) || v < 1) return `${a} takes an integer >= 1, got ${JSON.stringify(args[i])}`;
+      const key = a === '--n' ? 'ns' : 'widths';
+      sizes[key] = [...(sizes[key] ?? []), v];
+    }
     else if (a === '--all') only = [...GROUPS];
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a === '--only' ? args[++i] : a.slice('--only='.length);
@@ -85,16 +95,16 @@ function parseArgs(args: string[]): { quick: boolean; only: Group[] } | string {
       only = [...new Set([...only, v as Group])];
     } else return `unknown argument ${JSON.stringify(a)}`;
   }
-  return { quick, only: only.length ? only : DEFAULT_GROUPS };
+  return { quick, only: only.length ? only : DEFAULT_GROUPS, ...sizes };
 }
 
 export async function main(vite: ViteDevServer, args: string[]): Promise<number> {
   const parsed = parseArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only r0|mlp|l1|t1|t0]... [--all]\n`);
+    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only r0|mlp|l1|t1|t0]... [--all] [--n N]... [--width W]...\n`);
     return 2;
   }
-  const { quick, only } = parsed;
+  const { quick, only, ns: l1Ns, widths: l1Widths } = parsed;
   const plan = quick ? QUICK : FULL;
   const lines: BenchLine[] = [];
   const emit = (line: BenchLine) => {
@@ -172,6 +182,8 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
         runL1(runner, {
           quick,
           ...(quick ? { ns: [1024], widths: [64], runs: 3 } : {}),
+          ...(l1Ns ? { ns: l1Ns } : {}),
+          ...(l1Widths ? { widths: l1Widths } : {}),
           cellBudgetSeconds: quick ? 20 : 60,
           implBudgetSeconds: quick ? 60 : 200,
           onLine: (line) => emit({ ...line, of_alu_peak: aluPeak && typeof line.gflops === 'number' ? round(line.gflops / aluPeak, 3) : null }),
