@@ -22,6 +22,16 @@
 //                         every later step, so theta stalls at (0.22, 1.20) even with the exact
 //                         critic (--exact-critic, seed 0); a short memory (0.9) lets it through
 //   --beta2-e X           theta's beta2, if different from H's
+//   --clip-rms X          Adam's per-element gradient clipping (the authors' image optimiser: 3) on H and
+//                         theta: each element to +-(X RMS + clip-add), RMS from the second moment before the
+//                         step; 0 (default) is off. With the exact critic, Pearson chi^2 from (0, 1) reaches
+//                         its optimum with --clip-rms 1 even at beta2 0.999 (seed 0)
+//   --clip-add X          the additive part of that bound (default 0.1)
+//   --clip-rms-e X        theta's clipping alone (H keeps --clip-rms, default off)
+//   --l2-h X              L2 penalty on H's outputs, X (mean_data H^2 + mean_model H^2) subtracted from the
+//                         objective omega ascends (the authors' output penalty; default 0)
+//   --h-steps N           H steps per iteration, each on the iteration's samples, before theta's one
+//                         (1 to 100, default 1)
 //   --batch N             data and model samples per iteration (default 1000)
 //   --numerics authors|stable  default stable
 //   --seed N              default 0
