@@ -60,6 +60,14 @@ export interface OnedConfig {
   traceEvery?: number;
   /** Iterations recorded per submit; default 25. */
   iterationsPerSubmit?: number;
+  /**
+   * L2 penalty on H's outputs (the authors' output penalty, on H only): omega
+   * ascends L - l2H (mean_data H^2 + mean_model H^2), which holds H where
+   * one batch has samples and the other none. Finite, >= 0; default 0 (off).
+   */
+  l2H?: number;
+  /** H steps per iteration (each on the iteration's samples) before theta's one; integer in [1, 100], default 1. */
+  hSteps?: number;
 }
 
 export interface ValidOnedConfig {
@@ -74,6 +82,8 @@ export interface ValidOnedConfig {
   init: { mu: number; sigma: number };
   traceEvery: number;
   iterationsPerSubmit: number;
+  l2H: number;
+  hSteps: number;
 }
 
 const show = (v: unknown): string => (typeof v === 'number' ? String(v) : v === undefined ? 'undefined' : JSON.stringify(v));
@@ -88,7 +98,7 @@ function int(field: string, v: unknown, def: number, lo: number, hi: number): nu
 
 const KNOWN_KEYS = [
   'divergence', 'numerics', 'iterations', 'seed', 'hSeed', 'optimizer', 'optimizerH', 'optimizerE', 'batch', 'init',
-  'traceEvery', 'iterationsPerSubmit',
+  'traceEvery', 'iterationsPerSubmit', 'l2H', 'hSteps',
 ];
 
 /**
@@ -120,9 +130,14 @@ export function validateOnedConfig(config: unknown): ValidOnedConfig {
   }
   const traceEvery = int('traceEvery', c.traceEvery, 100, 0, 2 ** 31);
   const iterationsPerSubmit = int('iterationsPerSubmit', c.iterationsPerSubmit, 25, 1, 10_000);
+  const l2H = c.l2H === undefined ? 0 : c.l2H;
+  if (typeof l2H !== 'number' || !Number.isFinite(l2H) || l2H < 0) {
+    throw new ConfigError('l2H', `must be a finite number >= 0 (0: no penalty), got ${show(l2H)}`);
+  }
+  const hSteps = int('hSteps', c.hSteps, 1, 1, 100);
   return {
     divergence, numerics, iterations, seed, hSeed, optimizerH, optimizerE, batch,
-    init: { mu: init.mu, sigma: init.sigma }, traceEvery, iterationsPerSubmit,
+    init: { mu: init.mu, sigma: init.sigma }, traceEvery, iterationsPerSubmit, l2H, hSteps,
   };
 }
 
@@ -131,9 +146,12 @@ export function firstComponentCount(batch: number): number {
   return Math.floor(batch * DATA_1D.weights[0] + 1e-9);
 }
 
-/** Nominal FLOPs of one iteration: H forward twice and forward plus two backward products once, on 2 batches. */
-export function onedFlopsPerIteration(batch: number): number {
-  return 5 * mlpFlopsPerSample(ONED_H_SPEC) * 2 * batch;
+/**
+ * Nominal FLOPs of one iteration: per H step H forward and two backward
+ * products, then H forward once more for theta's step, on 2 batches.
+ */
+export function onedFlopsPerIteration(batch: number, hSteps = 1): number {
+  return (3 * hSteps + 2) * mlpFlopsPerSample(ONED_H_SPEC) * 2 * batch;
 }
 
 export interface OnedTracePoint {
@@ -162,6 +180,9 @@ export interface OnedResult {
   iterations: number;
   seed: number;
   batch: number;
+  /** H's L2 output penalty and H steps per iteration. */
+  l2H: number;
+  hSteps: number;
   /** Final parameters (sigma as learned; q depends on |sigma| only). */
   mu: number;
   sigma: number;
@@ -202,22 +223,23 @@ export class OnedExperiment {
     readonly loss: FdivLoss,
     readonly optH: Optimizer,
     readonly optE: Optimizer,
-    private readonly kernels: Record<'sample' | 'energy' | 'egrad' | 'advance', Kernel>,
+    private readonly kernels: Record<'sample' | 'energy' | 'egrad' | 'advance', Kernel> & { penalty: Kernel | null },
     readonly b: {
       uniform: GPUBuffer; counter: GPUBuffer; theta: GPUBuffer; x: GPUBuffer; hv: GPUBuffer;
       wH: GPUBuffer; wE: GPUBuffer; gradE: GPUBuffer; trace: GPUBuffer; hParams: GPUBuffer; gradH: GPUBuffer;
+      penalty: GPUBuffer | null;
     },
     readonly traceCapacity: number,
     readonly setupSeconds: number,
   ) {
-    this.buffers = Object.values(b);
+    this.buffers = Object.values(b).filter((x): x is GPUBuffer => x !== null);
   }
 
   static async create(gpu: Gpu, config: OnedConfig | ValidOnedConfig): Promise<OnedExperiment> {
     const t0 = performance.now();
     const c = validateOnedConfig(config);
     const n = 2 * c.batch;
-    const [mlp, loss, optH, optE, sample, energy, egrad, advance] = await Promise.all([
+    const [mlp, loss, optH, optE, sample, energy, egrad, advance, penalty] = await Promise.all([
       MlpProgram.create(gpu, ONED_H_SPEC, n),
       FdivLoss.create(gpu, { divergence: c.divergence, numerics: c.numerics, nData: c.batch, nModel: c.batch }),
       Optimizer.create(gpu, c.optimizerH, paramLayout(ONED_H_SPEC).size, { maximize: true, label: 'H optimizer' }),
@@ -226,6 +248,7 @@ export class OnedExperiment {
       gpu.kernel('oned.wgsl', 'oned_energy'),
       gpu.kernel('oned.wgsl', 'oned_egrad'),
       gpu.kernel('oned.wgsl', 'oned_advance'),
+      c.l2H > 0 ? gpu.kernel('oned_penalty.wgsl', 'oned_penalty_h') : Promise.resolve(null),
     ]);
     const params = sample.iface.bindings.find((b) => b.name === 'oned')?.struct;
     if (!params) throw new FebmError('oned.wgsl: no uniform oned');
@@ -248,6 +271,13 @@ export class OnedExperiment {
       std1: DATA_1D.stds[1],
     });
     const layout = paramLayout(ONED_H_SPEC);
+    let penaltyUniform: GPUBuffer | null = null;
+    if (penalty) {
+      const penaltyParams = penalty.iface.bindings.find((x) => x.name === 'pen')?.struct;
+      if (!penaltyParams) throw new FebmError('oned_penalty.wgsl: no uniform pen');
+      const penaltyBytes = packStruct(penaltyParams, { n_data: c.batch, n_model: c.batch, l2: c.l2H });
+      penaltyUniform = gpu.bufferFrom('oned penalty params', penaltyBytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    }
     const b = {
       uniform: gpu.bufferFrom('oned params', bytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
       counter: gpu.buffer('oned counter', 4),
@@ -260,9 +290,10 @@ export class OnedExperiment {
       trace: gpu.buffer('oned trace', traceCapacity * 16),
       hParams: gpu.bufferFrom('H params', initParams(layout, c.hSeed)),
       gradH: gpu.buffer('H grad', layout.size * 4),
+      penalty: penaltyUniform,
     };
     const setupSeconds = (performance.now() - t0) / 1000;
-    return new OnedExperiment(gpu, c, mlp, loss, optH, optE, { sample, energy, egrad, advance }, b, traceCapacity, setupSeconds);
+    return new OnedExperiment(gpu, c, mlp, loss, optH, optE, { sample, energy, egrad, advance, penalty }, b, traceCapacity, setupSeconds);
   }
 
   /** The dispatches of one iteration (Algorithm 1), built once. */
@@ -286,6 +317,10 @@ export class OnedExperiment {
     const hGrad = mlp.paramGrad({ theta: b.hParams, x: b.x, weights: b.wH, grad: b.gradH });
     const hStep = this.optH.step({ theta: b.hParams, grad: b.gradH });
     const eStep = this.optE.step({ theta: b.theta, grad: b.gradE });
+    const gPenalty = k.penalty && b.penalty
+      ? k.penalty.bind({ pen: b.penalty, pen_theta: b.theta, pen_x: b.x, pen_v: b.hv, pen_w_h: b.wH })
+      : null;
+    const hSteps = this.config.hSteps;
     const dispatch = (pass: GPUComputePassEncoder, kernel: Kernel, g: GPUBindGroup, groups: number) => {
       pass.setPipeline(kernel.pipeline);
       pass.setBindGroup(0, g);
@@ -294,12 +329,15 @@ export class OnedExperiment {
     this.iterationPass = (pass) => {
       // Draw this iteration's data and model samples (Philox step = the GPU's counter).
       dispatch(pass, k.sample, gSample, x);
-      // H step: v = H + E, weights, gradient of L in omega, ascent.
-      forward(pass);
-      dispatch(pass, k.energy, gEnergy, x);
-      lossPass(pass);
-      hGrad(pass);
-      hStep(pass);
+      // H steps: v = H + E, weights (less the L2 penalty's), gradient of L in omega, ascent.
+      for (let s = 0; s < hSteps; s++) {
+        forward(pass);
+        dispatch(pass, k.energy, gEnergy, x);
+        lossPass(pass);
+        if (gPenalty) dispatch(pass, k.penalty!, gPenalty, x);
+        hGrad(pass);
+        hStep(pass);
+      }
       // E step with the updated H: v again, weights with the covariance term, descent.
       forward(pass);
       dispatch(pass, k.energy, gEnergy, x);
@@ -405,7 +443,7 @@ export class OnedExperiment {
     const trace = await this.readTrace(done);
     const gridX = plotGrid();
     const h = await this.evaluateH(gridX);
-    const flopsPerIteration = onedFlopsPerIteration(c.batch);
+    const flopsPerIteration = onedFlopsPerIteration(c.batch, c.hSteps);
     return {
       divergence: describeDivergence(c.divergence),
       numerics: c.numerics,
@@ -414,6 +452,8 @@ export class OnedExperiment {
       iterations: done,
       seed: c.seed,
       batch: c.batch,
+      l2H: c.l2H,
+      hSteps: c.hSteps,
       mu,
       sigma,
       metrics,

@@ -76,7 +76,8 @@ export interface OnedGradients64 {
 /**
  * The gradients of one half-step of Algorithm 1 from given H parameters,
  * theta and samples x = [data; model] (nData each side): H step with
- * hParams, or E step with the updated H (pass those as hParams).
+ * hParams, or E step with the updated H (pass those as hParams). l2H: H's
+ * L2 output penalty (OnedConfig.l2H), which changes wH and gradH only.
  */
 export function onedGradients64(
   spec: DivergenceSpec,
@@ -87,12 +88,14 @@ export function onedGradients64(
   sigma: number,
   x: readonly number[],
   nData: number,
+  l2H = 0,
 ): OnedGradients64 {
   const n = x.length;
   const h = mlpForward64(layout, hParams, x, n);
   const v = x.map((xi, i) => h[i] + energy1D(xi, mu, sigma));
   const o = objectives64(spec, numerics, v.slice(0, nData), v.slice(nData));
-  const wH = [...o.wHData, ...o.wHModel];
+  // The L2 output penalty (oned_penalty.wgsl): omega ascends L - l2H (mean_data H^2 + mean_model H^2).
+  const wH = [...o.wHData, ...o.wHModel].map((w, i) => w - (2 * l2H * h[i]) / (i < nData ? nData : n - nData));
   const wE = [...o.wEData, ...o.wEModel];
   return {
     v,

@@ -25,24 +25,33 @@ interface StepCase {
   numerics: Numerics;
   optimizer: OptimizerSpec;
   batch: number;
+  /** H's L2 output penalty (oned_penalty.wgsl) and H steps per iteration (SGD only here). */
+  l2H?: number;
+  hSteps?: number;
 }
 
 const STEP_CASES: StepCase[] = [
   { divergence: { name: 'jensen_shannon' }, numerics: 'authors', optimizer: { kind: 'sgd', lr: 1e-3 }, batch: 67 },
   { divergence: { name: 'kl' }, numerics: 'stable', optimizer: { kind: 'adam', lr: 1e-2 }, batch: 50 },
   { divergence: { name: 'alpha', alpha: -0.5 }, numerics: 'stable', optimizer: { kind: 'sgd', lr: 0.05 }, batch: 33 },
+  { divergence: { name: 'kl' }, numerics: 'stable', optimizer: { kind: 'adam', lr: 1e-2 }, batch: 40, l2H: 0.1 },
+  { divergence: { name: 'jensen_shannon' }, numerics: 'stable', optimizer: { kind: 'sgd', lr: 0.05 }, batch: 40, l2H: 0.1, hSteps: 2 },
 ];
 
 describe('1-D experiment: one iteration at a time against float64', () => {
   const page = useHarness();
 
   for (const c of STEP_CASES) {
-    const label = `${c.divergence.name}${c.divergence.alpha !== undefined ? `(${c.divergence.alpha})` : ''}, ${c.numerics}, ${c.optimizer.kind}, batch ${c.batch}`;
+    const label = `${c.divergence.name}${c.divergence.alpha !== undefined ? `(${c.divergence.alpha})` : ''}, ${c.numerics}, ${c.optimizer.kind}, batch ${c.batch}` +
+      `${c.l2H ? `, H l2 ${c.l2H}` : ''}${c.hSteps ? `, ${c.hSteps} H steps` : ''}`;
     it(label, async () => {
       const seed = 1234;
       const STEPS = 3;
       const { records } = await page().run<{ records: StepRecord[] }>('gpu/oned.steps', {
-        config: { divergence: c.divergence, numerics: c.numerics, optimizer: c.optimizer, batch: c.batch, seed, iterations: STEPS, traceEvery: 1 },
+        config: {
+          divergence: c.divergence, numerics: c.numerics, optimizer: c.optimizer, batch: c.batch, seed, iterations: STEPS, traceEvery: 1,
+          ...(c.l2H ? { l2H: c.l2H } : {}), ...(c.hSteps ? { hSteps: c.hSteps } : {}),
+        },
         steps: STEPS,
       });
       const opt = validateOptimizer(c.optimizer);
@@ -54,11 +63,23 @@ describe('1-D experiment: one iteration at a time against float64', () => {
         // Samples: Philox step = iteration; data stratified, model mu + sigma z.
         const xs = onedSamples64(seed, it, c.batch, nFirst, r.muBefore, r.sigmaBefore);
         xs.forEach((x, i) => expect(Math.abs(r.x[i] - x), `sample ${i} of iteration ${it}`).toBeLessThanOrEqual(3 * NORMAL_ABS_TOLERANCE));
-        // H step: gradient from the state before; the update applied with it.
-        const h = onedGradients64(spec, c.numerics, layout, r.hBefore, r.muBefore, r.sigmaBefore, r.x, c.batch);
+        // H steps: gradient from the state before (the penalty's part included); the update applied
+        // with it. With several steps (SGD) each gradient is taken after the previous step; the
+        // buffer holds the last one.
+        const hSteps = c.hSteps ?? 1;
+        if (hSteps > 1 && opt.kind !== 'sgd') throw new Error('several H steps are checked with SGD only');
+        let hCur = r.hBefore;
+        let h = onedGradients64(spec, c.numerics, layout, hCur, r.muBefore, r.sigmaBefore, r.x, c.batch, c.l2H ?? 0);
+        const hSum = Array.from(h.gradH);
+        for (let s = 1; s < hSteps; s++) {
+          const g = h.gradH;
+          hCur = hCur.map((p, i) => Math.fround(p + opt.lr * g[i]));
+          h = onedGradients64(spec, c.numerics, layout, hCur, r.muBefore, r.sigmaBefore, r.x, c.batch, c.l2H ?? 0);
+          h.gradH.forEach((g2, i) => { hSum[i] += g2; });
+        }
         expect(relativeError(r.gradH, h.gradH)).toBeLessThan(GRAD_H_TOL);
         if (opt.kind === 'sgd') {
-          const expected = r.hBefore.map((p, i) => Math.fround(p + opt.lr * r.gradH[i]));
+          const expected = r.hBefore.map((p, i) => Math.fround(p + opt.lr * (hSteps > 1 ? hSum[i] : r.gradH[i])));
           expect(relativeError(r.hAfter.map((p, i) => p - r.hBefore[i]), expected.map((p, i) => p - r.hBefore[i]), 1e-12)).toBeLessThan(1e-2);
         } else {
           // Adam's first step (bias-corrected m = g, v = g^2) moves each parameter by lr g / (|g| + eps), along g (ascent).

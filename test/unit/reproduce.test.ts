@@ -30,6 +30,15 @@ describe('reproduce: arguments', () => {
     expect(parseArgs(['pearson', '--exact-critic']).exactCritic).toBe(true);
     expect(parseArgs(['--beta2-e', '0.9']).optimizerE).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, decaySteps: 2000, beta2: 0.9 });
     expect(parseArgs(['pearson', '--beta2', '0.9']).optimizer).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, decaySteps: 2000, beta2: 0.9 });
+    // Adam's per-element clipping on both (or theta's alone), H's L2 penalty and H steps.
+    const c = parseArgs(['pearson', '--clip-rms', '1', '--clip-add', '0.05', '--lr-e', '0.005']);
+    expect(c.optimizer).toEqual({ kind: 'adam', lr: 1e-2, lrFinal: 1e-3, decaySteps: 2000, clipRms: 1, clipAdd: 0.05 });
+    expect(c.optimizerE).toMatchObject({ lr: 0.005, clipRms: 1, clipAdd: 0.05 });
+    const ce = parseArgs(['pearson', '--clip-rms-e', '2']);
+    expect(ce.optimizer.clipRms).toBeUndefined();
+    expect(ce.optimizerE).toMatchObject({ clipRms: 2 });
+    expect(parseArgs([])).toMatchObject({ l2H: 0, hSteps: 1 });
+    expect(parseArgs(['--l2-h', '1e-3', '--h-steps', '3'])).toMatchObject({ l2H: 1e-3, hSteps: 3 });
   });
   it('refuses bad arguments naming them', () => {
     const err = (argv: string[]) => {
@@ -51,6 +60,15 @@ describe('reproduce: arguments', () => {
     expect(err(['--init', '0'])).toBe('--init');
     expect(err(['--init', '0,-1'])).toBe('--init');
     expect(err(['--beta2', 'x'])).toBe('--beta2');
+    expect(err(['--clip-rms', '-1'])).toBe('--clip-rms');
+    expect(err(['--clip-add', 'x'])).toBe('--clip-add');
+    expect(err(['--clip-rms', '3', '--optimizer', 'sgd'])).toBe('--clip-rms');
+    expect(err(['--clip-rms-e', '-0.5'])).toBe('--clip-rms-e');
+    expect(err(['--l2-h', '-1'])).toBe('--l2-h');
+    expect(err(['--l2-h', 'inf'])).toBe('--l2-h');
+    expect(err(['--h-steps', '0'])).toBe('--h-steps');
+    expect(err(['--h-steps', '101'])).toBe('--h-steps');
+    expect(err(['--h-steps', '1.5'])).toBe('--h-steps');
   });
   it('prints a markdown table', () => {
     const t = markdownTable([{ divergence: 'kl', mu: 1, sigma: 1.8, optimumMu: 1.01, optimumSigma: 1.83, distance: 0.0316, iterations: 10, optimizer: 'adam', seconds: 3 }], 'stable');
