@@ -5,13 +5,14 @@
 // Library file: no bindings, no entry point; uses mlp.wgsl's mlp_theta and
 // MlpBlocks4.
 //
-// Why: every invocation of a workgroup reads the same weights. On a
-// CPU-emulated adapter (SwiftShader: 4 invocations per SIMD register) a
-// storage load costs the same per invocation whether or not the addresses
-// agree, so 16 vec4 loads per four blocks are 16 loads for each invocation.
-// Here invocation r (r = 0..3 of its subgroup, the others repeat r mod 4)
-// loads column r of each block, 4 loads, and subgroupBroadcast hands every
-// column to every invocation: the Langevin kernel ran 9% faster (L1, width 128).
+// Why: every invocation of a workgroup reads the same weights, and on a
+// CPU-emulated adapter (SwiftShader, subgroups of 4) loading them in every
+// invocation cost as if the addresses differed: 16 vec4 loads per four
+// blocks for each invocation. Here invocation r (r = 0..3 of its subgroup,
+// the others repeat r mod 4) loads column r of each block, 4 loads, and
+// subgroupBroadcast hands every column to every invocation. A first version
+// of this took L1 (width 128) from 4.21 s to 3.86 s per run; the bound, with
+// the forward weight loads replaced by constants, was 3.71 s.
 // Contract: every invocation of the subgroup reaches each call (the MLP
 // kernels return only whole workgroups early, see mlp_workgroup_sample).
 
