@@ -12,6 +12,9 @@
 // Two passes, in order, in one encoder:
 //   samples: ceil(batch / (MLP_CHAINS * MLP_GROUP)) workgroups (folded into
 //            2-D): forward and backward of each sample, keeping h and d.
+//            Or, in its place, deltas (same dispatch): the backward only,
+//            where the scratch still holds h and act'(z) of a forward pass
+//            (mlp_forward.wgsl's forward) of the same parameters and inputs.
 //   reduce:  mlp.block_count invocations (MLP_GROUP per workgroup, folded): one per
 //            4x4 block of a weight matrix, or per 4 biases, each summing
 //            d (x) h over the batch and writing (not adding) its block.
@@ -32,6 +35,11 @@ fn samples(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
   let lane = mlp_lane(gid, groups);
   mlp_load_input(lane);
   _ = mlp_forward(lane, true);
+  mlp_param_grad_backward(lane);
+}
+
+// The weighted backward pass of a lane's samples into the d regions.
+fn mlp_param_grad_backward(lane: u32) {
   var w: array<f32, MLP_CHAINS>;
   for (var c = 0u; c < MLP_CHAINS; c++) {
     // Padded samples get weight 0, so their deltas are exactly 0.
@@ -39,6 +47,13 @@ fn samples(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
     if (i < mlp.batch) { w[c] = sample_weight[i]; } else { w[c] = 0.0; }
   }
   mlp_backward(lane, w, false);
+}
+
+@compute @workgroup_size(MLP_GROUP)
+fn deltas(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) group_id: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>) {
+  if (mlp_workgroup_sample(group_id, groups) >= mlp.batch) { return; }
+  mlp_param_grad_backward(mlp_lane(gid, groups));
 }
 
 @compute @workgroup_size(MLP_GROUP)

@@ -101,7 +101,7 @@ export class MlpProgram {
     readonly scratch: ScratchLayout,
     readonly uniform: GPUBuffer,
     readonly scratchBuffer: GPUBuffer,
-    private readonly kernels: { forward: Kernel; inputGrad: Kernel; samples: Kernel; reduce: Kernel },
+    private readonly kernels: { forward: Kernel; inputGrad: Kernel; samples: Kernel; deltas: Kernel; reduce: Kernel },
   ) {}
 
   /**
@@ -115,10 +115,11 @@ export class MlpProgram {
     if (layout.layers.length > MLP_MAX_LAYERS) throw new ConfigError('mlp.hidden', `at most ${MLP_MAX_LAYERS - 1} hidden layers`);
     const scratch = scratchLayout(layout, batch, group);
     const constants = mlpConstants(group, spec.activation);
-    const [forward, inputGrad, samples, reduce] = await Promise.all([
+    const [forward, inputGrad, samples, deltas, reduce] = await Promise.all([
       gpu.kernel('mlp_forward.wgsl', 'forward', { constants }),
       gpu.kernel('mlp_input_grad.wgsl', 'input_grad', { constants }),
       gpu.kernel('mlp_param_grad.wgsl', 'samples', { constants }),
+      gpu.kernel('mlp_param_grad.wgsl', 'deltas', { constants }),
       gpu.kernel('mlp_param_grad.wgsl', 'reduce', { constants }),
     ]);
     const struct = forward.iface.bindings.find((b) => b.name === 'mlp')?.struct;
@@ -145,7 +146,7 @@ export class MlpProgram {
     });
     const uniform = gpu.bufferFrom('mlp layout', packStruct(struct, values), GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     const scratchBuffer = gpu.buffer('mlp scratch', scratch.vec4s * 16);
-    return new MlpProgram(gpu, layout, batch, scratch, uniform, scratchBuffer, { forward, inputGrad, samples, reduce });
+    return new MlpProgram(gpu, layout, batch, scratch, uniform, scratchBuffer, { forward, inputGrad, samples, deltas, reduce });
   }
 
   /** Invocations per workgroup of this program's kernels. */
@@ -196,9 +197,15 @@ export class MlpProgram {
     };
   }
 
-  /** grad = sum_i weights[i] * d f(x_i) / d theta, in the packed parameter layout (overwritten). */
-  paramGrad(b: { theta: GPUBuffer; x: GPUBuffer; weights: GPUBuffer; grad: GPUBuffer }): Pass {
-    const { samples, reduce } = this.kernels;
+  /**
+   * grad = sum_i weights[i] * d f(x_i) / d theta, in the packed parameter layout (overwritten).
+   * `afterForward`: skip the forward pass, because the last pass to run on this
+   * program's scratch is forward() with the same theta and x (its activations
+   * are still there); saves a third of the work. The caller keeps that promise.
+   */
+  paramGrad(b: { theta: GPUBuffer; x: GPUBuffer; weights: GPUBuffer; grad: GPUBuffer }, options: { afterForward?: boolean } = {}): Pass {
+    const { reduce } = this.kernels;
+    const samples = options.afterForward ? this.kernels.deltas : this.kernels.samples;
     const buffers = { ...this.common(b.theta, b.x), sample_weight: b.weights, grad: b.grad };
     const g1 = samples.bind(buffers);
     const g2 = reduce.bind(buffers);

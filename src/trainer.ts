@@ -533,7 +533,8 @@ export class Trainer {
         hForward, combine, lossPass,
         this.single(k.kNoteH, lossGroup),
         this.dispatch1(k.kPenH, lossGroup, n),
-        mlpH!.paramGrad({ theta: b.thetaH, x: b.x, weights: b.wH, grad: b.gradH }),
+        // H's scratch still holds hForward's activations (same theta and x).
+        mlpH!.paramGrad({ theta: b.thetaH, x: b.x, weights: b.wH, grad: b.gradH }, { afterForward: true }),
         this.optH!.step({ theta: b.thetaH, grad: b.gradH }),
       );
       // E step with the updated H.
@@ -542,7 +543,9 @@ export class Trainer {
     eStep.push(
       this.dispatch1(k.kPenE, lossGroup, n),
       this.single(k.kStats, lossGroup),
-      mlpE.paramGrad({ theta: b.thetaE, x: b.x, weights: b.wE, grad: b.gradE }),
+      // E's scratch still holds the activations of the H step's first pass:
+      // E and x have not changed since, and nothing else uses mlpE's scratch.
+      mlpE.paramGrad({ theta: b.thetaE, x: b.x, weights: b.wE, grad: b.gradE }, { afterForward: true }),
       this.optE.step({ theta: b.thetaE, grad: b.gradE }),
     );
     const checks: Pass[] = [];

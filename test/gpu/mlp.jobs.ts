@@ -12,6 +12,8 @@ interface Case {
   weights?: number[];
   /** false: a device of its own without the subgroups feature (the plain weight loads of mlp_weights.wgsl). */
   subgroups?: boolean;
+  /** paramGrad: run forward() first, then the backward-only pass (paramGrad's afterForward). */
+  afterForward?: boolean;
 }
 
 async function withProgram<T>(ctx: JobContext, c: Case, fn: (p: MlpProgram, theta: GPUBuffer, x: GPUBuffer) => Promise<T>): Promise<T> {
@@ -62,7 +64,14 @@ export async function paramGrad(ctx: JobContext, c: Case) {
     const grad = gpu.buffer('grad', program.layout.size * 4);
     // Fill with garbage first: the kernel must overwrite every entry, padding included.
     gpu.device.queue.writeBuffer(grad, 0, new Float32Array(program.layout.size).fill(123.5));
-    program.run(program.paramGrad({ theta, x, weights, grad }));
+    if (c.afterForward) {
+      // The backward-only pass, on the activations a forward pass left in the scratch.
+      const out = gpu.buffer('out', c.batch * 4);
+      program.run(program.forward({ theta, x, out }), program.paramGrad({ theta, x, weights, grad }, { afterForward: true }));
+      out.destroy();
+    } else {
+      program.run(program.paramGrad({ theta, x, weights, grad }));
+    }
     const result = Array.from(await gpu.readF32(grad, program.layout.size));
     weights.destroy();
     grad.destroy();

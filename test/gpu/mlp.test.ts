@@ -77,6 +77,14 @@ describe('MLP kernels match the float64 reference', () => {
         const padding = grad.filter((_, i) => ref[i] === 0 && grad[i] !== 0);
         expect(padding).toEqual([]);
       });
+
+      it('backward to parameters after a forward pass (afterForward)', async () => {
+        const { grad } = await page().run<{ grad: number[] }>('gpu/mlp.paramGrad', { ...job, afterForward: true });
+        const ref = mlpBackwardParams64(layout, params, x, c.batch, weights);
+        expect(relativeError(grad, ref)).toBeLessThan(BACKWARD_TOL);
+        const padding = grad.filter((_, i) => ref[i] === 0 && grad[i] !== 0);
+        expect(padding).toEqual([]);
+      });
     });
   }
 });
