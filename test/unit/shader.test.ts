@@ -84,7 +84,7 @@ describe('reflection and struct packing', () => {
       [4, 'sample_weight', 'read-only-storage'],
       [5, 'grad', 'storage'],
     ]);
-    expect(iface.entryPoints.map((e) => e.name).sort()).toEqual(['reduce', 'samples']);
+    expect(iface.entryPoints.map((e) => e.name).sort()).toEqual(['deltas', 'reduce', 'samples']);
     expect(iface.entryPoints[0].workgroupSize).toEqual([64, 1, 1]);
   });
 
