@@ -50,9 +50,9 @@ const LGV_ENERGY_GAUSSIAN: u32 = 1u;
 const LGV_ENERGY_MIXTURE: u32 = 2u;
 
 // Whether the MLP energy's value is computed (MALA needs it; ULA and Du &
-// Mordatch need only its gradient, and skip the output layer's forward pass
-// and the last hidden layer's activation stores). A pipeline constant, so the
-// skipped work is compiled out.
+// Mordatch need only its gradient: they skip the output layer, whose weights
+// the last hidden layer folds into its deltas, see mlp_forward). A pipeline
+// constant, so the skipped work is compiled out.
 override LGV_ENERGY_VALUE: bool = true;
 
 const LGV_STREAM_NOISE: u32 = 0u;
@@ -167,9 +167,14 @@ fn lgv_evaluate(lane: u32) -> array<f32, MLP_CHAINS> {
   if (lgv.energy == LGV_ENERGY_MLP) {
     mlp_load_input(lane);
     e = mlp_forward(lane, LGV_ENERGY_VALUE);
-    var ones: array<f32, MLP_CHAINS>;
-    for (var c = 0u; c < MLP_CHAINS; c++) { ones[c] = 1.0; }
-    mlp_backward(lane, ones, true);
+    if (LGV_ENERGY_VALUE) {
+      var ones: array<f32, MLP_CHAINS>;
+      for (var c = 0u; c < MLP_CHAINS; c++) { ones[c] = 1.0; }
+      mlp_backward(lane, ones, true);
+    } else {
+      // The forward pass left d of the last hidden layer (output layer folded in).
+      mlp_backward_from(lane, mlp.layer_count - 1u, true);
+    }
     // mlp_backward leaves d f / d x in the h region of layer 0.
     let np = mlp.batch_padded;
     let h0 = mlp.layers[0].h_base;

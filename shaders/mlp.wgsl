@@ -20,7 +20,11 @@
 //      by the forward pass with act(z) from one sigmoid or tanh, so the
 //      backward pass only multiplies,
 //   d: d(output)/d(pre-activation) of the layer's outputs, times the sample's
-//      output weight (backward passes only).
+//      output weight (backward passes; and, for the last hidden layer, a
+//      forward pass without the output value, see mlp_forward).
+// A backward pass to the inputs of a network whose input fits one vec4 never
+// writes layer 0's d: it goes straight into the input gradient (see
+// mlp_backward_store).
 //
 // Each invocation (a "lane") carries MLP_CHAINS (16) samples: every 4x4 weight
 // block is loaded once and feeds 16 * MLP_CHAINS multiply-adds, because on
@@ -120,11 +124,23 @@ fn mlp_workgroup_sample(group_id: vec3<u32>, groups: vec3<u32>) -> u32 {
 
 // Writes one 4-unit output block of layer l for a lane's samples: act'(z) of
 // the pre-activation z and the next layer's input h = act(z), or, for the
-// output layer, the scalar outputs.
-fn mlp_forward_store(l: u32, j4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>, out: ptr<function, array<f32, MLP_CHAINS>>, keep_h: bool) {
+// output layer, the scalar outputs. With fold_output (the last hidden layer
+// of a pass without the output value), it writes instead what the backward
+// pass would find there for unit output weights, d = act'(z) * w_out, where
+// w_out is the output layer's weight row: the output layer's forward and
+// backward products, and a store and a load of act'(z) per unit, drop out.
+fn mlp_forward_store(l: u32, j4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>, out: ptr<function, array<f32, MLP_CHAINS>>, fold_output: bool) {
   let n = mlp.batch_padded;
   if (l + 1u == mlp.layer_count) {
     for (var c = 0u; c < MLP_CHAINS; c++) { (*out)[c] = acc[c].x; }
+    return;
+  }
+  if (fold_output) {
+    let w_out = mlp_theta[mlp.layers[l + 1u].w_offset + j4];
+    let d_base = mlp.layers[l].d_base + j4 * n + s0;
+    for (var c = 0u; c < MLP_CHAINS; c++) {
+      mlp_scratch[d_base + c * MLP_GROUP] = act_grad(MLP_ACTIVATION, acc[c]) * w_out;
+    }
     return;
   }
   let g_base = mlp.layers[l].g_base + j4 * n + s0;
@@ -132,15 +148,16 @@ fn mlp_forward_store(l: u32, j4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>
   for (var c = 0u; c < MLP_CHAINS; c++) {
     let a = act_value_grad(MLP_ACTIVATION, acc[c]);
     mlp_scratch[g_base + c * MLP_GROUP] = a.grad;
-    if (keep_h) { mlp_scratch[h_base + c * MLP_GROUP] = a.value; }
+    mlp_scratch[h_base + c * MLP_GROUP] = a.value;
   }
 }
 
 // Forward pass of a lane's samples from the h region of layer 0: fills h and
 // act'(z) of every layer and returns the scalar outputs, in the lane's sample
-// order. With value false it stops short of what only the output needs (the
-// output layer, and h of its input, which only the parameter gradient reads):
-// the outputs are then 0, and mlp_backward still gives the input gradient.
+// order. With value false it stops short of the output layer and folds its
+// weights into the last hidden layer's d region (mlp_forward_store's
+// fold_output): the outputs are then 0, and mlp_backward_from(lane,
+// mlp.layer_count - 1u, true) gives the input gradient of the output.
 // Register tile: 16 samples x 16 output units (one named mat4x4 per sample,
 // its columns four 4-unit blocks), so each loaded h vec4 feeds 64 FMAs and
 // each loaded weight vec4 feeds 64; a dynamically indexed array would cost a
@@ -154,7 +171,7 @@ fn mlp_forward(lane: u32, value: bool) -> array<f32, MLP_CHAINS> {
   let layers = select(mlp.layer_count - 1u, mlp.layer_count, value);
   for (var l = 0u; l < layers; l++) {
     let L = mlp.layers[l];
-    let keep_h = value || l + 2u < mlp.layer_count;
+    let fold_output = !value && l + 2u == mlp.layer_count;
     let rows4 = 4u * L.in4;   // vec4 stride between consecutive 4-row groups of W
     var j4 = 0u;
     for (; j4 + 4u <= L.out4; j4 += 4u) {
@@ -203,10 +220,10 @@ fn mlp_forward(lane: u32, value: bool) -> array<f32, MLP_CHAINS> {
         h = mlp_scratch[hb + 14u * MLP_GROUP]; m14 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
         h = mlp_scratch[hb + 15u * MLP_GROUP]; m15 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
       }
-      mlp_forward_store(l, j4 + 0u, s0, array<vec4<f32>, MLP_CHAINS>(m0[0], m1[0], m2[0], m3[0], m4[0], m5[0], m6[0], m7[0], m8[0], m9[0], m10[0], m11[0], m12[0], m13[0], m14[0], m15[0]), &out, keep_h);
-      mlp_forward_store(l, j4 + 1u, s0, array<vec4<f32>, MLP_CHAINS>(m0[1], m1[1], m2[1], m3[1], m4[1], m5[1], m6[1], m7[1], m8[1], m9[1], m10[1], m11[1], m12[1], m13[1], m14[1], m15[1]), &out, keep_h);
-      mlp_forward_store(l, j4 + 2u, s0, array<vec4<f32>, MLP_CHAINS>(m0[2], m1[2], m2[2], m3[2], m4[2], m5[2], m6[2], m7[2], m8[2], m9[2], m10[2], m11[2], m12[2], m13[2], m14[2], m15[2]), &out, keep_h);
-      mlp_forward_store(l, j4 + 3u, s0, array<vec4<f32>, MLP_CHAINS>(m0[3], m1[3], m2[3], m3[3], m4[3], m5[3], m6[3], m7[3], m8[3], m9[3], m10[3], m11[3], m12[3], m13[3], m14[3], m15[3]), &out, keep_h);
+      mlp_forward_store(l, j4 + 0u, s0, array<vec4<f32>, MLP_CHAINS>(m0[0], m1[0], m2[0], m3[0], m4[0], m5[0], m6[0], m7[0], m8[0], m9[0], m10[0], m11[0], m12[0], m13[0], m14[0], m15[0]), &out, fold_output);
+      mlp_forward_store(l, j4 + 1u, s0, array<vec4<f32>, MLP_CHAINS>(m0[1], m1[1], m2[1], m3[1], m4[1], m5[1], m6[1], m7[1], m8[1], m9[1], m10[1], m11[1], m12[1], m13[1], m14[1], m15[1]), &out, fold_output);
+      mlp_forward_store(l, j4 + 2u, s0, array<vec4<f32>, MLP_CHAINS>(m0[2], m1[2], m2[2], m3[2], m4[2], m5[2], m6[2], m7[2], m8[2], m9[2], m10[2], m11[2], m12[2], m13[2], m14[2], m15[2]), &out, fold_output);
+      mlp_forward_store(l, j4 + 3u, s0, array<vec4<f32>, MLP_CHAINS>(m0[3], m1[3], m2[3], m3[3], m4[3], m5[3], m6[3], m7[3], m8[3], m9[3], m10[3], m11[3], m12[3], m13[3], m14[3], m15[3]), &out, fold_output);
     }
     for (; j4 < L.out4; j4++) {
       let bias = mlp_theta[L.b_offset + j4];
@@ -247,7 +264,7 @@ fn mlp_forward(lane: u32, value: bool) -> array<f32, MLP_CHAINS> {
         a14 += mlp_scratch[hb + 14u * MLP_GROUP] * w;
         a15 += mlp_scratch[hb + 15u * MLP_GROUP] * w;
       }
-      mlp_forward_store(l, j4, s0, array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15), &out, keep_h);
+      mlp_forward_store(l, j4, s0, array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15), &out, fold_output);
     }
   }
   return out;
@@ -257,8 +274,22 @@ fn mlp_forward(lane: u32, value: bool) -> array<f32, MLP_CHAINS> {
 // a lane's samples: times act'(z) (the g region) into the d region of the
 // layer below, or,
 // for the first layer, into the h region of layer 0 (the input gradient).
-fn mlp_backward_store(l: u32, k4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>) {
+// With fold_input (l == 2, and the network's input fits one vec4), the d of
+// layer 0's outputs goes straight into the input gradient ig instead: the
+// d store, and the d loads of layer 0's backward product, drop out.
+fn mlp_backward_store(l: u32, k4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>, fold_input: bool,
+                      ig: ptr<function, array<vec4<f32>, MLP_CHAINS>>) {
   let n = mlp.batch_padded;
+  if (fold_input && l == 2u) {
+    let L0 = mlp.layers[0];
+    let g_base = L0.g_base + k4 * n + s0;
+    // Columns: the rows 4*k4..4*k4+3 of layer 0's weights (one vec4 each).
+    let w = mlp_block(L0.w_offset + 4u * k4, 1u);
+    for (var c = 0u; c < MLP_CHAINS; c++) {
+      (*ig)[c] += w * (acc[c] * mlp_scratch[g_base + c * MLP_GROUP]);
+    }
+    return;
+  }
   if (l == 1u) {
     let h_base = mlp.layers[0].h_base + k4 * n + s0;
     for (var c = 0u; c < MLP_CHAINS; c++) { mlp_scratch[h_base + c * MLP_GROUP] = acc[c]; }
@@ -279,15 +310,26 @@ fn mlp_backward_store(l: u32, k4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS
 // for the parameter gradient. Register tile: 16 samples x 16 input units, as
 // in mlp_forward, with 4-unit blocks for the rest.
 fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
-  let n = mlp.batch_padded;
   let s0 = mlp_sample(lane, 0u);
-  let share = mlp_weight_share();
   let top = mlp.layers[mlp.layer_count - 1u];
   for (var c = 0u; c < MLP_CHAINS; c++) {
     mlp_scratch[top.d_base + s0 + c * MLP_GROUP] = vec4<f32>(w[c], 0.0, 0.0, 0.0);
   }
-  let stop = select(1u, 0u, input_grad);
-  for (var l = mlp.layer_count; l > stop; l--) {
+  mlp_backward_from(lane, mlp.layer_count, input_grad);
+}
+
+// The backward pass through layers top - 1 down to 0 (or 1, without
+// input_grad), from the d region of layer top - 1: mlp_backward's loop, also
+// run after mlp_forward(lane, false) with top = mlp.layer_count - 1.
+fn mlp_backward_from(lane: u32, top: u32, input_grad: bool) {
+  let n = mlp.batch_padded;
+  let s0 = mlp_sample(lane, 0u);
+  let share = mlp_weight_share();
+  // Layer 0's backward product folds into layer 1's (mlp_backward_store).
+  let fold_input = input_grad && top >= 2u && mlp.layers[0].in4 == 1u;
+  var ig: array<vec4<f32>, MLP_CHAINS>;
+  let stop = select(1u, 0u, input_grad && !fold_input);
+  for (var l = top; l > stop; l--) {
     let L = mlp.layers[l - 1u];
     var k4 = 0u;
     for (; k4 + 4u <= L.in4; k4 += 4u) {
@@ -334,10 +376,10 @@ fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
         d = mlp_scratch[db + 14u * MLP_GROUP]; m14 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
         d = mlp_scratch[db + 15u * MLP_GROUP]; m15 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
       }
-      mlp_backward_store(l, k4 + 0u, s0, array<vec4<f32>, MLP_CHAINS>(m0[0], m1[0], m2[0], m3[0], m4[0], m5[0], m6[0], m7[0], m8[0], m9[0], m10[0], m11[0], m12[0], m13[0], m14[0], m15[0]));
-      mlp_backward_store(l, k4 + 1u, s0, array<vec4<f32>, MLP_CHAINS>(m0[1], m1[1], m2[1], m3[1], m4[1], m5[1], m6[1], m7[1], m8[1], m9[1], m10[1], m11[1], m12[1], m13[1], m14[1], m15[1]));
-      mlp_backward_store(l, k4 + 2u, s0, array<vec4<f32>, MLP_CHAINS>(m0[2], m1[2], m2[2], m3[2], m4[2], m5[2], m6[2], m7[2], m8[2], m9[2], m10[2], m11[2], m12[2], m13[2], m14[2], m15[2]));
-      mlp_backward_store(l, k4 + 3u, s0, array<vec4<f32>, MLP_CHAINS>(m0[3], m1[3], m2[3], m3[3], m4[3], m5[3], m6[3], m7[3], m8[3], m9[3], m10[3], m11[3], m12[3], m13[3], m14[3], m15[3]));
+      mlp_backward_store(l, k4 + 0u, s0, array<vec4<f32>, MLP_CHAINS>(m0[0], m1[0], m2[0], m3[0], m4[0], m5[0], m6[0], m7[0], m8[0], m9[0], m10[0], m11[0], m12[0], m13[0], m14[0], m15[0]), fold_input, &ig);
+      mlp_backward_store(l, k4 + 1u, s0, array<vec4<f32>, MLP_CHAINS>(m0[1], m1[1], m2[1], m3[1], m4[1], m5[1], m6[1], m7[1], m8[1], m9[1], m10[1], m11[1], m12[1], m13[1], m14[1], m15[1]), fold_input, &ig);
+      mlp_backward_store(l, k4 + 2u, s0, array<vec4<f32>, MLP_CHAINS>(m0[2], m1[2], m2[2], m3[2], m4[2], m5[2], m6[2], m7[2], m8[2], m9[2], m10[2], m11[2], m12[2], m13[2], m14[2], m15[2]), fold_input, &ig);
+      mlp_backward_store(l, k4 + 3u, s0, array<vec4<f32>, MLP_CHAINS>(m0[3], m1[3], m2[3], m3[3], m4[3], m5[3], m6[3], m7[3], m8[3], m9[3], m10[3], m11[3], m12[3], m13[3], m14[3], m15[3]), fold_input, &ig);
     }
     for (; k4 < L.in4; k4++) {
       var a0 = vec4<f32>(0.0);
@@ -376,8 +418,12 @@ fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
         a14 += w * mlp_scratch[db + 14u * MLP_GROUP];
         a15 += w * mlp_scratch[db + 15u * MLP_GROUP];
       }
-      mlp_backward_store(l, k4, s0, array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15));
+      mlp_backward_store(l, k4, s0, array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15), fold_input, &ig);
     }
+  }
+  if (fold_input) {
+    let h_base = mlp.layers[0].h_base + s0;
+    for (var c = 0u; c < MLP_CHAINS; c++) { mlp_scratch[h_base + c * MLP_GROUP] = ig[c]; }
   }
 }
 
