@@ -15,11 +15,14 @@
 //            Or, in its place, deltas (same dispatch): the backward only,
 //            where the scratch still holds h and act'(z) of a forward pass
 //            (mlp_forward.wgsl's forward) of the same parameters and inputs.
-//   reduce:  mlp.block_count invocations (MLP_GROUP per workgroup, folded): one per
-//            4x4 block of a weight matrix, or per 4 biases, each summing
-//            d (x) h over the batch and writing (not adding) its block.
-//            Layer l owns blocks block_base .. block_base + out4*(in4+1) - 1,
-//            ordered j4-major; k4 == in4 is the bias block.
+//   reduce:  mlp.block_count invocations (MLP_REDUCE_GROUP per workgroup,
+//            folded into 2-D): one per tile of 8 weight rows x 16 inputs
+//            (MLP_TILE_J4 x MLP_TILE_K4 blocks of 4x4), or per 8 biases, each
+//            summing d (x) h over the batch and writing (not adding) its
+//            blocks. Layer l owns tiles block_base .. block_base +
+//            ceil(out4/2) * (ceil(in4/4) + 1) - 1, ordered by row pair first;
+//            the last of each row pair is its bias tile. A tile loads 6 vec4s
+//            per sample for 32 vec4 multiply-adds (a 4x4 block loaded 2 for 4).
 
 @group(0) @binding(0) var<uniform> mlp: MlpLayout;
 @group(0) @binding(1) var<storage, read> mlp_theta: array<vec4<f32>>;
@@ -56,9 +59,16 @@ fn deltas(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) 
   mlp_param_grad_backward(mlp_lane(gid, groups));
 }
 
-@compute @workgroup_size(MLP_GROUP)
+// Units (in 4-unit blocks) and inputs (in 4-input blocks) of one reduce tile.
+const MLP_TILE_J4: u32 = 2u;
+const MLP_TILE_K4: u32 = 4u;
+// Invocations per workgroup of reduce: few tiles, so small workgroups keep
+// every core (or multiprocessor) busy.
+const MLP_REDUCE_GROUP: u32 = 16u;
+
+@compute @workgroup_size(MLP_REDUCE_GROUP)
 fn reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let index = mlp_lane(gid, groups);
+  let index = gid.x + gid.y * groups.x * MLP_REDUCE_GROUP;
   if (index >= mlp.block_count) { return; }
   var l = 0u;
   for (var m = 1u; m < mlp.layer_count; m++) {
@@ -66,32 +76,66 @@ fn reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   }
   let L = mlp.layers[l];
   let local = index - L.block_base;
-  let j4 = local / (L.in4 + 1u);
-  let k4 = local % (L.in4 + 1u);
+  let k_tiles = (L.in4 + MLP_TILE_K4 - 1u) / MLP_TILE_K4;
+  let j4 = (local / (k_tiles + 1u)) * MLP_TILE_J4;
+  let k4 = (local % (k_tiles + 1u)) * MLP_TILE_K4;
   let n = mlp.batch_padded;
-  let db = L.d_base + j4 * n;
-  if (k4 == L.in4) {
-    var acc = vec4<f32>(0.0);
-    for (var i = 0u; i < mlp.batch; i++) { acc += mlp_scratch[db + i]; }
-    grad[L.b_offset + j4] = acc;
+  // Blocks past the layer's edge load a valid block again and are not written.
+  let j_last = L.out4 - 1u;
+  let db0 = L.d_base + j4 * n;
+  let db1 = L.d_base + min(j4 + 1u, j_last) * n;
+  if (k4 == k_tiles * MLP_TILE_K4) {
+    var b0 = vec4<f32>(0.0);
+    var b1 = vec4<f32>(0.0);
+    for (var i = 0u; i < mlp.batch; i++) {
+      b0 += mlp_scratch[db0 + i];
+      b1 += mlp_scratch[db1 + i];
+    }
+    grad[L.b_offset + j4] = b0;
+    if (j4 + 1u <= j_last) { grad[L.b_offset + j4 + 1u] = b1; }
     return;
   }
-  let hb = L.h_base + k4 * n;
-  var r0 = vec4<f32>(0.0);
-  var r1 = vec4<f32>(0.0);
-  var r2 = vec4<f32>(0.0);
-  var r3 = vec4<f32>(0.0);
+  let k_last = L.in4 - 1u;
+  let hb0 = L.h_base + k4 * n;
+  let hb1 = L.h_base + min(k4 + 1u, k_last) * n;
+  let hb2 = L.h_base + min(k4 + 2u, k_last) * n;
+  let hb3 = L.h_base + min(k4 + 3u, k_last) * n;
+  // r_u: unit 4*j4 + u's gradient at the tile's 16 inputs, one column per 4-input block.
+  var r0 = mat4x4<f32>();
+  var r1 = mat4x4<f32>();
+  var r2 = mat4x4<f32>();
+  var r3 = mat4x4<f32>();
+  var r4 = mat4x4<f32>();
+  var r5 = mat4x4<f32>();
+  var r6 = mat4x4<f32>();
+  var r7 = mat4x4<f32>();
   for (var i = 0u; i < mlp.batch; i++) {
-    let d = mlp_scratch[db + i];
-    let h = mlp_scratch[hb + i];
-    r0 += d.x * h;
-    r1 += d.y * h;
-    r2 += d.z * h;
-    r3 += d.w * h;
+    let d0 = mlp_scratch[db0 + i];
+    let d1 = mlp_scratch[db1 + i];
+    let h = mat4x4<f32>(mlp_scratch[hb0 + i], mlp_scratch[hb1 + i], mlp_scratch[hb2 + i], mlp_scratch[hb3 + i]);
+    r0 += h * d0.x;
+    r1 += h * d0.y;
+    r2 += h * d0.z;
+    r3 += h * d0.w;
+    r4 += h * d1.x;
+    r5 += h * d1.y;
+    r6 += h * d1.z;
+    r7 += h * d1.w;
   }
-  let row = L.w_offset + 4u * j4 * L.in4 + k4;
-  grad[row] = r0;
-  grad[row + L.in4] = r1;
-  grad[row + 2u * L.in4] = r2;
-  grad[row + 3u * L.in4] = r3;
+  mlp_param_grad_store(L, j4, k4, r0, r1, r2, r3);
+  if (j4 + 1u <= j_last) { mlp_param_grad_store(L, j4 + 1u, k4, r4, r5, r6, r7); }
+}
+
+// Writes the gradient of the weight rows 4*j4..4*j4+3 (r0..r3) at the input
+// blocks k4..k4+3 that exist.
+fn mlp_param_grad_store(L: MlpLayer, j4: u32, k4: u32, r0: mat4x4<f32>, r1: mat4x4<f32>, r2: mat4x4<f32>, r3: mat4x4<f32>) {
+  let row = L.w_offset + 4u * j4 * L.in4;
+  for (var q = 0u; q < MLP_TILE_K4; q++) {
+    if (k4 + q >= L.in4) { break; }
+    let o = row + k4 + q;
+    grad[o] = r0[q];
+    grad[o + L.in4] = r1[q];
+    grad[o + 2u * L.in4] = r2[q];
+    grad[o + 3u * L.in4] = r3[q];
+  }
 }

@@ -21,6 +21,9 @@ export const MLP_GROUP = shaderConstant('mlp.wgsl', 'MLP_GROUP');
 /** Samples per workgroup at the default group size. */
 export const MLP_SAMPLES_PER_GROUP = MLP_CHAINS * MLP_GROUP;
 const MLP_MAX_LAYERS = shaderConstant('mlp.wgsl', 'MLP_MAX_LAYERS');
+const MLP_TILE_J4 = shaderConstant('mlp_param_grad.wgsl', 'MLP_TILE_J4');
+const MLP_TILE_K4 = shaderConstant('mlp_param_grad.wgsl', 'MLP_TILE_K4');
+const MLP_REDUCE_GROUP = shaderConstant('mlp_param_grad.wgsl', 'MLP_REDUCE_GROUP');
 
 /** The workgroup sizes mlpGroupFor chooses from (few, because each one is a separate, slow pipeline compile). */
 export const MLP_GROUP_SIZES = [4, 16, MLP_GROUP] as const;
@@ -82,7 +85,8 @@ export function scratchLayout(layout: ParamLayout, batch: number, group = mlpGro
       dBase: region(L.outPadded / 4),
       blockBase: blocks,
     };
-    blocks += (L.outPadded / 4) * (L.inStride / 4 + 1);
+    // Reduce tiles (mlp_param_grad.wgsl): MLP_TILE_J4 x MLP_TILE_K4 blocks of 4x4 weights, plus a bias tile per row tile.
+    blocks += Math.ceil(L.outPadded / 4 / MLP_TILE_J4) * (Math.ceil(L.inStride / 4 / MLP_TILE_K4) + 1);
     return r;
   });
   return { group, batchPadded, layers, vec4s: next, blockCount: blocks };
@@ -164,8 +168,8 @@ export class MlpProgram {
     return this.uniform.size + this.scratchBuffer.size;
   }
 
-  private dispatch(pass: GPUComputePassEncoder, invocations: number) {
-    const [x, y] = dispatchSize(invocations, this.group, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+  private dispatch(pass: GPUComputePassEncoder, invocations: number, group = this.group) {
+    const [x, y] = dispatchSize(invocations, group, this.gpu.limits.maxComputeWorkgroupsPerDimension);
     pass.dispatchWorkgroups(x, y);
   }
 
@@ -216,7 +220,7 @@ export class MlpProgram {
       this.dispatch(pass, n);
       pass.setPipeline(reduce.pipeline);
       pass.setBindGroup(0, g2);
-      this.dispatch(pass, this.scratch.blockCount);
+      this.dispatch(pass, this.scratch.blockCount, MLP_REDUCE_GROUP);
     };
   }
 

@@ -126,7 +126,11 @@ describe('MLP scratch layout', () => {
     expect(s.batchPadded).toBeGreaterThanOrEqual(10);
     // h, z, d of layer 0: 1, 2, 2 vec4 units per sample; layer 1: 2, 1, 1; layer 2: 1, -, 1.
     expect(s.vec4s).toBe((1 + 2 + 2 + 2 + 1 + 1 + 1 + 1) * s.batchPadded);
-    expect(s.blockCount).toBe(2 * 2 + 1 * 3 + 1 * 2);
+    // Reduce tiles: ceil(out4 / 2) row pairs x (ceil(in4 / 4) weight tiles + 1 bias tile) per layer.
+    expect(s.blockCount).toBe(1 * (1 + 1) + 1 * (1 + 1) + 1 * (1 + 1));
+    const wide = scratchLayout(paramLayout({ inputDim: 2, hidden: [20, 36], activation: 'silu' }), 10);
+    // out4 x in4: 5 x 1, 9 x 5, 1 x 9.
+    expect(wide.blockCount).toBe(3 * (1 + 1) + 5 * (2 + 1) + 1 * (3 + 1));
   });
 
   it('pads to whole workgroups of the chosen size: small batches are not padded to 1024 samples', () => {
