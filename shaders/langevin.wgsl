@@ -175,7 +175,7 @@ fn lgv_evaluate(lane: u32) -> array<f32, MLP_CHAINS> {
       // The forward pass left d of the last hidden layer (output layer folded in).
       mlp_backward_from(lane, mlp.layer_count - 1u, true);
     }
-    // mlp_backward leaves d f / d x in the h region of layer 0.
+    // Either backward pass leaves d f / d x in the h region of layer 0.
     let np = mlp.batch_padded;
     let h0 = mlp.layers[0].h_base;
     for (var c = 0u; c < MLP_CHAINS; c++) {

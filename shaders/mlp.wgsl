@@ -307,8 +307,7 @@ fn mlp_backward_store(l: u32, k4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS
 // the per-sample weights w and fills the d region of every layer. With
 // input_grad, it also leaves w_i * d f(x_i) / d x_i in the h region of layer 0
 // (overwriting the padded input); without, it stops there, keeping the inputs
-// for the parameter gradient. Register tile: 16 samples x 16 input units, as
-// in mlp_forward, with 4-unit blocks for the rest.
+// for the parameter gradient.
 fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
   let s0 = mlp_sample(lane, 0u);
   let top = mlp.layers[mlp.layer_count - 1u];
@@ -321,6 +320,8 @@ fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
 // The backward pass through layers top - 1 down to 0 (or 1, without
 // input_grad), from the d region of layer top - 1: mlp_backward's loop, also
 // run after mlp_forward(lane, false) with top = mlp.layer_count - 1.
+// Register tile: 16 samples x 16 input units, as in mlp_forward, with 4-unit
+// blocks for the rest.
 fn mlp_backward_from(lane: u32, top: u32, input_grad: bool) {
   let n = mlp.batch_padded;
   let s0 = mlp_sample(lane, 0u);

@@ -314,7 +314,8 @@ export class OnedExperiment {
     if (y !== 1) throw new ConfigError('batch', `too large for a 1-D dispatch (${n} samples)`);
     const forward = mlp.forward({ theta: b.hParams, x: b.x, out: b.hv });
     const lossPass = this.loss.pass({ v: b.hv, wH: b.wH, wE: b.wE });
-    const hGrad = mlp.paramGrad({ theta: b.hParams, x: b.x, weights: b.wH, grad: b.gradH });
+    // Runs right after `forward` of the same H on the same x (below): backward only.
+    const hGrad = mlp.paramGrad({ theta: b.hParams, x: b.x, weights: b.wH, grad: b.gradH }, { afterForward: true });
     const hStep = this.optH.step({ theta: b.hParams, grad: b.gradH });
     const eStep = this.optE.step({ theta: b.theta, grad: b.gradE });
     const gPenalty = k.penalty && b.penalty
