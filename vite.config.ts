@@ -12,18 +12,18 @@ export default defineConfig({
     rollupOptions: { external: [/^wgsl_reflect/] },
   },
   test: {
-    reporters: ['default', './test/summary-reporter.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.gpu.test.ts'], environment: 'node' },
       },
       {
         extends: true,
         test: {
           name: 'gpu',
-          include: ['test/gpu/**/*.test.ts'],
-          globalSetup: ['test/gpu/global-setup.ts'],
+          include: ['test/**/*.gpu.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
           // One emulated adapter on two cores: GPU files run one at a time.
           fileParallelism: false,
           testTimeout: 180_000,

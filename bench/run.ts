@@ -18,11 +18,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { Runner, type HarnessPage } from '../harness/runner';
-import { runL1 } from './l1';
-import { runT0 } from './t0';
-import { runT1, T1_QUICK } from './t1';
-import type { MlpJobConfig, MlpJobResult } from './mlp.jobs';
-import type { AluJobConfig, AluJobResult, MatmulJobConfig, MatmulJobResult } from './r0.jobs';
+import { runL1 } from './l1/l1';
+import { runT0 } from '../experiments/oned/t0';
+import { runT1, T1_QUICK } from './t1/t1';
+import type { MlpJobConfig, MlpJobResult } from './r0/mlp-kernels.jobs';
+import type { AluJobConfig, AluJobResult, MatmulJobConfig, MatmulJobResult } from './r0/r0.jobs';
 import { backendName, round } from './timing';
 
 type Group = 'r0' | 'mlp' | 'l1' | 't0' | 't1';
@@ -56,7 +56,7 @@ const FULL: Plan = {
   t0Iterations: 30_000,
 };
 
-/** The full run's ALU peak job (also bench/t1-main.ts's). */
+/** The full run's ALU peak job (also bench/t1/t1-main.ts's). */
 export const FULL_ALU = FULL.alu;
 
 const QUICK: Plan = {
@@ -135,7 +135,7 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
 
     // The ALU peak: R0's first figure, and the scale of every group's figures (measured whatever --only says).
     {
-      const alu = await attempt('R0 alu_peak', () => p.run<AluJobResult>('bench/r0.alu', plan.alu));
+      const alu = await attempt('R0 alu_peak', () => p.run<AluJobResult>('r0.alu', plan.alu));
       if (alu) {
         aluPeak = alu.gflops;
         emit({
@@ -148,7 +148,7 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
     if (only.includes('r0')) {
       for (const [index, cfg] of plan.matmuls.entries()) {
         const name = `matmul_${cfg.m}x${cfg.k}x${cfg.n}`;
-        const mm = await attempt(`R0 ${name}`, () => p.run<MatmulJobResult>('bench/r0.matmul', cfg));
+        const mm = await attempt(`R0 ${name}`, () => p.run<MatmulJobResult>('r0.matmul', cfg));
         if (!mm) continue;
         matmulFigures[index] = { name, gflops: mm.best.gflops };
         emit({
@@ -161,7 +161,7 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
     }
 
     if (only.includes('mlp')) {
-      const mlp = await attempt('MLP inputGrad', () => p.run<MlpJobResult>('bench/mlp.inputGrad', plan.mlp));
+      const mlp = await attempt('MLP inputGrad', () => p.run<MlpJobResult>('mlp-kernels.inputGrad', plan.mlp));
       if (mlp) {
         const ref = matmulFigures[plan.mlpShapedMatmul];
         emit({

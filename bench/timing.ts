@@ -5,8 +5,8 @@
 // submits once, and ends when mapAsync of that staging buffer resolves.
 // Untimed warm-up runs come first; the figure is the median run.
 
-import type { AdapterDescription, Gpu } from '../src/device';
-import type { Pass } from '../src/mlp';
+import type { AdapterDescription, Gpu } from '../src/device/device';
+import type { Pass } from '../src/mlp/program';
 
 export interface TimingOptions {
   /** Passes (dispatches) recorded per run, all in one submit. */

@@ -4,7 +4,7 @@
 // (which the trainer keeps on the host: they survive a lost device).
 
 import { EnergyGrid, Trainer, type Gpu, type GridValues, type TrainerInit, type TrainerMetrics, type ValidTrainerConfig } from '../src/index';
-import { trainerMlpGroup } from '../src/trainer-memory';
+import { trainerMlpGroup } from '../src/trainer/memory';
 import type { DataSet } from './data';
 
 /** Grid points per side of the heatmaps. */

@@ -1,19 +1,20 @@
-// The harness page: finds every job module (files named *.jobs.ts under test/,
-// bench/ and harness/jobs/), runs one by name with a JSON config, and returns
-// its JSON result or a serialised error. Job "device.lose" is the export
-// `lose` of the file device.jobs.ts; where two folders hold a file of that
-// name, the job names the folder too: "gpu/mlp.forward".
+// The jobs page: runs a job by name with a JSON config and returns its JSON
+// result or a serialised error. A page entry (harness/main.ts for the
+// applications' jobs, test/support/page.ts for the tests' too) hands it the
+// job modules it may run. Job "device.lose" is the export `lose` of the file
+// device.jobs.ts; where two folders hold a file of that name, the job names
+// the folder too: "sampler/sampler.sample".
 
 import type { HarnessApi, JobFailure, JobOutcome } from './protocol';
 import { makeContext, type Job } from './job';
 
-const modules = import.meta.glob(['../test/gpu/*.jobs.ts', '../bench/*.jobs.ts', './jobs/*.jobs.ts']);
+export type JobModules = Record<string, () => Promise<unknown>>;
 
-/** The module of a job file; "mlp" or, where two folders have one, "gpu/mlp" or "bench/mlp". */
-function moduleFor(file: string): (() => Promise<unknown>) | undefined {
+/** The module of a job file: "mlp", or with its folder where two folders have one ("test/mlp/mlp"). */
+function moduleFor(modules: JobModules, file: string): (() => Promise<unknown>) | undefined {
   const keys = Object.keys(modules).filter((k) => k.endsWith(`/${file}.jobs.ts`));
   if (keys.length > 1) {
-    throw new Error(`job file ${file} is ambiguous (${keys.map((k) => k.replace(/^\.\.\//, '')).join(', ')}): name its folder too, e.g. gpu/${file}`);
+    throw new Error(`job file ${file} is ambiguous (${keys.map((k) => k.replace(/^(\.\.\/)+/, '')).join(', ')}): name its folder too`);
   }
   return keys.length === 1 ? modules[keys[0]] : undefined;
 }
@@ -36,22 +37,25 @@ declare global {
   }
 }
 
-window.febmHarness = {
-  jobs: () => Object.keys(modules),
-  async run(name: string, config: unknown): Promise<JobOutcome> {
-    try {
-      const dot = name.lastIndexOf('.');
-      const file = name.slice(0, dot);
-      const fn = name.slice(dot + 1);
-      const load = moduleFor(file);
-      if (dot < 0 || !load) throw new Error(`no job module ${file}.jobs.ts (jobs are "<file>.<export>")`);
-      const mod = (await load()) as Record<string, Job>;
-      const job = mod[fn];
-      if (typeof job !== 'function') throw new Error(`${file}.jobs.ts exports no job ${fn}`);
-      const ctx = makeContext(name, (message, fraction, data) => window.febmProgress?.({ job: name, message, fraction, data }));
-      return { ok: true, result: await job(ctx, config) };
-    } catch (e) {
-      return { ok: false, error: serialise(e) };
-    }
-  },
-};
+/** Makes this page run the given job modules (window.febmHarness, which the runner calls). */
+export function serveJobs(modules: JobModules): void {
+  window.febmHarness = {
+    jobs: () => Object.keys(modules),
+    async run(name: string, config: unknown): Promise<JobOutcome> {
+      try {
+        const dot = name.lastIndexOf('.');
+        const file = name.slice(0, dot);
+        const fn = name.slice(dot + 1);
+        const load = dot < 0 ? undefined : moduleFor(modules, file);
+        if (!load) throw new Error(`no job module ${file}.jobs.ts (jobs are "<file>.<export>")`);
+        const mod = (await load()) as Record<string, Job>;
+        const job = mod[fn];
+        if (typeof job !== 'function') throw new Error(`${file}.jobs.ts exports no job ${fn}`);
+        const ctx = makeContext(name, (message, fraction, data) => window.febmProgress?.({ job: name, message, fraction, data }));
+        return { ok: true, result: await job(ctx, config) };
+      } catch (e) {
+        return { ok: false, error: serialise(e) };
+      }
+    },
+  };
+}

@@ -22,7 +22,12 @@ export interface RunnerOptions {
   vite?: ViteDevServer;
   /** Where progress and page console lines go (default: stderr). */
   log?: (line: string) => void;
+  /** The jobs page pages open (default JOBS_PAGE; the tests use test/support/index.html). */
+  jobsPage?: string;
 }
+
+/** The applications' jobs page. */
+export const JOBS_PAGE = '/harness/index.html';
 
 /** Hears every progress report of a page's jobs; with it, progress lines are not logged. */
 export type ProgressListener = (p: JobProgress) => void;
@@ -32,6 +37,8 @@ export interface PageOptions {
   insecure?: boolean;
   log?: (line: string) => void;
   onProgress?: ProgressListener;
+  /** The jobs page to open (default JOBS_PAGE). */
+  jobsPage?: string;
 }
 
 /** A harness page in a browser: runs jobs one after another. */
@@ -53,7 +60,7 @@ export class HarnessPage {
       const pct = p.fraction === undefined ? '' : ` ${(100 * p.fraction).toFixed(0)}%`;
       log(`${p.message}${pct}`);
     });
-    await page.goto(`${url}/harness/index.html`, { waitUntil: 'load' });
+    await page.goto(`${url}${options.jobsPage ?? JOBS_PAGE}`, { waitUntil: 'load' });
     await page.waitForFunction(() => 'febmHarness' in window, { timeout: 120_000 });
     return harness;
   }
@@ -97,6 +104,7 @@ export class Runner {
     private readonly userDataDir: string,
     readonly browserPath: string,
     private readonly log: (line: string) => void,
+    readonly jobsPage: string,
   ) {}
 
   static async start(options: RunnerOptions = {}): Promise<Runner> {
@@ -114,7 +122,7 @@ export class Runner {
         // over half an hour on an emulated adapter (they report progress).
         protocolTimeout: 0,
       });
-      return new Runner(browser, vite, serverOrigin(vite), !options.vite, userDataDir, path, log);
+      return new Runner(browser, vite, serverOrigin(vite), !options.vite, userDataDir, path, log, options.jobsPage ?? JOBS_PAGE);
     } catch (e) {
       if (!options.vite) await vite.close();
       throw e;
@@ -128,7 +136,7 @@ export class Runner {
 
   page(options: PageOptions = {}): Promise<HarnessPage> {
     const url = options.insecure ? this.insecureOrigin : this.origin;
-    return HarnessPage.open(this.browser, url, { log: options.log ?? this.log, onProgress: options.onProgress });
+    return HarnessPage.open(this.browser, url, { log: options.log ?? this.log, onProgress: options.onProgress, jobsPage: options.jobsPage ?? this.jobsPage });
   }
 
   /** Runs one job in a fresh page and closes the page. */

@@ -2,7 +2,7 @@
 // v = H(x) + E(x):
 //   g(v) = f'(e^v)   (data samples),   g'(v) = e^v f''(e^v),
 //   c(v) = e^v g(v) - f(e^v)   (model samples),   c'(v) = e^v g'(v).
-// Float64 reference: src/reference/divergences.ts (g64, c64, dg64, dc64).
+// Float64 reference: src/divergence/reference.ts (g64, c64, dg64, dc64).
 //
 // Library file: no bindings, no entry point; composes no other file (it
 // calls the user's custom_ functions, see "Custom divergence" below).

@@ -1,6 +1,6 @@
 // divergence_custom_default.wgsl: the default user code for divergence.wgsl.
 //
-// Not a library to `require`: the host (src/loss.ts, divergenceUserCode)
+// Not a library to `require`: the host (src/divergence/loss.ts, divergenceUserCode)
 // composes it in as user code whenever a shader that uses divergence.wgsl is
 // built for a built-in divergence, so that divergence.wgsl's calls to the
 // custom_ functions always resolve and the shader compiles. No bindings, no

@@ -1,7 +1,7 @@
 // fdiv_loss.wgsl: the f-EBM objective and the per-sample output weights of
 // one step (docs/f-ebm.md, "Gradients"), from v = H(x) + E(x) on a data
 // batch and on a model batch. Float64 reference: objectives64 in
-// src/reference/divergences.ts.
+// src/divergence/reference.ts.
 // requires: divergence.wgsl
 //
 // Bindings (group 0):

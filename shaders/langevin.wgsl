@@ -1,14 +1,14 @@
 // langevin.wgsl: fused Langevin samplers. One dispatch of lgv_sample runs
 // lgv.steps steps of every chain, the energy and its input gradient computed
 // inline (the MLP library, or an analytic test energy); lgv_advance then
-// moves the step counter on. Host side: src/sampler.ts; float64 reference:
-// src/reference/langevin.ts.
+// moves the step counter on. Host side: src/sampler/sampler.ts; float64 reference:
+// src/sampler/reference.ts.
 // requires: mlp.wgsl, philox.wgsl
 //
 // Bindings (group 0):
 //   0 uniform            mlp: MlpLayout            MLP layout, batch = chains (mlp.wgsl);
 //                                                  unused (any bytes) for analytic energies
-//   1 storage read       mlp_theta: array<vec4<f32>>  packed MLP parameters (src/params.ts)
+//   1 storage read       mlp_theta: array<vec4<f32>>  packed MLP parameters (src/mlp/params.ts)
 //   2 storage read_write mlp_x: array<f32>         evaluation points y, [chains][dim]
 //                                                  (the MLP library reads its inputs here)
 //   3 storage read_write mlp_scratch: array<vec4<f32>>  MLP activations (mlp.wgsl)

@@ -1,5 +1,5 @@
 // mlp.wgsl: batched MLP passes (forward, backward) for a scalar-output network
-// whose parameters are packed in one buffer (src/params.ts).
+// whose parameters are packed in one buffer (src/mlp/params.ts).
 // requires: activations.wgsl, mlp_weights.wgsl
 //
 // Library file: no entry point. The shader that composes it declares
@@ -34,7 +34,7 @@
 // Kernels composing this library run MLP_GROUP lanes per workgroup; lanes
 // whose samples are padding run on zeros (see mlp_workgroup_sample). MLP_GROUP is a
 // pipeline-overridable constant: the host picks it per batch size
-// (src/mlp.ts mlpGroupFor) so that a small batch is not padded to 1024
+// (src/mlp/program.ts mlpGroupFor) so that a small batch is not padded to 1024
 // samples and still spreads over several workgroups (cores), and passes the
 // same value for every kernel that shares a scratch layout.
 

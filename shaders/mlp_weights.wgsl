@@ -2,7 +2,7 @@
 // its register tiles. This version: every invocation loads every block it
 // uses. mlp_weights_subgroup.wgsl has the same functions with the loads
 // shared across a subgroup; the host composes that one instead on a device
-// with the WebGPU `subgroups` feature (src/device.ts, Gpu.subgroups).
+// with the WebGPU `subgroups` feature (src/device/device.ts, Gpu.subgroups).
 // Library file: no bindings, no entry point; uses mlp.wgsl's mlp_theta,
 // mlp_block and MlpBlocks4.
 

@@ -1,7 +1,7 @@
 // mlp_weights_subgroup.wgsl: the MLP library's weight-block loads shared
 // across a subgroup; same functions as mlp_weights.wgsl, which the host
 // replaces with this file on a device with the `subgroups` feature and a
-// subgroup size of at least 4 (src/device.ts).
+// subgroup size of at least 4 (src/device/device.ts).
 // Library file: no bindings, no entry point; uses mlp.wgsl's mlp_theta and
 // MlpBlocks4.
 //

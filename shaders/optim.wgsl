@@ -6,7 +6,7 @@
 // Bindings (group 0):
 //   0 uniform            optim: OptimParams        count, kind, direction, hyper-parameters
 //   1 storage read_write optim_theta: array<f32>   parameters, [count] (any packed layout,
-//                        e.g. src/params.ts; zero gradients leave padding at 0)
+//                        e.g. src/mlp/params.ts; zero gradients leave padding at 0)
 //   2 storage read       optim_grad: array<f32>    gradient of the objective, [count]
 //   3 storage read_write optim_moments: array<f32> Adam's moments, [2 * count]: m at
 //                        0..count-1, v at count..2*count-1 (zeros to start; unused by SGD)

@@ -1,5 +1,5 @@
 // philox.wgsl: counter-based random numbers, Philox4x32-10 (Salmon et al.,
-// SC 2011; as in Random123), bit-exact with src/philox.ts.
+// SC 2011; as in Random123), bit-exact with src/rng/philox.ts.
 //
 // Computes: philox4x32_10(counter, key) -> 4 random u32 words; from them 4
 // uniforms in (0, 1) (rng_uniform4) or 4 standard normals (rng_normal4,
@@ -16,7 +16,7 @@
 // Never reuse a (seed, chain, step, stream) for two different purposes.
 //
 // Reproducibility: the u32 words and the uniforms equal the host's
-// (src/philox.ts: randomBits, u32ToUniform) bit for bit. The normals are not
+// (src/rng/philox.ts: randomBits, u32ToUniform) bit for bit. The normals are not
 // bit-exact (f32 rounding, FMA contraction, the GPU's sqrt and division) but
 // use no built-in log/sin/cos (their WGSL accuracy bounds are loose and vary
 // between GPUs): they equal normals4() within NORMAL_ABS_TOLERANCE (1e-5

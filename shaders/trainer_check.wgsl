@@ -1,5 +1,5 @@
 // trainer_check.wgsl: the trainer's NaN/inf watch and iteration counter
-// (src/trainer.ts). Non-finite values are found by bit tests on values loaded
+// (src/trainer/trainer.ts). Non-finite values are found by bit tests on values loaded
 // from memory (WGSL may assume there are no NaNs: v != v is unreliable).
 // requires: trainer_common.wgsl
 //

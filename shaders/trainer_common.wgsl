@@ -1,6 +1,6 @@
 // trainer_common.wgsl: the uniform and counter layout shared by the trainer's
 // kernels (trainer_draw.wgsl, trainer_loss.wgsl, trainer_check.wgsl); host
-// side src/trainer.ts, which writes TrnParams by reflected member names.
+// side src/trainer/trainer.ts, which writes TrnParams by reflected member names.
 //
 // Library file: no entry point, no bindings.
 //

@@ -1,5 +1,5 @@
 // trainer_draw.wgsl: the trainer's sample handling around the Langevin
-// sampler (src/trainer.ts): the data batch, restarts of the chains from the
+// sampler (src/trainer/trainer.ts): the data batch, restarts of the chains from the
 // replay buffer or from fresh noise, and moving the sampled chains into the
 // model half of x and into the replay buffer.
 // requires: trainer_common.wgsl, philox.wgsl

@@ -1,4 +1,4 @@
-// trainer_loss.wgsl: the trainer's glue around fdiv_loss.wgsl (src/trainer.ts):
+// trainer_loss.wgsl: the trainer's glue around fdiv_loss.wgsl (src/trainer/trainer.ts):
 // v = H(x) + E(x), the L2 output penalty and the warm-up added to the
 // per-sample weights of both gradients, the contrastive-divergence weights,
 // and the per-iteration statistics.

@@ -1,4 +1,4 @@
-// trainer_metrics.wgsl: the statistics the trainer (src/trainer.ts) computes
+// trainer_metrics.wgsl: the statistics the trainer (src/trainer/trainer.ts) computes
 // only at metrics points, never inside the training loop: the Euclidean norms
 // of the last iteration's E and H gradients, and the MALA acceptance rate
 // since the last metrics point. Dispatched in the metrics point's own encoder,

@@ -3,7 +3,7 @@
 // Each set is a fixed distribution (no parameters but the seed and the sample
 // count), generated in float64 and stored as float32, row-major [n][2]. The
 // samples depend only on (name, n, seed): the generator is a private
-// mulberry32 stream (src/random.ts) seeded with `seed`, so nothing else in the
+// mulberry32 stream (src/rng/random.ts) seeded with `seed`, so nothing else in the
 // program (other data sets, weight initialisation, the GPU's Philox streams)
 // changes or is changed by them. A larger n extends a smaller one: the first
 // k rows of generateToy(name, n, seed) are generateToy(name, k, seed) for
@@ -38,7 +38,7 @@
 // component is multinomial.
 
 import { ConfigError } from '../errors';
-import { seededUniform } from '../random';
+import { seededUniform } from '../rng/random';
 
 export const TOY_DATASETS = [
   '8gaussians',

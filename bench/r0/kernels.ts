@@ -1,0 +1,201 @@
+// Host side of the R0 kernels (bench/r0/bench_alu.wgsl, bench/r0/matmul.wgsl):
+// pipelines compiled and buffers allocated once, then a Pass that records one
+// dispatch, to be encoded as often as needed. Runs in the page (benchmarks
+// and GPU tests); the CPU references at the end run anywhere.
+
+import { dispatchSize, type Gpu } from '../../src/device/device';
+import { ConfigError, FebmError } from '../../src/errors';
+import type { Pass } from '../../src/mlp/program';
+import { packStruct, type StructLayout } from '../../src/device/shader';
+import benchAluWgsl from './bench_alu.wgsl?raw';
+import matmulWgsl from './matmul.wgsl?raw';
+
+const WORKGROUP = 64;
+
+function uniformStruct(file: string, kernel: { iface: { bindings: readonly { name: string; struct?: StructLayout }[] } }, name: string): StructLayout {
+  const s = kernel.iface.bindings.find((b) => b.name === name)?.struct;
+  if (!s) throw new FebmError(`${file}: no uniform struct named ${name}`);
+  return s;
+}
+
+// ---- ALU peak
+
+/** Multiplier and addend of the ALU recurrence a = fma(a, m, c): values tend to c / (1 - m) = 1. */
+export const ALU_MUL = [0.999, 0.9991, 0.9992, 0.9993] as const;
+export const ALU_ADD = ALU_MUL.map((m) => Math.fround(1 - m));
+/** Independent vec4 accumulators per invocation (bench/r0/bench_alu.wgsl). */
+export const ALU_ACCUMULATORS = 8;
+
+export interface AluConfig {
+  /** Invocations per dispatch: a multiple of 64, at most 64 * 65535. */
+  invocations: number;
+  /** Loop rounds per invocation. */
+  iterations: number;
+}
+
+export interface AluProgram {
+  config: AluConfig;
+  /** One f32 per invocation. */
+  out: GPUBuffer;
+  /** FLOPs of one dispatch. */
+  flops: number;
+  pass: Pass;
+  destroy(): void;
+}
+
+export async function createAlu(gpu: Gpu, config: AluConfig): Promise<AluProgram> {
+  const { invocations, iterations } = config;
+  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension;
+  if (!Number.isInteger(invocations) || invocations < WORKGROUP || invocations % WORKGROUP !== 0 || invocations / WORKGROUP > maxGroups) {
+    throw new ConfigError('invocations', `must be a multiple of ${WORKGROUP} in [${WORKGROUP}, ${WORKGROUP * maxGroups}], got ${invocations}`);
+  }
+  if (!Number.isInteger(iterations) || iterations < 0 || iterations >= 2 ** 32) {
+    throw new ConfigError('iterations', `must be an integer in [0, 2^32), got ${iterations}`);
+  }
+  const kernel = await gpu.kernel('bench_alu.wgsl', 'alu_peak', { files: { 'bench_alu.wgsl': benchAluWgsl } });
+  const struct = uniformStruct('bench_alu.wgsl', kernel, 'alu');
+  const bytes = packStruct(struct, { iterations });
+  const view = new Float32Array(bytes);
+  view.set(ALU_MUL, struct.members.mul.offset / 4);
+  view.set(ALU_ADD, struct.members.add.offset / 4);
+  const uniform = gpu.bufferFrom('alu params', bytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  const out = gpu.buffer('alu out', invocations * 4);
+  const group = kernel.bind({ alu: uniform, alu_out: out });
+  const groups = invocations / WORKGROUP;
+  return {
+    config,
+    out,
+    flops: invocations * iterations * ALU_ACCUMULATORS * 4 * 2,
+    pass: (pass) => {
+      pass.setPipeline(kernel.pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(groups);
+    },
+    destroy() {
+      uniform.destroy();
+      out.destroy();
+    },
+  };
+}
+
+/**
+ * What alu_peak stores for invocation i, in float64 with each fma rounded to
+ * f32 (the GPU may or may not fuse; the difference is far below test tolerances).
+ */
+export function aluReference(i: number, iterations: number): number {
+  const s = Math.fround((i % 1024) / 1024);
+  const acc: number[] = [];
+  for (let j = 0; j < ALU_ACCUMULATORS; j++) {
+    for (let c = 0; c < 4; c++) acc.push(Math.fround(Math.fround(s + c * 0.25) + j * 0.125));
+  }
+  for (let t = 0; t < iterations; t++) {
+    for (let q = 0; q < acc.length; q++) {
+      const c = q % 4;
+      acc[q] = Math.fround(acc[q] * Math.fround(ALU_MUL[c]) + ALU_ADD[c]);
+    }
+  }
+  return acc.reduce((a, b) => a + b, 0);
+}
+
+// ---- Matmul
+
+/** The entry points of bench/r0/matmul.wgsl (bench/r0/gen-matmul.ts generates them). */
+export const MATMUL_TILES = ['4x4', '8x4', '16x16', '32x16'] as const;
+export type MatmulTile = (typeof MATMUL_TILES)[number];
+
+export interface MatmulConfig {
+  m: number;
+  k: number;
+  n: number;
+  tile: MatmulTile;
+}
+
+export interface MatmulProgram {
+  config: MatmulConfig;
+  /** A (M x K), B (K x N), C (M x N), row-major f32. */
+  a: GPUBuffer;
+  b: GPUBuffer;
+  c: GPUBuffer;
+  /** FLOPs of one dispatch: 2 M N K. */
+  flops: number;
+  pass: Pass;
+  destroy(): void;
+}
+
+export function tileShape(tile: MatmulTile): [number, number] {
+  if (!MATMUL_TILES.includes(tile)) throw new ConfigError('tile', `must be one of ${MATMUL_TILES.join(', ')}, got ${JSON.stringify(tile)}`);
+  const [tm, tn] = tile.split('x').map(Number);
+  return [tm, tn];
+}
+
+/** Checks the sizes matmul_TMxTN handles: M a multiple of TM, N of TN, K of 4. */
+export function checkMatmulConfig(config: MatmulConfig): void {
+  const [tm, tn] = tileShape(config.tile);
+  const check = (field: 'm' | 'k' | 'n', multiple: number) => {
+    const v = config[field];
+    if (!Number.isInteger(v) || v < multiple || v % multiple !== 0) {
+      throw new ConfigError(field, `must be a positive multiple of ${multiple} for tile ${config.tile}, got ${v}`);
+    }
+  };
+  check('m', tm);
+  check('n', tn);
+  check('k', 4);
+}
+
+/** Compiles matmul_<tile> and allocates A, B (filled from `data` when given) and C. */
+export async function createMatmul(
+  gpu: Gpu,
+  config: MatmulConfig,
+  data: { a?: Float32Array<ArrayBuffer>; b?: Float32Array<ArrayBuffer> } = {},
+): Promise<MatmulProgram> {
+  checkMatmulConfig(config);
+  const { m, k, n, tile } = config;
+  const [tm, tn] = tileShape(tile);
+  for (const [name, arr, size] of [['a', data.a, m * k], ['b', data.b, k * n]] as const) {
+    if (arr && arr.length !== size) throw new ConfigError(name, `expected ${size} values, got ${arr.length}`);
+  }
+  const kernel = await gpu.kernel('matmul.wgsl', `matmul_${tile}`, { files: { 'matmul.wgsl': matmulWgsl } });
+  const struct = uniformStruct('matmul.wgsl', kernel, 'mm');
+  const uniform = gpu.bufferFrom('matmul dims', packStruct(struct, { m, k, n }), GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  const a = data.a ? gpu.bufferFrom('matmul A', data.a) : gpu.buffer('matmul A', m * k * 4);
+  const b = data.b ? gpu.bufferFrom('matmul B', data.b) : gpu.buffer('matmul B', k * n * 4);
+  const c = gpu.buffer('matmul C', m * n * 4);
+  const group = kernel.bind({ mm: uniform, mm_a: a, mm_b: b, mm_c: c });
+  // Workgroups cover 8 x 8 tiles.
+  const groups = Math.ceil(m / tm / 8) * Math.ceil(n / tn / 8);
+  const [x, y] = dispatchSize(groups * WORKGROUP, WORKGROUP, gpu.limits.maxComputeWorkgroupsPerDimension);
+  return {
+    config,
+    a,
+    b,
+    c,
+    flops: 2 * m * n * k,
+    pass: (pass) => {
+      pass.setPipeline(kernel.pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(x, y);
+    },
+    destroy() {
+      for (const buf of [uniform, a, b, c]) buf.destroy();
+    },
+  };
+}
+
+/** C[i][j] = sum_k A[i][k] B[k][j] in float64, for row-major A (M x K) and B (K x N). */
+export function matmul64(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const aip = a[i * k + p];
+      for (let j = 0; j < n; j++) c[i * n + j] += aip * b[p * n + j];
+    }
+  }
+  return c;
+}
+
+/** One entry of A B in float64. */
+export function matmulEntry64(a: ArrayLike<number>, b: ArrayLike<number>, k: number, n: number, i: number, j: number): number {
+  let s = 0;
+  for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+  return s;
+}

@@ -1,0 +1,160 @@
+// Parameter packing: every weight and bias of one MLP lives in one flat f32
+// buffer. The same layout serves gradients and optimiser state, so a kernel
+// needs one binding per role, whatever the depth.
+//
+// Layer l (l = 0..L, L = number of hidden layers) maps sizes[l] -> sizes[l+1]
+// with sizes = [inputDim, ...hidden, 1]. Its weight matrix is stored row-major,
+// one row per output unit, with rows and columns padded to a multiple of 4 so
+// kernels can load 4x4 blocks as vec4s; the bias follows, padded to 4 too.
+// Padding holds zeros: padded units have zero weights and bias, every
+// activation maps 0 to 0, so padding never changes a result.
+
+import { ConfigError } from '../errors';
+import { seededUniform } from '../rng/random';
+
+export type Activation = 'silu' | 'tanh' | 'relu' | 'leaky_relu';
+export const ACTIVATIONS: readonly Activation[] = ['silu', 'tanh', 'relu', 'leaky_relu'];
+/** The WGSL activation code for each activation (see shaders/activations.wgsl). */
+export const ACTIVATION_CODE: Record<Activation, number> = { silu: 0, tanh: 1, relu: 2, leaky_relu: 3 };
+
+export const MAX_DEPTH = 4;
+export const MAX_WIDTH = 512;
+
+/** An MLP with scalar linear output: inputDim -> hidden[0] -> ... -> hidden[L-1] -> 1. */
+export interface MlpSpec {
+  inputDim: number;
+  hidden: number[];
+  activation: Activation;
+}
+
+export interface LayerLayout {
+  fanIn: number;
+  fanOut: number;
+  /** fanIn rounded up to a multiple of 4: the stride between rows of W. */
+  inStride: number;
+  /** fanOut rounded up to a multiple of 4: rows stored (and bias entries). */
+  outPadded: number;
+  /** Offset (in f32 elements) of W[0][0]; W[j][k] is at weightOffset + j * inStride + k. */
+  weightOffset: number;
+  /** Offset of b[0]; b[j] is at biasOffset + j. */
+  biasOffset: number;
+}
+
+export interface ParamLayout {
+  spec: MlpSpec;
+  layers: LayerLayout[];
+  /** Total f32 elements, padding included. */
+  size: number;
+  /** Number of real (unpadded) parameters. */
+  count: number;
+  /** The widest layer input or output, padded to 4. */
+  maxPadded: number;
+}
+
+export const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
+
+function checkInt(field: string, v: unknown, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+    throw new ConfigError(field, `must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** Validates a spec; `maxInputDim` defaults to 64 (the kernels hold one input row in registers). */
+export function validateMlpSpec(spec: MlpSpec, field = 'mlp', maxInputDim = 64): MlpSpec {
+  if (spec === null || typeof spec !== 'object') throw new ConfigError(field, 'must be an object');
+  checkInt(`${field}.inputDim`, spec.inputDim, 1, maxInputDim);
+  if (!Array.isArray(spec.hidden) || spec.hidden.length < 1 || spec.hidden.length > MAX_DEPTH) {
+    throw new ConfigError(`${field}.hidden`, `must list 1 to ${MAX_DEPTH} hidden widths, got ${JSON.stringify(spec.hidden)}`);
+  }
+  // A plain loop, not forEach: holes in a sparse array must be reported too.
+  for (let i = 0; i < spec.hidden.length; i++) checkInt(`${field}.hidden[${i}]`, spec.hidden[i], 1, MAX_WIDTH);
+  if (!ACTIVATIONS.includes(spec.activation)) {
+    throw new ConfigError(`${field}.activation`, `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(spec.activation)}`);
+  }
+  return spec;
+}
+
+export function paramLayout(input: MlpSpec): ParamLayout {
+  validateMlpSpec(input);
+  // A copy: later changes to the caller's object must not change the layout.
+  const spec: MlpSpec = { inputDim: input.inputDim, hidden: [...input.hidden], activation: input.activation };
+  const sizes = [spec.inputDim, ...spec.hidden, 1];
+  const layers: LayerLayout[] = [];
+  let offset = 0;
+  let count = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const fanIn = sizes[l];
+    const fanOut = sizes[l + 1];
+    const inStride = roundUp4(fanIn);
+    const outPadded = roundUp4(fanOut);
+    const weightOffset = offset;
+    const biasOffset = weightOffset + outPadded * inStride;
+    offset = biasOffset + outPadded;
+    count += fanIn * fanOut + fanOut;
+    layers.push({ fanIn, fanOut, inStride, outPadded, weightOffset, biasOffset });
+  }
+  const maxPadded = Math.max(...sizes.map(roundUp4));
+  return { spec, layers, size: offset, count, maxPadded };
+}
+
+/** Dense per-layer weights: W[j][k] (fanOut rows of fanIn) and b[j]. */
+export interface DenseLayer {
+  W: number[][];
+  b: number[];
+}
+
+export function packParams(layout: ParamLayout, dense: DenseLayer[]): Float32Array {
+  if (dense.length !== layout.layers.length) {
+    throw new ConfigError('layers', `expected ${layout.layers.length} layers, got ${dense.length}`);
+  }
+  const out = new Float32Array(layout.size);
+  layout.layers.forEach((L, l) => {
+    const { W, b } = dense[l];
+    if (W.length !== L.fanOut || b.length !== L.fanOut || W.some((row) => row.length !== L.fanIn)) {
+      throw new ConfigError(`layers[${l}]`, `must be ${L.fanOut}x${L.fanIn} weights and ${L.fanOut} biases`);
+    }
+    for (let j = 0; j < L.fanOut; j++) {
+      for (let k = 0; k < L.fanIn; k++) out[L.weightOffset + j * L.inStride + k] = W[j][k];
+      out[L.biasOffset + j] = b[j];
+    }
+  });
+  return out;
+}
+
+export function unpackParams(layout: ParamLayout, flat: ArrayLike<number>): DenseLayer[] {
+  if (flat.length !== layout.size) {
+    throw new ConfigError('params', `expected ${layout.size} packed values, got ${flat.length}`);
+  }
+  return layout.layers.map((L) => ({
+    W: Array.from({ length: L.fanOut }, (_, j) =>
+      Array.from({ length: L.fanIn }, (_, k) => flat[L.weightOffset + j * L.inStride + k]),
+    ),
+    b: Array.from({ length: L.fanOut }, (_, j) => flat[L.biasOffset + j]),
+  }));
+}
+
+/**
+ * PyTorch's default nn.Linear initialisation: W and b uniform in
+ * [-1/sqrt(fanIn), 1/sqrt(fanIn)], from a seed. Padding stays zero.
+ */
+export function initParams(layout: ParamLayout, seed: number): Float32Array {
+  const u = seededUniform(seed);
+  const out = new Float32Array(layout.size);
+  for (const L of layout.layers) {
+    const bound = 1 / Math.sqrt(L.fanIn);
+    for (let j = 0; j < L.fanOut; j++) {
+      for (let k = 0; k < L.fanIn; k++) out[L.weightOffset + j * L.inStride + k] = (2 * u() - 1) * bound;
+    }
+    for (let j = 0; j < L.fanOut; j++) out[L.biasOffset + j] = (2 * u() - 1) * bound;
+  }
+  return out;
+}
+
+/** FLOPs per sample: forward, and each backward product (to inputs, to parameters), 2ab per layer. */
+export function mlpFlopsPerSample(spec: MlpSpec): number {
+  const sizes = [spec.inputDim, ...spec.hidden, 1];
+  let f = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) f += 2 * sizes[l] * sizes[l + 1];
+  return f;
+}

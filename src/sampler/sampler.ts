@@ -1,0 +1,505 @@
+// Host side of the fused Langevin samplers (shaders/langevin.wgsl): validation
+// of a sampler's configuration against the device's limits, the GPU buffers
+// (the chains stay on the GPU between calls), and one dispatch per call that
+// runs K steps of every chain. Reading samples back is a separate, explicit
+// call. Float64 reference: src/sampler/reference.ts.
+//
+// Random numbers: Philox keyed by (seed, chain, step): the noise of step s of
+// chain i is counter (i, s, 0, b) (normals 4b..4b+3), the MALA uniform is
+// counter (i, s, 1, 0). The step s counts on across calls (a counter on the
+// GPU), so run(30) twice draws the same numbers as run(60) once.
+
+import { Gpu, dispatchSize, type Kernel } from '../device/device';
+import { ConfigError, FebmError } from '../errors';
+import { MLP_CHAINS, MlpProgram, mlpConstants, mlpGroupFor, scratchLayout, validateMlpGroup, type Pass } from '../mlp/program';
+import { paramLayout, validateMlpSpec, type MlpSpec } from '../mlp/params';
+import { seedKey } from '../rng/philox';
+import { packStruct, type StructLayout } from '../device/shader';
+
+export type SamplerKind = 'ula' | 'du-mordatch' | 'mala';
+export const SAMPLER_KINDS: readonly SamplerKind[] = ['ula', 'du-mordatch', 'mala'];
+/** Codes of shaders/langevin.wgsl (LGV_ULA, ...). */
+export const SAMPLER_CODE: Record<SamplerKind, number> = { ula: 0, 'du-mordatch': 1, mala: 2 };
+export const ENERGY_CODE = { mlp: 0, gaussian: 1, mixture: 2 } as const;
+
+/** Most chains one sampler carries. */
+export const MAX_CHAINS = 1 << 20;
+
+/** E(x) = MLP(x), packed parameters (src/mlp/params.ts): a GPU buffer the caller owns, or values to upload. */
+export interface MlpEnergy {
+  kind: 'mlp';
+  spec: MlpSpec;
+  theta: GPUBuffer | Float32Array;
+}
+
+/** E(x) = (x - mean)' precision (x - mean) / 2; precision symmetric positive definite, dim x dim. */
+export interface GaussianEnergy {
+  kind: 'gaussian';
+  mean: number[];
+  precision: number[][];
+}
+
+/**
+ * E(x) = -log sum_m w_m N(x; means[m], stds[m]^2 I): a normalised mixture of
+ * isotropic Gaussians (weights are normalised to sum 1), so exp(-E) is its density.
+ */
+export interface MixtureEnergy {
+  kind: 'mixture';
+  weights: number[];
+  means: number[][];
+  stds: number[];
+}
+
+export type Energy = MlpEnergy | GaussianEnergy | MixtureEnergy;
+
+export interface SamplerConfig {
+  sampler: SamplerKind;
+  /** Number of independent chains, 1 to MAX_CHAINS. */
+  chains: number;
+  /** Dimension of x (for an MLP energy: its inputDim). */
+  dim: number;
+  /** Steps K per run() (run(k) may ask for another count). */
+  steps: number;
+  /** Philox seed, an integer in [0, 2^53). */
+  seed: number;
+  energy: Energy;
+  /** ULA and MALA: the step eta > 0. */
+  eta?: number;
+  /** Du & Mordatch: gradient step (default 10). */
+  stepSize?: number;
+  /** Du & Mordatch: standard deviation of the noise added before each gradient (default 0.005). */
+  noiseStd?: number;
+  /** Du & Mordatch: elementwise gradient clip (default 0.01); null: no clipping. */
+  gradClip?: number | null;
+  /** Du & Mordatch: clip x to [lo, hi] after every step (default: none). */
+  box?: [number, number] | null;
+  /** Initial chains, [chains][dim] (default: all zeros). */
+  initialState?: ArrayLike<number>;
+  /** Workgroups per grid dimension before folding into 2-D (default: the device's limit; smaller for tests). */
+  maxWorkgroupsPerDimension?: number;
+  /** Invocations per workgroup of the sampling kernel and the MLP's scratch layout, 1 to 256 (default mlpGroupFor(chains)). */
+  group?: number;
+}
+
+/** The limits a configuration is checked against. */
+export type SamplerLimits = Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize' | 'maxComputeWorkgroupsPerDimension'>;
+
+export interface ResolvedSamplerConfig {
+  sampler: SamplerKind;
+  chains: number;
+  dim: number;
+  steps: number;
+  seed: number;
+  energy: Energy;
+  eta: number;
+  stepSize: number;
+  noiseStd: number;
+  gradClip: number | null;
+  box: [number, number] | null;
+  maxWorkgroupsPerDimension: number;
+  group: number;
+  /** Byte sizes of the buffers the sampler allocates. */
+  bytes: { state: number; work: number; energy: number; counters: number; scratch: number };
+  /** Workgroup grid of the sampling dispatch. */
+  grid: [number, number];
+}
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function checkInt(field: string, v: unknown, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+    throw new ConfigError(field, `must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function checkReal(field: string, v: unknown, range: string, ok: (x: number) => boolean): number {
+  if (!isFiniteNumber(v) || !ok(v)) throw new ConfigError(field, `must be a finite number ${range}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function checkVector(field: string, v: unknown, dim: number): number[] {
+  if (!Array.isArray(v) || v.length !== dim) throw new ConfigError(field, `must be an array of ${dim} numbers (dim), got length ${Array.isArray(v) ? v.length : typeof v}`);
+  v.forEach((x, k) => checkReal(`${field}[${k}]`, x, 'in (-inf, inf)', () => true));
+  return v as number[];
+}
+
+/** Cholesky of a symmetric matrix: true when positive definite (float64). */
+function positiveDefinite(a: number[][]): boolean {
+  const n = a.length;
+  const l = Array.from({ length: n }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i][j];
+      for (let k = 0; k < j; k++) s -= l[i][k] * l[j][k];
+      if (i === j) {
+        if (!(s > 0)) return false;
+        l[i][i] = Math.sqrt(s);
+      } else {
+        l[i][j] = s / l[j][j];
+      }
+    }
+  }
+  return true;
+}
+
+function validateEnergy(energy: Energy, dim: number): void {
+  if (energy === null || typeof energy !== 'object') throw new ConfigError('energy', 'must be an object with kind mlp, gaussian or mixture');
+  switch (energy.kind) {
+    case 'mlp': {
+      validateMlpSpec(energy.spec, 'energy.spec');
+      if (energy.spec.inputDim !== dim) throw new ConfigError('energy.spec.inputDim', `must equal dim = ${dim}, got ${energy.spec.inputDim}`);
+      const size = paramLayout(energy.spec).size;
+      if (ArrayBuffer.isView(energy.theta)) {
+        if (energy.theta.length !== size) throw new ConfigError('energy.theta', `must hold ${size} packed values (src/mlp/params.ts), got ${energy.theta.length}`);
+      } else if (!energy.theta || typeof (energy.theta as GPUBuffer).size !== 'number' || (energy.theta as GPUBuffer).size < size * 4) {
+        throw new ConfigError('energy.theta', `must be a Float32Array or a GPU buffer of at least ${size * 4} bytes`);
+      }
+      return;
+    }
+    case 'gaussian': {
+      checkVector('energy.mean', energy.mean, dim);
+      if (!Array.isArray(energy.precision) || energy.precision.length !== dim) {
+        throw new ConfigError('energy.precision', `must be a ${dim} x ${dim} matrix`);
+      }
+      energy.precision.forEach((row, k) => checkVector(`energy.precision[${k}]`, row, dim));
+      for (let i = 0; i < dim; i++) {
+        for (let j = 0; j < i; j++) {
+          const a = energy.precision[i][j];
+          const b = energy.precision[j][i];
+          if (Math.abs(a - b) > 1e-12 * Math.max(1, Math.abs(a), Math.abs(b))) {
+            throw new ConfigError(`energy.precision[${i}][${j}]`, `must equal precision[${j}][${i}] (symmetric), got ${a} and ${b}`);
+          }
+        }
+      }
+      if (!positiveDefinite(energy.precision)) throw new ConfigError('energy.precision', 'must be positive definite');
+      return;
+    }
+    case 'mixture': {
+      const m = energy.weights?.length;
+      if (!Array.isArray(energy.weights) || m < 1) throw new ConfigError('energy.weights', 'must list at least one component weight');
+      energy.weights.forEach((w, k) => checkReal(`energy.weights[${k}]`, w, 'in (0, inf)', (x) => x > 0));
+      if (!Array.isArray(energy.means) || energy.means.length !== m) throw new ConfigError('energy.means', `must list ${m} means (one per weight)`);
+      energy.means.forEach((mu, k) => checkVector(`energy.means[${k}]`, mu, dim));
+      if (!Array.isArray(energy.stds) || energy.stds.length !== m) throw new ConfigError('energy.stds', `must list ${m} standard deviations (one per weight)`);
+      energy.stds.forEach((s, k) => checkReal(`energy.stds[${k}]`, s, 'in (0, inf)', (x) => x > 0));
+      return;
+    }
+    default:
+      throw new ConfigError('energy.kind', `must be one of mlp, gaussian, mixture, got ${JSON.stringify((energy as { kind: unknown }).kind)}`);
+  }
+}
+
+/** The analytic energy's parameters as shaders/langevin.wgsl reads them (lgv_energy); a placeholder for the MLP. */
+export function energyParams(energy: Energy, dim: number): Float32Array {
+  if (energy.kind === 'gaussian') {
+    return Float32Array.from([...energy.mean, ...energy.precision.flat()]);
+  }
+  if (energy.kind === 'mixture') {
+    const total = energy.weights.reduce((a, b) => a + b, 0);
+    const out = new Float32Array(energy.weights.length * (dim + 2));
+    energy.weights.forEach((w, m) => {
+      const s2 = energy.stds[m] ** 2;
+      out[m * (dim + 2)] = Math.log(w / total) - (dim / 2) * Math.log(2 * Math.PI * s2);
+      out[m * (dim + 2) + 1] = 1 / s2;
+      out.set(energy.means[m], m * (dim + 2) + 2);
+    });
+    return out;
+  }
+  return new Float32Array(4);
+}
+
+/**
+ * Checks a sampler configuration against the device limits before anything
+ * is allocated or dispatched, and fills in defaults. Every failure is a
+ * ConfigError naming the field and its allowed range.
+ */
+export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimits): ResolvedSamplerConfig {
+  if (config === null || typeof config !== 'object') throw new ConfigError('config', 'must be an object');
+  const sampler = config.sampler;
+  if (!SAMPLER_KINDS.includes(sampler)) throw new ConfigError('sampler', `must be one of ${SAMPLER_KINDS.join(', ')}, got ${JSON.stringify(sampler)}`);
+  const chains = checkInt('chains', config.chains, 1, MAX_CHAINS);
+  const dim = checkInt('dim', config.dim, 1, 2 ** 28);
+  const steps = checkInt('steps', config.steps, 1, 2 ** 32 - 1);
+  const seed = checkInt('seed', config.seed, 0, Number.MAX_SAFE_INTEGER);
+  validateEnergy(config.energy, dim);
+
+  let eta = 0;
+  if (sampler === 'ula' || sampler === 'mala') eta = checkReal('eta', config.eta, 'in (0, inf)', (x) => x > 0);
+  const stepSize = checkReal('stepSize', config.stepSize ?? 10, 'in [0, inf)', (x) => x >= 0);
+  const noiseStd = checkReal('noiseStd', config.noiseStd ?? 0.005, 'in [0, inf)', (x) => x >= 0);
+  const gradClip = config.gradClip === null ? null : checkReal('gradClip', config.gradClip ?? 0.01, 'in (0, inf) (or null: no clip)', (x) => x > 0);
+  let box: [number, number] | null = null;
+  if (config.box) {
+    if (!Array.isArray(config.box) || config.box.length !== 2) throw new ConfigError('box', 'must be [lo, hi] or null');
+    const lo = checkReal('box[0]', config.box[0], 'in (-inf, inf)', () => true);
+    box = [lo, checkReal('box[1]', config.box[1], `in (box[0] = ${lo}, inf)`, (x) => x > lo)];
+  }
+
+  // Sizes against the device.
+  const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const maxPerDim = checkInt('maxWorkgroupsPerDimension', config.maxWorkgroupsPerDimension ?? limits.maxComputeWorkgroupsPerDimension, 1, limits.maxComputeWorkgroupsPerDimension);
+  const group = validateMlpGroup(config.group ?? mlpGroupFor(chains));
+  const perGroup = MLP_CHAINS * group;
+  const perChainBytes = (bytes: number) => bytes / chains;
+  const fits = (field: string, what: string, bytes: number) => {
+    if (bytes > maxBinding) {
+      const most = Math.floor(maxBinding / perChainBytes(bytes));
+      throw new ConfigError(field, `${what} needs ${bytes} bytes, over the device's storage buffer limit of ${maxBinding} bytes: chains must be in [1, ${most}] for dim ${dim} here`);
+    }
+  };
+  const stateBytes = 4 * chains * dim;
+  const workBytes = 4 * chains * (sampler === 'mala' ? 2 * dim + 1 : dim);
+  fits('chains', `the chain state ([chains][dim] f32)`, stateBytes);
+  fits('chains', `the work buffer (${sampler === 'mala' ? '2 gradients and an energy' : 'a gradient'} per chain)`, workBytes);
+  const energyBytes = energyParams(config.energy, dim).byteLength;
+  if (energyBytes > maxBinding) throw new ConfigError('dim', `the energy's parameters need ${energyBytes} bytes, over the device's storage buffer limit of ${maxBinding} bytes`);
+  const countersBytes = 4 * (chains + 4);
+  let scratch = 16;
+  if (config.energy.kind === 'mlp') {
+    const layout = paramLayout(config.energy.spec);
+    scratch = scratchLayout(layout, chains, group).vec4s * 16;
+    if (scratch > maxBinding) {
+      const perChain = (scratchLayout(layout, perGroup, group).vec4s * 16) / perGroup;
+      const most = Math.floor(maxBinding / perChain / perGroup) * perGroup;
+      throw new ConfigError(
+        'chains',
+        `an MLP [${[config.energy.spec.inputDim, ...config.energy.spec.hidden, 1].join(',')}] needs ${perChain} bytes of scratch per chain ` +
+          `(${scratch} bytes for ${chains} chains), over the device's storage buffer limit of ${maxBinding} bytes: ` +
+          `chains must be in [1, ${most}] for this network`,
+      );
+    }
+  }
+  // The MLP library's lanes: `group` per workgroup, MLP_CHAINS chains each.
+  const groups = Math.ceil(chains / perGroup);
+  if (Math.ceil(groups / maxPerDim) > maxPerDim) {
+    throw new ConfigError('chains', `needs ${groups} workgroups, more than ${maxPerDim} x ${maxPerDim} can be dispatched`);
+  }
+  const grid = dispatchSize(groups * group, group, maxPerDim);
+  if (config.initialState !== undefined) validateInitialState(config.initialState, chains, dim);
+  return {
+    sampler, chains, dim, steps, seed, energy: config.energy, eta, stepSize, noiseStd, gradClip, box,
+    maxWorkgroupsPerDimension: maxPerDim,
+    group,
+    bytes: { state: stateBytes, work: workBytes, energy: energyBytes, counters: countersBytes, scratch },
+    grid,
+  };
+}
+
+/** An initial state must hold chains * dim finite numbers. */
+export function validateInitialState(x: ArrayLike<number>, chains: number, dim: number): void {
+  if (!x || typeof x.length !== 'number') throw new ConfigError('initialState', `must be an array of chains * dim = ${chains * dim} numbers`);
+  if (x.length !== chains * dim) {
+    throw new ConfigError('initialState', `must hold chains * dim = ${chains} * ${dim} = ${chains * dim} numbers, got ${x.length}`);
+  }
+  for (let j = 0; j < x.length; j++) {
+    const v = x[j];
+    // Finite in f32 too: the GPU stores it as f32.
+    if (!Number.isFinite(v) || !Number.isFinite(Math.fround(v))) {
+      throw new ConfigError(
+        'initialState',
+        `entry ${j} (chain ${Math.floor(j / dim)}, coordinate ${j % dim}) is ${v}: every entry must be finite, in (-3.4e38, 3.4e38)`,
+      );
+    }
+  }
+}
+
+export interface Acceptance {
+  /** Accepted MALA proposals, all chains, since the last reset. */
+  accepted: number;
+  /** Proposals, all chains, since the last reset. */
+  proposed: number;
+  rate: number;
+  /** Accepted proposals per chain. */
+  perChain: Uint32Array;
+}
+
+/**
+ * A set of Langevin chains on the GPU and the fused kernel that moves them.
+ * create() validates, compiles and allocates; run() dispatches K steps of
+ * every chain (no readback); readSamples() reads the chains back.
+ */
+export class LangevinSampler {
+  private stepsInUniform: number;
+  private readonly owned: GPUBuffer[];
+
+  private constructor(
+    readonly gpu: Gpu,
+    readonly config: ResolvedSamplerConfig,
+    /** The chains, [chains][dim] f32. They stay here between calls. */
+    readonly state: GPUBuffer,
+    /** langevin.wgsl's lgv_counters: [0] steps taken, [1] proposals per chain since the last reset, [4 + i] accepted by chain i. */
+    readonly counters: GPUBuffer,
+    private readonly uniform: GPUBuffer,
+    private readonly struct: StructLayout,
+    private readonly kernels: { sample: Kernel; advance: Kernel },
+    private readonly group: GPUBindGroup,
+    owned: GPUBuffer[],
+    readonly mlp: MlpProgram | null,
+  ) {
+    this.stepsInUniform = config.steps;
+    this.owned = owned;
+  }
+
+  static async create(gpu: Gpu, config: SamplerConfig): Promise<LangevinSampler> {
+    const c = validateSamplerConfig(config, gpu.limits);
+    // The MLP program (its uniform and scratch) and our pipelines compile concurrently.
+    const program = c.energy.kind === 'mlp' ? MlpProgram.create(gpu, c.energy.spec, c.chains, c.group) : Promise.resolve(null);
+    // Whatever fails below, the program's buffers are released once it exists.
+    const owned: GPUBuffer[] = [];
+    const own = (b: GPUBuffer) => (owned.push(b), b);
+    const release = () => {
+      for (const b of owned) b.destroy();
+      program.then((p) => { p?.uniform.destroy(); p?.scratchBuffer.destroy(); }, () => {});
+    };
+    try {
+      const [sample, advance] = await Promise.all([gpu.kernel('langevin.wgsl', 'lgv_sample', { constants: { ...mlpConstants(c.group, c.energy.kind === 'mlp' ? c.energy.spec.activation : 'silu'), LGV_ENERGY_VALUE: c.sampler === 'mala' ? 1 : 0 } }), gpu.kernel('langevin.wgsl', 'lgv_advance')]);
+      const struct = sample.iface.bindings.find((b) => b.name === 'lgv')?.struct;
+      const mlpStruct = sample.iface.bindings.find((b) => b.name === 'mlp')?.struct;
+      if (!struct || !mlpStruct) throw new FebmError('langevin.wgsl: no uniforms named lgv and mlp');
+      let mlp: MlpProgram | null = null;
+      let mlpUniform: GPUBuffer;
+      let scratch: GPUBuffer;
+      let theta: GPUBuffer;
+      if (c.energy.kind === 'mlp') {
+        mlp = (await program)!;
+        mlpUniform = own(mlp.uniform);
+        scratch = own(mlp.scratchBuffer);
+        theta = ArrayBuffer.isView(c.energy.theta) ? own(gpu.bufferFrom('lgv theta', c.energy.theta)) : c.energy.theta;
+      } else {
+        mlpUniform = own(gpu.buffer('lgv mlp placeholder', mlpStruct.size, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST));
+        scratch = own(gpu.buffer('lgv scratch placeholder', 16));
+        theta = own(gpu.buffer('lgv theta placeholder', 16));
+      }
+      const state = own(gpu.buffer('lgv state', c.bytes.state));
+      const points = own(gpu.buffer('lgv points', c.bytes.state));
+      const work = own(gpu.buffer('lgv work', c.bytes.work));
+      const energy = own(gpu.bufferFrom('lgv energy', energyParams(c.energy, c.dim)));
+      const counters = own(gpu.buffer('lgv counters', c.bytes.counters));
+      gpu.device.queue.writeBuffer(counters, 0, new Uint32Array(c.chains + 4));
+      const [seedLo, seedHi] = seedKey(c.seed);
+      const params = packStruct(struct, {
+        chains: c.chains,
+        dim: c.dim,
+        steps: c.steps,
+        sampler: SAMPLER_CODE[c.sampler],
+        energy: ENERGY_CODE[c.energy.kind],
+        components: c.energy.kind === 'mixture' ? c.energy.weights.length : 0,
+        seed_lo: seedLo,
+        seed_hi: seedHi,
+        half_eta: c.eta / 2,
+        sqrt_eta: Math.sqrt(c.eta),
+        inv_two_eta: c.eta > 0 ? 1 / (2 * c.eta) : 0,
+        step_size: c.stepSize,
+        noise_std: c.noiseStd,
+        grad_clip: c.gradClip ?? 0,
+        box_lo: c.box?.[0] ?? 0,
+        box_hi: c.box?.[1] ?? 0,
+        use_clip: c.gradClip === null ? 0 : 1,
+        use_box: c.box ? 1 : 0,
+      });
+      const uniform = own(gpu.bufferFrom('lgv params', params, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST));
+      const group = sample.bind({
+        mlp: mlpUniform, mlp_theta: theta, mlp_x: points, mlp_scratch: scratch,
+        lgv: uniform, lgv_state: state, lgv_work: work, lgv_energy: energy, lgv_counters: counters,
+      });
+      const sampler = new LangevinSampler(gpu, c, state, counters, uniform, struct, { sample, advance }, group, owned, mlp);
+      sampler.setState(config.initialState ?? new Float32Array(c.chains * c.dim));
+      return sampler;
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  /** Replaces the chains (validated: chains * dim finite numbers). The step counter goes on. */
+  setState(x: ArrayLike<number>): void {
+    validateInitialState(x, this.config.chains, this.config.dim);
+    this.gpu.device.queue.writeBuffer(this.state, 0, Float32Array.from(x));
+  }
+
+  /**
+   * The sampling dispatch and the counter advance, to record into a compute
+   * pass of a larger encoder. K is the count of the last run() (or the
+   * configured steps); all passes of one submit use the same K.
+   */
+  pass(): Pass {
+    const { sample, advance } = this.kernels;
+    const [x, y] = this.config.grid;
+    return (pass) => {
+      pass.setPipeline(sample.pipeline);
+      pass.setBindGroup(0, this.group);
+      pass.dispatchWorkgroups(x, y);
+      pass.setPipeline(advance.pipeline);
+      pass.setBindGroup(0, this.group);
+      pass.dispatchWorkgroups(1);
+    };
+  }
+
+  /** Runs `steps` steps (default: the configured K) of every chain in one dispatch and submits it; no readback. */
+  run(steps = this.config.steps): void {
+    checkInt('steps', steps, 1, 2 ** 32 - 1);
+    this.gpu.check();
+    if (steps !== this.stepsInUniform) {
+      this.gpu.device.queue.writeBuffer(this.uniform, this.struct.members.steps.offset, new Uint32Array([steps]));
+      this.stepsInUniform = steps;
+    }
+    const encoder = this.gpu.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    this.pass()(pass);
+    pass.end();
+    this.gpu.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Reads the chains back: [chains][dim] f32. */
+  readSamples(): Promise<Float32Array> {
+    return this.gpu.readF32(this.state, this.config.chains * this.config.dim);
+  }
+
+  /** Steps taken so far: the Philox step of the next step. */
+  async stepCount(): Promise<number> {
+    return new Uint32Array(await this.gpu.read(this.counters, 4))[0];
+  }
+
+  /** MALA acceptance since the last reset (for ULA and Du & Mordatch, nothing is ever accepted or rejected: rate 1). */
+  async acceptance(): Promise<Acceptance> {
+    const words = new Uint32Array(await this.gpu.read(this.counters, this.config.bytes.counters));
+    const perChain = words.slice(4);
+    const steps = words[1];
+    const proposed = steps * this.config.chains;
+    if (this.config.sampler !== 'mala') return { accepted: proposed, proposed, rate: 1, perChain: perChain.fill(steps) };
+    let accepted = 0;
+    for (const a of perChain) accepted += a;
+    return { accepted, proposed, rate: proposed > 0 ? accepted / proposed : NaN, perChain };
+  }
+
+  /** The counter words (lgv_counters), [chains + 4] (one round trip). */
+  async readCounters(): Promise<Uint32Array> {
+    return new Uint32Array(await this.gpu.read(this.counters, this.config.bytes.counters));
+  }
+
+  /** Puts back chains and counter words read earlier (readSamples, readCounters): the sampler goes on from there. */
+  restore(state: ArrayLike<number>, counters: Uint32Array): void {
+    if (!(counters instanceof Uint32Array) || counters.length !== this.config.chains + 4) {
+      throw new ConfigError('counters', `must be a Uint32Array of chains + 4 = ${this.config.chains + 4} words`);
+    }
+    this.setState(state);
+    this.gpu.write(this.counters, counters);
+  }
+
+  /** Zeroes the acceptance counts (the step counter goes on). */
+  resetAcceptance(): void {
+    const q = this.gpu.device.queue;
+    q.writeBuffer(this.counters, 4, new Uint32Array(1));
+    q.writeBuffer(this.counters, 16, new Uint32Array(this.config.chains));
+  }
+
+  /** Bytes of GPU memory the sampler holds. */
+  get bytes(): number {
+    return this.owned.reduce((s, b) => s + b.size, 0);
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+  }
+}

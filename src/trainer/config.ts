@@ -1,0 +1,192 @@
+// The trainer's configuration (src/trainer/trainer.ts): one object for the whole run,
+// validated before anything is compiled or allocated; every failure is a
+// ConfigError naming the field and its allowed range.
+
+import { validateNumerics, type DivergenceSpec, type Numerics } from '../divergence/divergence';
+import { ConfigError } from '../errors';
+import { gpuDivergence } from '../divergence/loss';
+import { validateOptimizer, type OptimizerSpec, type ValidOptimizerSpec } from '../optim/optim';
+import { validateMlpSpec, type MlpSpec } from '../mlp/params';
+import { SAMPLER_KINDS, type SamplerKind } from '../sampler/sampler';
+
+export type TrainerMode = 'fdiv' | 'cd';
+
+export interface TrainerSamplerSpec {
+  kind: SamplerKind;
+  /** Langevin steps K per iteration, 1 to 10,000. */
+  steps: number;
+  /** ULA / MALA step eta > 0. */
+  eta?: number;
+  /** Du & Mordatch: gradient step (default 10), noise std (default 0.005), gradient clip (default 0.01; null: none), box clip. */
+  stepSize?: number;
+  noiseStd?: number;
+  gradClip?: number | null;
+  box?: [number, number] | null;
+}
+
+export interface ReplaySpec {
+  /** Rows of the replay buffer, chains to 2^24 (default max(10,000, chains)). */
+  capacity?: number;
+  /** Probability that a chain restarts from a replay sample, [0, 1] (default 0.95). */
+  reuse?: number;
+  /** Fresh starts are uniform in [lo, hi]^dim (default: the data's range of values). */
+  initBox?: [number, number];
+}
+
+export interface TrainerConfig {
+  /** 'fdiv' (default): f-EBM with H; 'cd': contrastive divergence, no H. */
+  mode?: TrainerMode;
+  /** The energy network E. */
+  energy: MlpSpec;
+  /** The variational network H (fdiv; default: the energy's architecture). */
+  variational?: MlpSpec;
+  /** fdiv: the divergence (required). */
+  divergence?: DivergenceSpec;
+  /** 'authors' or 'stable' (default). */
+  numerics?: Numerics;
+  optimizerE: OptimizerSpec;
+  /** Default: optimizerE. */
+  optimizerH?: OptimizerSpec;
+  /** Data samples per iteration, 1 to 65,536. */
+  batch: number;
+  /** Model samples (chains) per iteration, 1 to 65,536 (default batch). */
+  chains?: number;
+  sampler: TrainerSamplerSpec;
+  replay?: ReplaySpec;
+  /** L2 output penalty weight >= 0 (default 0; the authors use 1 for images). */
+  l2?: number;
+  /** Iterations taking only the L2 steps (default 0; the authors use 11). */
+  warmup?: number;
+  /** Philox seed of all draws, integer in [0, 2^53) (default 0). */
+  seed?: number;
+  /** Seed of the initial weights (default: seed). */
+  initSeed?: number;
+  /** Metrics (and the NaN check's readback) every M iterations, 1 to 2^31 (default 100). */
+  metricsEvery?: number;
+  /** Iterations recorded per submit, 1 to 1000 (default 10). */
+  iterationsPerSubmit?: number;
+}
+
+export interface ValidTrainerConfig {
+  mode: TrainerMode;
+  energy: MlpSpec;
+  variational: MlpSpec | null;
+  divergence: DivergenceSpec | null;
+  numerics: Numerics;
+  optimizerE: ValidOptimizerSpec;
+  optimizerH: ValidOptimizerSpec | null;
+  batch: number;
+  chains: number;
+  sampler: Required<Omit<TrainerSamplerSpec, 'eta'>> & { eta: number };
+  replay: { capacity: number; reuse: number; initBox: [number, number] | null };
+  l2: number;
+  warmup: number;
+  seed: number;
+  initSeed: number;
+  metricsEvery: number;
+  iterationsPerSubmit: number;
+}
+
+const show = (v: unknown): string => (typeof v === 'number' ? String(v) : v === undefined ? 'undefined' : JSON.stringify(v));
+
+export function int(field: string, v: unknown, def: number | undefined, lo: number, hi: number, hiText = String(hi)): number {
+  const x = v === undefined ? def : v;
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) {
+    throw new ConfigError(field, `must be an integer in [${lo}, ${hiText}], got ${show(x)}`);
+  }
+  return x;
+}
+
+function real(field: string, v: unknown, def: number | undefined, range: string, ok: (x: number) => boolean): number {
+  const x = v === undefined ? def : v;
+  if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) throw new ConfigError(field, `must be a finite number ${range}, got ${show(x)}`);
+  return x;
+}
+
+function box(field: string, v: unknown): [number, number] {
+  if (!Array.isArray(v) || v.length !== 2) throw new ConfigError(field, `must be [lo, hi] with lo < hi, got ${show(v)}`);
+  const lo = real(`${field}[0]`, v[0], undefined, 'in (-inf, inf)', () => true);
+  const hi = real(`${field}[1]`, v[1], undefined, `in (${lo}, inf) (above ${field}[0])`, (x) => x > lo);
+  return [lo, hi];
+}
+
+function keys(field: string, v: Record<string, unknown>, allowed: string[]): void {
+  for (const k of Object.keys(v)) {
+    if (!allowed.includes(k)) throw new ConfigError(field ? `${field}.${k}` : k, `is not an option (options: ${allowed.join(', ')})`);
+  }
+}
+
+const CONFIG_KEYS = [
+  'mode', 'energy', 'variational', 'divergence', 'numerics', 'optimizerE', 'optimizerH', 'batch', 'chains', 'sampler',
+  'replay', 'l2', 'warmup', 'seed', 'initSeed', 'metricsEvery', 'iterationsPerSubmit',
+];
+
+/** Largest batch and chain counts. */
+export const MAX_TRAINER_BATCH = 65536;
+
+/**
+ * Validates a trainer configuration and fills in defaults. Every failure is a
+ * ConfigError naming the field and its allowed range.
+ */
+export function validateTrainerConfig(config: unknown): ValidTrainerConfig {
+  if (typeof config !== 'object' || config === null) throw new ConfigError('config', `must be an object, got ${show(config)}`);
+  const c = config as Record<string, unknown>;
+  keys('', c, CONFIG_KEYS);
+  const mode = (c.mode ?? 'fdiv') as TrainerMode;
+  if (mode !== 'fdiv' && mode !== 'cd') throw new ConfigError('mode', `must be 'fdiv' or 'cd', got ${show(c.mode)}`);
+  const energy = validateMlpSpec(c.energy as MlpSpec, 'energy');
+  const numerics = validateNumerics(c.numerics ?? 'stable', 'numerics');
+  let variational: MlpSpec | null = null;
+  let divergence: DivergenceSpec | null = null;
+  let optimizerH: ValidOptimizerSpec | null = null;
+  const optimizerE = validateOptimizer(c.optimizerE, 'optimizerE');
+  if (mode === 'fdiv') {
+    variational = validateMlpSpec((c.variational ?? energy) as MlpSpec, 'variational');
+    if (variational.inputDim !== energy.inputDim) {
+      throw new ConfigError('variational.inputDim', `must equal energy.inputDim = ${energy.inputDim}, got ${variational.inputDim}`);
+    }
+    if (c.divergence === undefined || c.divergence === null) throw new ConfigError('divergence', "is required in mode 'fdiv' (e.g. { name: 'kl' })");
+    divergence = gpuDivergence(c.divergence, numerics, 'divergence').spec;
+    optimizerH = validateOptimizer(c.optimizerH ?? c.optimizerE, c.optimizerH ? 'optimizerH' : 'optimizerE');
+  } else {
+    for (const k of ['variational', 'divergence', 'optimizerH']) {
+      if (c[k] !== undefined && c[k] !== null) throw new ConfigError(k, "must be left out in mode 'cd' (no H, no divergence)");
+    }
+  }
+  const batch = int('batch', c.batch, undefined, 1, MAX_TRAINER_BATCH);
+  const chains = int('chains', c.chains, batch, 1, MAX_TRAINER_BATCH);
+
+  const s = c.sampler as Record<string, unknown> | undefined;
+  if (typeof s !== 'object' || s === null) throw new ConfigError('sampler', `must be an object { kind, steps, ... }, got ${show(s)}`);
+  keys('sampler', s, ['kind', 'steps', 'eta', 'stepSize', 'noiseStd', 'gradClip', 'box']);
+  if (!SAMPLER_KINDS.includes(s.kind as SamplerKind)) {
+    throw new ConfigError('sampler.kind', `must be one of ${SAMPLER_KINDS.join(', ')}, got ${show(s.kind)}`);
+  }
+  const kind = s.kind as SamplerKind;
+  const steps = int('sampler.steps', s.steps, undefined, 1, 10_000);
+  const eta = kind === 'du-mordatch' ? 0 : real('sampler.eta', s.eta, undefined, 'in (0, inf)', (x) => x > 0);
+  const stepSize = real('sampler.stepSize', s.stepSize, 10, 'in [0, inf)', (x) => x >= 0);
+  const noiseStd = real('sampler.noiseStd', s.noiseStd, 0.005, 'in [0, inf)', (x) => x >= 0);
+  const gradClip = s.gradClip === null ? null : real('sampler.gradClip', s.gradClip, 0.01, 'in (0, inf) (or null: no clip)', (x) => x > 0);
+  const sbox = s.box === undefined || s.box === null ? null : box('sampler.box', s.box);
+
+  const r = (c.replay ?? {}) as Record<string, unknown>;
+  if (typeof r !== 'object' || r === null) throw new ConfigError('replay', `must be an object { capacity, reuse, initBox }, got ${show(r)}`);
+  keys('replay', r, ['capacity', 'reuse', 'initBox']);
+  const capacity = int('replay.capacity', r.capacity, Math.max(10_000, chains), chains, 2 ** 24, '2^24 (at least chains)');
+  const reuse = real('replay.reuse', r.reuse, 0.95, 'in [0, 1]', (x) => x >= 0 && x <= 1);
+  const initBox = r.initBox === undefined || r.initBox === null ? null : box('replay.initBox', r.initBox);
+
+  const l2 = real('l2', c.l2, 0, 'in [0, inf)', (x) => x >= 0);
+  const warmup = int('warmup', c.warmup, 0, 0, 2 ** 31, '2^31');
+  const seed = int('seed', c.seed, 0, 0, Number.MAX_SAFE_INTEGER, '2^53 - 1');
+  const initSeed = int('initSeed', c.initSeed, seed, 0, Number.MAX_SAFE_INTEGER, '2^53 - 1');
+  const metricsEvery = int('metricsEvery', c.metricsEvery, 100, 1, 2 ** 31, '2^31');
+  const iterationsPerSubmit = int('iterationsPerSubmit', c.iterationsPerSubmit, 10, 1, 1000);
+  return {
+    mode, energy, variational, divergence, numerics, optimizerE, optimizerH, batch, chains,
+    sampler: { kind, steps, eta, stepSize, noiseStd, gradClip, box: sbox },
+    replay: { capacity, reuse, initBox },
+    l2, warmup, seed, initSeed, metricsEvery, iterationsPerSubmit,
+  };
+}

@@ -1,0 +1,208 @@
+// The GPU memory of a training run, known before anything is compiled or
+// allocated: every buffer the trainer and its parts (MLP programs, loss,
+// optimisers, sampler) create, with the bytes Gpu.buffer allocates for it.
+// Trainer.create checks the plan against the device's limits first, so a run
+// that cannot fit is refused with the config field to change; the GPU tests
+// check that the plan's total equals trainer.bytes of the created run.
+//
+// WebGPU reports no total memory size: each buffer is checked against the
+// device's per-buffer limits (maxStorageBufferBindingSize for storage,
+// maxBufferSize for the readback buffer), the total against a caller's
+// memoryLimit when given, and an out-of-memory error while allocating (still
+// before any iteration) becomes a GpuError naming the total.
+
+import { allocatedSize } from '../device/device';
+import { ConfigError } from '../errors';
+import { gpuDivergence } from '../divergence/loss';
+import { mlpGroupFor, scratchLayout } from '../mlp/program';
+import { paramLayout } from '../mlp/params';
+import { validateSamplerConfig } from '../sampler/sampler';
+import { composeShader, reflectShader } from '../device/shader';
+import type { ValidTrainerConfig } from './config';
+
+export interface PlannedBuffer {
+  /** What it holds. */
+  name: string;
+  /** Bytes requested (before Gpu.buffer's rounding). */
+  size: number;
+  /** Bytes allocated (allocatedSize(size)). */
+  bytes: number;
+  /** The configuration field that sets its size. */
+  field: string;
+  /** 'storage' buffers count against maxStorageBufferBindingSize, the others against maxBufferSize. */
+  kind: 'storage' | 'uniform' | 'readback';
+}
+
+export interface TrainerMemoryPlan {
+  buffers: PlannedBuffer[];
+  /** Sum of the allocated bytes: what trainer.bytes reports once created. */
+  total: number;
+}
+
+export interface TrainerMemoryLimits {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  maxComputeWorkgroupsPerDimension: number;
+}
+
+const structSizes = new Map<string, number>();
+
+/** Byte size of the struct bound as `binding` in a shader file (reflected once). */
+function structSize(file: string, binding: string, extra = ''): number {
+  const key = `${file}:${binding}`;
+  let size = structSizes.get(key);
+  if (size === undefined) {
+    const b = reflectShader(composeShader(file, undefined, extra)).bindings.find((x) => x.name === binding);
+    if (!b?.struct) throw new Error(`${file} binds no struct ${binding}`);
+    size = b.struct.size;
+    structSizes.set(key, size);
+  }
+  return size;
+}
+
+/** Number of f32 words of the trainer's counter and statistics buffers (trainer_common.wgsl). */
+export const TRAINER_COUNTER_WORDS = 8;
+export const TRAINER_STATS_WORDS = 8;
+/** f32 words of trainer_metrics.wgsl's tm_out. */
+export const TRAINER_METRICS_WORDS = 4;
+/** Checked quantities (trn_check dispatches, one uniform each). */
+const CHECKED_COUNT = 8;
+
+/** The readback buffer's layout: counters, statistics, metrics, then E's and H's parameters. */
+export function readbackLayout(sizeE: number, sizeH: number) {
+  const counters = 0;
+  const stats = counters + 4 * TRAINER_COUNTER_WORDS;
+  const metrics = stats + 4 * TRAINER_STATS_WORDS;
+  const paramsE = metrics + 4 * TRAINER_METRICS_WORDS;
+  const paramsH = paramsE + 4 * sizeE;
+  return { counters, stats, metrics, paramsE, paramsH, size: paramsH + 4 * sizeH };
+}
+
+/** Every buffer a run of this (validated) configuration allocates, for `rows` data rows. */
+/**
+ * The workgroup size of all of a trainer's MLP kernels (sampler and updates):
+ * one size means one set of pipelines to compile; the chain count decides it.
+ */
+export function trainerMlpGroup(c: Pick<ValidTrainerConfig, 'chains'>): number {
+  return mlpGroupFor(c.chains);
+}
+
+export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerMemoryPlan {
+  const dim = c.energy.inputDim;
+  const n = c.batch + c.chains;
+  const layoutE = paramLayout(c.energy);
+  const layoutH = c.variational ? paramLayout(c.variational) : null;
+  const sizeE = layoutE.size;
+  const sizeH = layoutH ? layoutH.size : 4;
+  const buffers: PlannedBuffer[] = [];
+  const add = (name: string, size: number, field: string, kind: PlannedBuffer['kind'] = 'storage') => {
+    buffers.push({ name, size, bytes: allocatedSize(size), field, kind });
+  };
+
+  // The trainer's own buffers.
+  add('E parameters', sizeE * 4, 'energy');
+  add(layoutH ? 'H parameters' : 'H placeholder', sizeH * 4, 'variational');
+  add('trainer uniform', structSize('trainer_draw.wgsl', 'trn'), 'config', 'uniform');
+  add('data set', rows * dim * 4, 'data');
+  add('network inputs x', n * dim * 4, 'batch');
+  add('replay buffer', c.replay.capacity * dim * 4, 'replay.capacity');
+  add('trainer counters', TRAINER_COUNTER_WORDS * 4, 'config');
+  add('trainer statistics', TRAINER_STATS_WORDS * 4, 'config');
+  for (const name of ['H(x)', 'E(x)', 'v = H + E', 'H weights', 'E weights']) add(name, n * 4, 'batch');
+  add('E gradient', sizeE * 4, 'energy');
+  add(layoutH ? 'H gradient' : 'H gradient placeholder', sizeH * 4, 'variational');
+  const checkSize = structSize('trainer_check.wgsl', 'trn_q');
+  for (let q = 0; q < CHECKED_COUNT; q++) add(`NaN check uniform ${q}`, checkSize, 'config', 'uniform');
+  if (!layoutH) add('loss metrics placeholder', 16, 'config');
+  add('metrics uniform', structSize('trainer_metrics.wgsl', 'tm'), 'config', 'uniform');
+  add('metrics output', TRAINER_METRICS_WORDS * 4, 'config');
+  add('metrics readback', readbackLayout(sizeE, layoutH ? sizeH : 0).size, 'energy', 'readback');
+
+  // MLP programs of E and H over the batch and the chains.
+  const mlpUniform = structSize('mlp_forward.wgsl', 'mlp');
+  add('E program uniform', mlpUniform, 'energy', 'uniform');
+  add('E program scratch', scratchLayout(layoutE, n, trainerMlpGroup(c)).vec4s * 16, 'batch');
+  if (layoutH) {
+    add('H program uniform', mlpUniform, 'variational', 'uniform');
+    add('H program scratch', scratchLayout(layoutH, n, trainerMlpGroup(c)).vec4s * 16, 'batch');
+  }
+
+  // The loss.
+  if (c.mode === 'fdiv') {
+    const extra = gpuDivergence(c.divergence, c.numerics).userCode;
+    add('loss uniform', structSize('fdiv_loss.wgsl', 'loss', extra), 'divergence', 'uniform');
+    add('loss metrics', structSize('fdiv_loss.wgsl', 'loss_metrics', extra), 'divergence');
+  }
+
+  // The optimisers.
+  const optUniform = structSize('optim.wgsl', 'optim');
+  const optCounter = structSize('optim.wgsl', 'optim_counter');
+  const optimizer = (label: string, field: string, kind: string, count: number) => {
+    add(`${label} optimiser uniform`, optUniform, field, 'uniform');
+    add(`${label} optimiser moments`, (kind === 'adam' ? 2 * count : 1) * 4, field === 'optimizerE' ? 'energy' : 'variational');
+    add(`${label} optimiser counter`, optCounter, field);
+  };
+  optimizer('E', 'optimizerE', c.optimizerE.kind, sizeE);
+  if (layoutH && c.optimizerH) optimizer('H', 'optimizerH', c.optimizerH.kind, sizeH);
+
+  // The sampler (its sizes from its own validation, limits aside).
+  const s = samplerSizes(c, Infinity);
+  add('sampler program uniform', mlpUniform, 'energy', 'uniform');
+  add('sampler program scratch', s.scratch, 'chains');
+  add('sampler chains', s.state, 'chains');
+  add('sampler points', s.state, 'chains');
+  add('sampler work', s.work, 'chains');
+  add('sampler energy parameters', s.energy, 'energy');
+  add('sampler counters', s.counters, 'chains');
+  add('sampler uniform', structSize('langevin.wgsl', 'lgv'), 'sampler', 'uniform');
+
+  return { buffers, total: buffers.reduce((t, b) => t + b.bytes, 0) };
+}
+
+function samplerSizes(c: ValidTrainerConfig, maxBinding: number, maxPerDim = 65535) {
+  return validateSamplerConfig(
+    {
+      sampler: c.sampler.kind, chains: c.chains, dim: c.energy.inputDim, steps: c.sampler.steps, seed: c.seed,
+      energy: { kind: 'mlp', spec: c.energy, theta: new Float32Array(paramLayout(c.energy).size) },
+      eta: c.sampler.kind === 'du-mordatch' ? undefined : c.sampler.eta,
+      stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: c.sampler.box,
+      group: trainerMlpGroup(c),
+    },
+    { maxStorageBufferBindingSize: maxBinding, maxBufferSize: maxBinding, maxComputeWorkgroupsPerDimension: maxPerDim },
+  ).bytes;
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/**
+ * Refuses a plan that cannot fit: a buffer over the device's per-buffer limit
+ * (ConfigError naming the field that sets its size), or a total over
+ * `memoryLimit` (ConfigError 'memoryLimit', naming the largest buffers).
+ */
+export function checkTrainerMemory(plan: TrainerMemoryPlan, c: ValidTrainerConfig, limits: TrainerMemoryLimits, memoryLimit?: number): void {
+  const maxStorage = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  for (const b of plan.buffers) {
+    const max = b.kind === 'storage' ? maxStorage : limits.maxBufferSize;
+    if (b.size <= max) continue;
+    let advice = '';
+    const dim = c.energy.inputDim;
+    if (b.field === 'data') advice = `: at most ${Math.floor(max / (4 * dim))} rows of ${dim} values fit`;
+    else if (b.field === 'replay.capacity') advice = `: replay.capacity must be at most ${Math.floor(max / (4 * dim))} for dim ${dim}`;
+    else if (b.field === 'batch') advice = `: make batch + chains (now ${c.batch + c.chains}) smaller, or the network narrower`;
+    else if (b.field === 'chains') advice = `: make chains (now ${c.chains}) smaller`;
+    else advice = ': make the network smaller';
+    throw new ConfigError(
+      b.field,
+      `the ${b.name} needs ${b.size} bytes (${mib(b.size)}), over the device's ${b.kind === 'storage' ? 'maxStorageBufferBindingSize' : 'maxBufferSize'} of ${max} bytes${advice}`,
+    );
+  }
+  // The sampler's own checks (workgroup grid, scratch per chain) with the real limits.
+  samplerSizes(c, maxStorage, limits.maxComputeWorkgroupsPerDimension);
+  if (memoryLimit !== undefined) {
+    if (typeof memoryLimit !== 'number' || !(memoryLimit > 0)) throw new ConfigError('memoryLimit', `must be a number of bytes > 0, got ${memoryLimit}`);
+    if (plan.total > memoryLimit) {
+      const largest = [...plan.buffers].sort((a, b) => b.bytes - a.bytes).slice(0, 3).map((b) => `${b.name} ${mib(b.bytes)} (${b.field})`);
+      throw new ConfigError('memoryLimit', `the run needs ${plan.total} bytes (${mib(plan.total)}) of GPU memory, over the limit of ${memoryLimit} bytes; largest: ${largest.join(', ')}`);
+    }
+  }
+}

@@ -1,0 +1,199 @@
+// The train command's Node side without a GPU (cli/train.ts): the
+// command line, the config file (defaults, merging, every field named in its
+// error), data loading, the progress line; the PNG writer checked by decoding
+// its output (chunk CRCs, IDAT inflated back to the pixels); the pictures.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateToy } from '../../src/data/toy';
+import { ConfigError } from '../../src/errors';
+import { colormap, densityImage, drawPoints, squareBox } from '../../cli/picture';
+import { encodePng } from '../../cli/png';
+import { decodePng } from '../support/decode-png';
+import {
+  DEFAULT_TRAIN_CONFIG, formatDuration, loadTrainData, parseTrainArgs, prepareTraining, progressLine, resolveRun, resolveTrainer, splitConfig,
+  type TrainRun,
+} from '../../cli/train';
+
+function fieldOf(fn: () => unknown): string | null {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).field;
+  }
+  return null;
+}
+
+describe('train: command line', () => {
+  it('defaults: no config file, out/train', () => {
+    expect(parseTrainArgs([])).toEqual({ out: 'out/train' });
+  });
+  it('a config file, --out, --resume and --iterations in any order', () => {
+    expect(parseTrainArgs(['--iterations', '500', 'c.json', '--resume', 'a/checkpoint.febm', '--out', 'x'])).toEqual({
+      config: 'c.json', out: 'x', resume: 'a/checkpoint.febm', iterations: 500,
+    });
+  });
+  it('refuses bad arguments naming them', () => {
+    expect(fieldOf(() => parseTrainArgs(['--fast']))).toBe('--fast');
+    expect(fieldOf(() => parseTrainArgs(['--out']))).toBe('--out');
+    expect(fieldOf(() => parseTrainArgs(['--out', '--resume', 'x']))).toBe('--out');
+    expect(fieldOf(() => parseTrainArgs(['--iterations', '1.5']))).toBe('--iterations');
+    expect(fieldOf(() => parseTrainArgs(['--iterations', '0']))).toBe('--iterations');
+    expect(fieldOf(() => parseTrainArgs(['--iterations', 'many']))).toBe('--iterations');
+    expect(fieldOf(() => parseTrainArgs(['a.json', 'b.json']))).toBe('config');
+  });
+});
+
+const BASE_RUN: TrainRun = { data: { toy: '8gaussians', count: 100, seed: 0 }, iterations: 10, checkpointEvery: 0, picture: { size: 32, scale: 1, box: null } };
+
+describe('train: config file', () => {
+  it('splits run fields from trainer fields', () => {
+    expect(splitConfig({ batch: 3, data: { toy: 'rings' }, iterations: 5, picture: null, checkpointEvery: 2 })).toEqual({
+      run: { data: { toy: 'rings' }, iterations: 5, picture: null, checkpointEvery: 2 },
+      trainer: { batch: 3 },
+    });
+    expect(fieldOf(() => splitConfig([1, 2]))).toBe('config');
+  });
+
+  it('the default: Jensen-Shannon on 8 Gaussians, valid as it is', () => {
+    const c = resolveTrainer({}, 2);
+    expect(c).toMatchObject({ mode: 'fdiv', divergence: { name: 'jensen_shannon' }, batch: DEFAULT_TRAIN_CONFIG.batch, chains: DEFAULT_TRAIN_CONFIG.batch });
+    const { run } = splitConfig(DEFAULT_TRAIN_CONFIG);
+    expect(resolveRun(run, BASE_RUN)).toEqual({
+      data: { toy: '8gaussians', count: 20000, seed: 0 }, iterations: DEFAULT_TRAIN_CONFIG.iterations, checkpointEvery: 0,
+      picture: { size: DEFAULT_TRAIN_CONFIG.picture.size, scale: DEFAULT_TRAIN_CONFIG.picture.scale, box: null },
+    });
+  });
+
+  it('fields merge over the default; cd drops the divergence and H; the networks take the data dimension', () => {
+    expect(resolveTrainer({ divergence: { name: 'kl' }, batch: 32 }, 2)).toMatchObject({ divergence: { name: 'kl' }, batch: 32, chains: 32 });
+    const cd = resolveTrainer({ mode: 'cd' }, 2);
+    expect(cd).toMatchObject({ mode: 'cd', divergence: null, variational: null, optimizerH: null });
+    const five = resolveTrainer({}, 5);
+    expect(five.energy.inputDim).toBe(5);
+    expect(five.variational!.inputDim).toBe(5);
+    // A user's E is H's default too (as in the trainer).
+    const e = { inputDim: 2, hidden: [8], activation: 'tanh' };
+    expect(resolveTrainer({ energy: e }, 2).variational).toEqual(e);
+  });
+
+  it('run fields: data, iterations, checkpointEvery, picture', () => {
+    expect(resolveRun({ data: { toy: 'rings', count: 50 } }, BASE_RUN).data).toEqual({ toy: 'rings', count: 50, seed: 0 });
+    expect(resolveRun({ data: { file: 'x.csv' } }, BASE_RUN, '/data').data).toEqual({ file: '/data/x.csv' });
+    expect(resolveRun({ data: { file: '/abs/x.csv' } }, BASE_RUN, '/data').data).toEqual({ file: '/abs/x.csv' });
+    expect(resolveRun({ picture: null }, BASE_RUN).picture).toBeNull();
+    expect(resolveRun({ picture: { box: [-4, 4] } }, BASE_RUN).picture).toEqual({ size: 200, scale: 2, box: [-4, 4] });
+    expect(resolveRun({ iterations: 7, checkpointEvery: 3 }, BASE_RUN)).toMatchObject({ iterations: 7, checkpointEvery: 3 });
+  });
+
+  it('refuses bad fields naming them', () => {
+    const run = (json: Record<string, unknown>) => fieldOf(() => resolveRun(json, BASE_RUN));
+    expect(run({ data: 'rings' })).toBe('data');
+    expect(run({ data: { toy: '9gaussians' } })).toBe('data.toy');
+    expect(run({ data: { toy: 'rings', count: 0 } })).toBe('data.count');
+    expect(run({ data: { toy: 'rings', seed: -1 } })).toBe('data.seed');
+    expect(run({ data: { toy: 'rings', n: 5 } })).toBe('data.n');
+    expect(run({ data: { file: '' } })).toBe('data.file');
+    expect(run({ data: { file: 'a.csv', toy: 'rings' } })).toBe('data.toy');
+    expect(run({ iterations: 0 })).toBe('iterations');
+    expect(run({ checkpointEvery: -1 })).toBe('checkpointEvery');
+    expect(run({ picture: { size: 4 } })).toBe('picture.size');
+    expect(run({ picture: { scale: 9 } })).toBe('picture.scale');
+    expect(run({ picture: { box: [1, 1] } })).toBe('picture.box');
+    expect(run({ picture: { colour: 'red' } })).toBe('picture.colour');
+    const trainer = (json: Record<string, unknown>, dim = 2) => fieldOf(() => resolveTrainer(json, dim));
+    expect(trainer({ batch: 0 })).toBe('batch');
+    expect(trainer({ learningRate: 1 })).toBe('learningRate');
+    expect(trainer({ sampler: { kind: 'hmc', steps: 1 } })).toBe('sampler.kind');
+    expect(trainer({ divergence: { name: 'hellinger' } })).toBe('divergence.name');
+    expect(trainer({ energy: { inputDim: 3, hidden: [8], activation: 'silu' } })).toBe('energy.inputDim');
+    expect(trainer({ mode: 'cd', divergence: { name: 'kl' } })).toBe('divergence');
+  });
+
+  it('loads toy data and CSV/JSON files; a malformed file names the line', () => {
+    expect(loadTrainData({ toy: '8gaussians', count: 10, seed: 3 })).toEqual({ data: generateToy('8gaussians', 10, 3), dim: 2, rows: 10 });
+    const files: Record<string, string> = { 'a.csv': 'x,y,z\n1,2,3\n4,5,6\n', 'b.json': '[[1, 2], [3, 4], [5, 6]]', 'bad.csv': '1,2\n3\n' };
+    const read = (p: string) => {
+      if (!(p in files)) throw new Error('ENOENT');
+      return files[p];
+    };
+    expect(loadTrainData({ file: 'a.csv' }, read)).toMatchObject({ dim: 3, rows: 2 });
+    expect(Array.from(loadTrainData({ file: 'b.json' }, read).data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(() => loadTrainData({ file: 'bad.csv' }, read)).toThrow(/line 2: 1 value, expected 2/);
+    expect(fieldOf(() => loadTrainData({ file: 'missing.csv' }, read))).toBe('data.file');
+    expect(fieldOf(() => loadTrainData({ toy: '8gaussians', count: 2 ** 25, seed: 0 }))).toBe('data.count');
+  });
+
+  it('prepares a run from a config file, relative data paths from its folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'febm-train-'));
+    writeFileSync(join(dir, 'points.csv'), '0,0\n1,1\n2,0\n');
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ data: { file: 'points.csv' }, iterations: 20, mode: 'cd' }));
+    const p = prepareTraining([join(dir, 'run.json'), '--out', join(dir, 'out')]);
+    expect(p.loaded).toMatchObject({ dim: 2, rows: 3 });
+    expect(p.run.iterations).toBe(20);
+    expect(p.config.mode).toBe('cd');
+    writeFileSync(join(dir, 'broken.json'), '{"batch": ');
+    expect(fieldOf(() => prepareTraining([join(dir, 'broken.json')]))).toBe('config');
+    expect(fieldOf(() => prepareTraining([join(dir, 'absent.json')]))).toBe('config');
+    expect(fieldOf(() => prepareTraining(['--resume', join(dir, 'absent.febm')]))).toBe('--resume');
+    // A file that is not a checkpoint is a CheckpointError.
+    expect(() => prepareTraining(['--resume', join(dir, 'points.csv')])).toThrow(/not a febm-gpu checkpoint/);
+  });
+
+  it('prints a progress line with the bar, it/s, both objectives and the time left', () => {
+    const line = progressLine({ iteration: 250, total: 1000, itPerSecond: 7.25, hObjective: -0.5, eObjective: -0.25, secondsLeft: 125 }, 20);
+    expect(line).toBe('[#####---------------]  25% iteration 250/1000  7.3 it/s  L(H) -0.5000  L(E) -0.2500  2m05s left');
+    expect(formatDuration(5)).toBe('5s');
+    expect(formatDuration(3725)).toBe('1h02m');
+    expect(formatDuration(Infinity)).toBe('?');
+  });
+});
+
+describe('PNG writer', () => {
+  it('writes chunks with valid CRCs whose IDAT inflates back to the pixels', () => {
+    const width = 7;
+    const height = 5;
+    const rgb = Uint8Array.from({ length: 3 * width * height }, (_, i) => (i * 37 + 11) % 256);
+    const png = encodePng({ width, height, rgb });
+    const d = decodePng(png);
+    expect(d.chunks).toEqual(['IHDR', 'IDAT', 'IEND']);
+    expect([d.width, d.height]).toEqual([width, height]);
+    expect(Array.from(d.rgb)).toEqual(Array.from(rgb));
+  });
+  it('refuses a size that does not match the pixels', () => {
+    expect(() => encodePng({ width: 2, height: 2, rgb: new Uint8Array(11) })).toThrow(/12 bytes/);
+    expect(() => encodePng({ width: 0, height: 2, rgb: new Uint8Array(0) })).toThrow(/positive/);
+  });
+});
+
+describe('pictures', () => {
+  it('the colour map runs from dark to bright and clamps', () => {
+    const lum = (t: number) => colormap(t).reduce((s, v) => s + v, 0);
+    for (let t = 0; t < 1; t += 0.125) expect(lum(t + 0.125)).toBeGreaterThan(lum(t));
+    expect(colormap(-1)).toEqual(colormap(0));
+    expect(colormap(2)).toEqual(colormap(1));
+    expect(colormap(NaN)).toEqual(colormap(0));
+  });
+  it('exp(-E) relative to its maximum: the lowest energy is the brightest cell, blocks of scale pixels', () => {
+    const e = Float32Array.from([3, 0, 3, NaN]);
+    const img = densityImage(e, 2, 3);
+    expect([img.width, img.height]).toEqual([6, 6]);
+    const px = (x: number, y: number) => Array.from(img.rgb.subarray(3 * (y * 6 + x), 3 * (y * 6 + x) + 3));
+    expect(px(3, 0)).toEqual(colormap(1));
+    expect(px(5, 2)).toEqual(colormap(1));
+    expect(px(0, 0)).toEqual(colormap(Math.exp(-3)));
+    expect(px(4, 4)).toEqual(colormap(0));
+    const png = decodePng(encodePng(img));
+    expect(Array.from(png.rgb)).toEqual(Array.from(img.rgb));
+  });
+  it('draws points in their place, y up, and skips those outside', () => {
+    const img = { width: 10, height: 10, rgb: new Uint8Array(300) };
+    drawPoints(img, [-0.95, 0.95, 0.95, -0.95, 5, 5], [-1, 1], [255, 0, 0], 0);
+    const red = [];
+    for (let i = 0; i < 100; i++) if (img.rgb[3 * i] === 255) red.push(i);
+    expect(red).toEqual([0, 99]);
+    expect(squareBox([0, 0, 10, 5], 0.1)).toEqual([-1, 11]);
+  });
+});

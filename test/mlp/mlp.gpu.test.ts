@@ -1,0 +1,90 @@
+// MLP kernels on the real WebGPU adapter against the float64 references
+// (src/mlp/reference.ts), at awkward sizes. Tolerances are relative to the
+// largest reference value of each output (f32 accumulation over up to 512 terms).
+import { describe, expect, it } from 'vitest';
+import { initParams, paramLayout, type Activation, type MlpSpec } from '../../src/mlp/params';
+import { seededNormal } from '../../src/rng/random';
+import { mlpBackwardInput64, mlpBackwardParams64, mlpForward64 } from '../../src/mlp/reference';
+import { relativeError, useHarness } from '../support/harness';
+
+const FORWARD_TOL = 2e-5;
+const BACKWARD_TOL = 1e-4;
+
+/**
+ * group: invocations per workgroup (default: mlpGroupFor(batch), 4 for these small batches).
+ * subgroups: false runs on a device without the subgroups feature (plain weight
+ * loads); otherwise the page's device, which on SwiftShader shares weight loads
+ * across subgroups (mlp_weights_subgroup.wgsl).
+ */
+interface Case { name: string; spec: MlpSpec; batch: number; group?: number; subgroups?: boolean }
+
+const act = (a: Activation, hidden: number[], inputDim: number, batch: number): Case => ({
+  name: `${a} d=${inputDim} [${hidden.join(',')}] batch ${batch}`,
+  spec: { inputDim, hidden, activation: a },
+  batch,
+});
+
+const CASES: Case[] = [
+  act('silu', [64], 2, 1),
+  act('tanh', [1], 1, 67),
+  act('relu', [3, 3, 3, 3], 2, 67),
+  act('leaky_relu', [130], 1, 9),
+  act('silu', [130, 64, 3, 1], 2, 13),
+  act('tanh', [512], 2, 17),
+  act('silu', [512, 512, 512, 512], 1, 3),
+  act('leaky_relu', [64, 64], 5, 70),
+  // Other workgroup sizes: 64 lanes (the batch padded to 1024), and 16 lanes, chosen for a batch of 2100.
+  { ...act('silu', [64, 64], 2, 70), name: 'silu d=2 [64,64] batch 70, 64 lanes per workgroup', group: 64 },
+  act('tanh', [20], 2, 2100),
+  // The plain weight loads (devices without subgroups).
+  ...[act('silu', [130, 64, 3, 1], 2, 13), act('leaky_relu', [64, 64], 5, 70), act('tanh', [20], 2, 2100)].map((c) => ({
+    ...c, name: `${c.name}, without subgroups`, subgroups: false,
+  })),
+];
+
+function inputs(c: Case, seed: number) {
+  const layout = paramLayout(c.spec);
+  const params = Array.from(initParams(layout, seed));
+  const n = seededNormal(seed + 1);
+  const x = Array.from({ length: c.batch * c.spec.inputDim }, () => Math.fround(1.5 * n()));
+  const weights = Array.from({ length: c.batch }, () => Math.fround(n()));
+  return { layout, params, x, weights };
+}
+
+describe('MLP kernels match the float64 reference', () => {
+  const page = useHarness();
+
+  for (const [index, c] of CASES.entries()) {
+    describe(c.name, () => {
+      const { layout, params, x, weights } = inputs(c, 100 + index);
+      const job = { spec: c.spec, batch: c.batch, group: c.group, subgroups: c.subgroups, params, x, weights };
+
+      it('forward', async () => {
+        const { out } = await page().run<{ out: number[] }>('mlp.forward', job);
+        expect(relativeError(out, mlpForward64(layout, params, x, c.batch))).toBeLessThan(FORWARD_TOL);
+      });
+
+      it('backward to inputs', async () => {
+        const { out, gradX } = await page().run<{ out: number[]; gradX: number[] }>('mlp.inputGrad', job);
+        expect(relativeError(out, mlpForward64(layout, params, x, c.batch))).toBeLessThan(FORWARD_TOL);
+        expect(relativeError(gradX, mlpBackwardInput64(layout, params, x, c.batch))).toBeLessThan(BACKWARD_TOL);
+      });
+
+      it('backward to parameters, padding written as 0', async () => {
+        const { grad } = await page().run<{ grad: number[] }>('mlp.paramGrad', job);
+        const ref = mlpBackwardParams64(layout, params, x, c.batch, weights);
+        expect(relativeError(grad, ref)).toBeLessThan(BACKWARD_TOL);
+        const padding = grad.filter((_, i) => ref[i] === 0 && grad[i] !== 0);
+        expect(padding).toEqual([]);
+      });
+
+      it('backward to parameters after a forward pass (afterForward)', async () => {
+        const { grad } = await page().run<{ grad: number[] }>('mlp.paramGrad', { ...job, afterForward: true });
+        const ref = mlpBackwardParams64(layout, params, x, c.batch, weights);
+        expect(relativeError(grad, ref)).toBeLessThan(BACKWARD_TOL);
+        const padding = grad.filter((_, i) => ref[i] === 0 && grad[i] !== 0);
+        expect(padding).toEqual([]);
+      });
+    });
+  }
+});

@@ -1,0 +1,108 @@
+// Page side of test/trainer/kernels.gpu.test.ts: the trainer's own kernels
+// (trainer_draw.wgsl, trainer_check.wgsl; both compose trainer_common.wgsl)
+// run alone on set inputs, for comparison with their references in Node.
+import type { JobContext } from '../../harness/job';
+import { generateToy } from '../../src/data/toy';
+import { dispatchSize } from '../../src/device/device';
+import { packStruct } from '../../src/device/shader';
+import { Trainer, type TrainerConfig } from '../../src/trainer/trainer';
+import { TRAINER_COUNTER_WORDS } from '../../src/trainer/memory';
+
+export interface DrawResult {
+  dataset: number[];
+  replayBefore: number[];
+  box: [number, number];
+  /** After the draw stage (trn_data, trn_restart). */
+  x: number[];
+  state: number[];
+  /** After the sample stage (Langevin steps, then trn_gather). */
+  sampled: number[];
+  xAfter: number[];
+  replayAfter: number[];
+}
+
+/**
+ * A trainer whose counters say iteration `iteration`, `filled` replay rows
+ * and ring position `pos`, with replay row r holding (r + 0.25, -r - 0.5, ...):
+ * runs the draw stage, reads x and the chains, then the sample stage, and
+ * reads x, the chains and the replay buffer.
+ */
+export async function draw(
+  ctx: JobContext,
+  c: { config: TrainerConfig; rows: number; iteration: number; filled: number; pos: number },
+): Promise<DrawResult> {
+  const gpu = await ctx.gpu();
+  const data = generateToy('8gaussians', c.rows, 5);
+  const trainer = await Trainer.create(gpu, c.config, data);
+  try {
+    const v = trainer.config;
+    const dim = v.energy.inputDim;
+    const capacity = v.replay.capacity;
+    const replay = new Float32Array(capacity * dim).map((_, i) => (i % dim === 0 ? 1 : -1) * (Math.floor(i / dim) + 0.25 + 0.25 * (i % dim)));
+    gpu.write(trainer.b.replay, replay);
+    const counters = new Uint32Array(TRAINER_COUNTER_WORDS);
+    counters.set([c.iteration, c.filled, c.pos]);
+    gpu.write(trainer.b.counters, counters);
+    const stages = trainer.stagePasses();
+    const run = (stage: (pass: GPUComputePassEncoder) => void) => {
+      const encoder = gpu.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      stage(pass);
+      pass.end();
+      gpu.device.queue.submit([encoder.finish()]);
+    };
+    const rowsX = (v.batch + v.chains) * dim;
+    run(stages.draw);
+    const x = Array.from(await gpu.readF32(trainer.b.x, v.batch * dim));
+    const state = Array.from(await trainer.sampler.readSamples());
+    run(stages.sample);
+    return {
+      dataset: Array.from(data), replayBefore: Array.from(replay), box: v.replay.initBox as [number, number], x, state,
+      sampled: Array.from(await trainer.sampler.readSamples()),
+      xAfter: Array.from(await gpu.readF32(trainer.b.x, rowsX)),
+      replayAfter: Array.from(await gpu.readF32(trainer.b.replay, capacity * dim)),
+    };
+  } finally {
+    trainer.destroy();
+  }
+}
+
+/**
+ * trn_check on `values` (as f32 bit patterns) with bit `bit`, then
+ * trn_advance: returns the counters after each.
+ */
+export async function check(
+  ctx: JobContext,
+  c: { bits: number[]; bit: number; counters: number[]; chains: number; capacity: number },
+): Promise<{ afterCheck: number[]; afterAdvance: number[] }> {
+  const gpu = await ctx.gpu();
+  const kCheck = await gpu.kernel('trainer_check.wgsl', 'trn_check');
+  const kAdvance = await gpu.kernel('trainer_check.wgsl', 'trn_advance');
+  const trnLayout = kCheck.iface.bindings.find((b) => b.name === 'trn')!.struct!;
+  const qLayout = kCheck.iface.bindings.find((b) => b.name === 'trn_q')!.struct!;
+  const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+  const trn = gpu.bufferFrom('trn', packStruct(trnLayout, { chains: c.chains, capacity: c.capacity }), uniform);
+  const q = gpu.bufferFrom('trn_q', packStruct(qLayout, { count: c.bits.length, bit: c.bit }), uniform);
+  const values = gpu.bufferFrom('values', new Uint32Array(c.bits));
+  const counters = gpu.bufferFrom('counters', new Uint32Array(c.counters));
+  try {
+    const group = kCheck.bind({ trn, trn_q: q, trn_check_data: values, trn_flags: counters });
+    const advance = kAdvance.bind({ trn, trn_q: q, trn_check_data: values, trn_flags: counters });
+    const submit = (k: typeof kCheck, g: GPUBindGroup, n: number) => {
+      const encoder = gpu.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(k.pipeline);
+      pass.setBindGroup(0, g);
+      pass.dispatchWorkgroups(...dispatchSize(n, 64));
+      pass.end();
+      gpu.device.queue.submit([encoder.finish()]);
+    };
+    submit(kCheck, group, c.bits.length);
+    const afterCheck = Array.from(new Uint32Array(await gpu.read(counters)));
+    submit(kAdvance, advance, 1);
+    const afterAdvance = Array.from(new Uint32Array(await gpu.read(counters)));
+    return { afterCheck, afterAdvance };
+  } finally {
+    for (const b of [trn, q, values, counters]) b.destroy();
+  }
+}
