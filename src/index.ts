@@ -29,14 +29,16 @@ export { Optimizer, validateOptimizer, optimizerStep64, learningRate, OPTIMIZER_
 export type { OptimizerKind, OptimizerSpec, ValidOptimizerSpec } from './optim/optim';
 export {
   LangevinSampler, validateSamplerConfig, validateInitialState, energyParams, SAMPLER_KINDS, SAMPLER_CODE, ENERGY_CODE, MAX_CHAINS,
+  MAX_SAMPLER_DIM, MAX_INDEXED_BYTES, energyCode,
 } from './sampler/sampler';
 export type {
   SamplerKind, SamplerConfig, ResolvedSamplerConfig, SamplerLimits, Energy, MlpEnergy, GaussianEnergy, MixtureEnergy, Acceptance,
 } from './sampler/sampler';
 export { Trainer, singleUpdate, validateTrainerConfig, TrainingDivergedError, CHECKED_QUANTITIES, MAX_TRAINER_BATCH } from './trainer/trainer';
+export { AUTHORS_IMAGE_SAMPLER, LABEL_SOURCES, oneHotRows, splitOneHotRows, trainerRows } from './trainer/trainer';
 export type {
   TrainerConfig, ValidTrainerConfig, TrainerMode, TrainerSamplerSpec, ReplaySpec, TrainerMetrics, TrainerInit, SingleUpdateInput,
-  SingleUpdateResult, LastGoodParams, TrainerResumeOptions,
+  SingleUpdateResult, LastGoodParams, TrainerResumeOptions, TrainerData, TrainerRows, LabelSource,
 } from './trainer/trainer';
 export { planTrainerMemory, checkTrainerMemory } from './trainer/memory';
 export type { TrainerMemoryPlan, PlannedBuffer, TrainerMemoryLimits } from './trainer/memory';
