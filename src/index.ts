@@ -12,8 +12,9 @@ export type { Activation, MlpSpec, ParamLayout, LayerLayout, DenseLayer } from '
 export { EnergyGrid, gridPoints, normalisedDensity, validateGridOptions, MAX_GRID_RESOLUTION } from './grid/grid';
 export type { GridBox, GridNetwork, GridCopy, GridOptions, GridValues } from './grid/grid';
 export {
-  MlpProgram, MLP_CHAINS, MLP_GROUP, MLP_GROUP_SIZES, MLP_SAMPLES_PER_GROUP, mlpGroupFor, mlpConstants, validateMlpGroup, scratchLayout, shaderConstant,
+  MlpProgram, MLP_CHAINS, MLP_GROUP, MLP_GROUP_SIZES, MLP_SAMPLES_PER_GROUP, mlpGroupFor, mlpConstants, validateMlpGroup, scratchLayout,
 } from './mlp/program';
+export { shaderConstant, shaderCodes, wgslConstant, wgslCodes } from './device/constants';
 export type { Pass, ScratchLayout } from './mlp/program';
 export { seededUniform, seededNormal } from './rng/random';
 export { TOY_DATASETS, MAX_TOY_SAMPLES, generateToy, mixtureComponents, modeMasses, toyInfo } from './data/toy';

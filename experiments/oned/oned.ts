@@ -18,6 +18,7 @@
 import { dispatchSize, type Gpu, type Kernel } from '../../src/device/device';
 import { describeDivergence, validateNumerics, type DivergenceSpec, type Numerics } from '../../src/divergence/divergence';
 import { ConfigError, FebmError } from '../../src/errors';
+import { integer, show } from '../../src/validate';
 import { FdivLoss, gpuDivergence, type LossMetrics } from '../../src/divergence/loss';
 import { MlpProgram, type Pass } from '../../src/mlp/program';
 import { Optimizer, validateOptimizer, type OptimizerSpec, type ValidOptimizerSpec } from '../../src/optim/optim';
@@ -91,15 +92,7 @@ export interface ValidOnedConfig {
   hSteps: number;
 }
 
-const show = (v: unknown): string => (typeof v === 'number' ? String(v) : v === undefined ? 'undefined' : JSON.stringify(v));
-
-function int(field: string, v: unknown, def: number, lo: number, hi: number): number {
-  const x = v === undefined ? def : v;
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) {
-    throw new ConfigError(field, `must be an integer in [${lo}, ${hi}], got ${show(x)}`);
-  }
-  return x;
-}
+const int = (field: string, v: unknown, fallback: number, lo: number, hi: number): number => integer(field, v, lo, hi, { fallback });
 
 const KNOWN_KEYS = [
   'divergence', 'numerics', 'iterations', 'seed', 'hSeed', 'optimizer', 'optimizerH', 'optimizerE', 'batch', 'init',

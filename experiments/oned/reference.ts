@@ -10,10 +10,12 @@ import type { ParamLayout } from '../../src/mlp/params';
 import { normals4 } from '../../src/rng/philox';
 import { objectives64 } from '../../src/divergence/reference';
 import { mlpBackwardParams64, mlpForward64 } from '../../src/mlp/reference';
+import { wgslCodes } from '../../src/device/constants';
 import { DATA_1D, logDensityData1D, logNormal } from './optimum';
+import onedWgsl from './oned.wgsl?raw';
 
-/** The Philox streams of oned.wgsl (ONED_STREAM_MODEL, ONED_STREAM_DATA). */
-export const ONED_STREAM = { model: 0, data: 2 } as const;
+/** The Philox streams of oned.wgsl (ONED_STREAM_MODEL, ONED_STREAM_DATA), read from it. */
+export const ONED_STREAM = wgslCodes(onedWgsl, 'ONED_STREAM_', ['model', 'data'] as const, 'oned.wgsl');
 
 /**
  * The samples oned_sample draws at `iteration`: data stratified (the first
