@@ -15,17 +15,13 @@
 // `traceEvery` iterations into a buffer read at the end, and the host reads
 // (mu, sigma) between submits only to report progress.
 
-import { dispatchSize, type Gpu, type Kernel } from '../../src/device/device';
-import { describeDivergence, validateNumerics, type DivergenceSpec, type Numerics } from '../../src/divergence/divergence';
-import { ConfigError, FebmError } from '../../src/errors';
-import { integer, show } from '../../src/validate';
-import { FdivLoss, gpuDivergence, type LossMetrics } from '../../src/divergence/loss';
-import { MlpProgram, type Pass } from '../../src/mlp/program';
-import { Optimizer, validateOptimizer, type OptimizerSpec, type ValidOptimizerSpec } from '../../src/optim/optim';
-import { initParams, mlpFlopsPerSample, paramLayout, type MlpSpec } from '../../src/mlp/params';
-import { seedKey } from '../../src/rng/philox';
+import {
+  ConfigError, describeDivergence, FdivLoss, FebmError, initParams, mlpFlopsPerSample, MlpProgram, Optimizer, paramLayout,
+  validateNumerics, validateOptimizer, type DivergenceSpec, type Gpu, type Kernel, type LossMetrics, type MlpSpec, type Numerics,
+  type OptimizerSpec, type Pass, type ValidOptimizerSpec,
+} from '../../src/index';
+import { dispatchSize, gpuDivergence, integer, packStruct, seedKey, show } from '../../src/kernels';
 import { DATA_1D } from './optimum';
-import { packStruct } from '../../src/device/shader';
 import onedWgsl from './oned.wgsl?raw';
 import onedPenaltyWgsl from './oned_penalty.wgsl?raw';
 
