@@ -1,4 +1,4 @@
-// The f-EBM trainer (Algorithm 1 of docs/f-ebm.md) for MLP energies on the
+// The f-EBM trainer (Algorithm 1 of docs/method.md) for MLP energies on the
 // GPU, and its contrastive-divergence variant. Everything is allocated once in
 // Trainer.create; run() records every iteration into one command encoder
 // (several iterations per submit) and reads nothing back except, every
