@@ -1,5 +1,5 @@
-// The f-EBM trainer (Algorithm 1) for MLP energies on the GPU, and its
-// contrastive-divergence variant: the training loop. Its pieces:
+// The f-EBM trainer (Algorithm 1 of docs/method.md) for MLP energies on the
+// GPU, and its contrastive-divergence variant: the training loop. Its pieces:
 //
 //   config.ts     the one configuration object, validated up front
 //   memory.ts     every buffer of the run with its size, planned and checked
