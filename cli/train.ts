@@ -9,8 +9,9 @@
 //   checkpoint.febm   the final checkpoint (also every checkpointEvery
 //                     iterations), for --resume and Trainer.resume
 //   density.png       2-D data: exp(-E) on a grid (relative to its maximum)
-//   samples.png       2-D data: the same density dimmed, the data points
-//                     (grey) and the chains' samples (red) drawn over it
+//   samples.png       2-D data: the data points (grey) and the chains'
+//                     samples (red); both pictures drawn by the library's
+//                     picture module, as the demo page draws them
 //   last-good-params.json  only if the device was lost: the parameters of
 //                     the last good metrics point, kept on the host
 // and prints a progress line (iteration, it/s, both objectives, time left).
@@ -42,11 +43,9 @@ import type { TrainEvent, TrainJobConfig, TrainJobResult } from './train.jobs';
 import type { JobProgress } from '../harness/protocol';
 import { Runner, type HarnessPage } from '../harness/runner';
 import {
-  ConfigError, decodeTrainerCheckpoint, generateToy, parseData, TOY_DATASETS, validateTrainerConfig, type TrainerMetrics,
-  type ValidTrainerConfig,
+  ConfigError, decodeTrainerCheckpoint, densityPicture, encodePng, generateToy, parseData, samplesPicture, TOY_DATASETS, validateTrainerConfig,
+  type TrainerMetrics, type ValidTrainerConfig,
 } from '../src/index';
-import { densityImage, dim, drawPoints, squareBox } from './picture';
-import { encodePng } from './png';
 
 /** Jensen-Shannon f-EBM on 8 Gaussians, sized to train visibly in a couple of minutes on a CPU adapter. */
 export const DEFAULT_TRAIN_CONFIG = {
@@ -250,16 +249,27 @@ const defaultIo = (): TrainIo => {
   };
 };
 
+/** The square [lo, hi]^2 holding every point ([n][2]) with a margin of `margin` of the range on each side. */
+export function squareBox(points: ArrayLike<number>, margin = 0.1): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < points.length; i++) {
+    lo = Math.min(lo, points[i]);
+    hi = Math.max(hi, points[i]);
+  }
+  if (!(hi > lo)) return [lo - 1, lo + 1];
+  const pad = (hi - lo) * margin;
+  return [lo - pad, hi + pad];
+}
+
 function writePictures(out: string, result: TrainJobResult, data: Float32Array, picture: PictureSpec, box: [number, number]): string[] {
   if (!result.picture) return [];
   const energies = base64ToF32(result.picture.energies);
   const samples = base64ToF32(result.picture.samples);
-  const density = densityImage(energies, picture.size, picture.scale);
-  writeFileSync(join(out, 'density.png'), encodePng(density));
-  const over = dim(density, 0.45);
-  drawPoints(over, data, box, [200, 200, 200], 0, 5000);
-  drawPoints(over, samples, box, [255, 60, 40], 1);
-  writeFileSync(join(out, 'samples.png'), encodePng(over));
+  const side = picture.size * picture.scale;
+  writeFileSync(join(out, 'density.png'), encodePng(densityPicture(energies, picture.size, { pixelsPerCell: picture.scale })));
+  const square: [number, number, number, number] = [box[0], box[1], box[0], box[1]];
+  writeFileSync(join(out, 'samples.png'), encodePng(samplesPicture(data, samples, square, { width: side, dataLimit: 5000 })));
   return [join(out, 'density.png'), join(out, 'samples.png')];
 }
 
