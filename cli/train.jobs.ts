@@ -6,7 +6,7 @@
 // state; a lost device returns the last good parameters kept on the host.
 
 import {
-  DeviceLostError, Trainer, TrainingDivergedError, type TrainerConfig, type TrainerMetrics, type ValidTrainerConfig,
+  DeviceLostError, gridPoints, Trainer, TrainingDivergedError, type TrainerConfig, type TrainerMetrics, type ValidTrainerConfig,
 } from '../src/index';
 import { base64ToBytes, base64ToF32, bytesToBase64, f32ToBase64 } from '../harness/base64';
 import type { JobContext } from '../harness/job';
@@ -48,19 +48,6 @@ export interface TrainJobResult {
   bytes: number;
   /** Training time, creation excluded. */
   seconds: number;
-}
-
-function gridPoints(size: number, [lo, hi]: [number, number]): Float32Array {
-  const pts = new Float32Array(2 * size * size);
-  const step = (hi - lo) / size;
-  for (let r = 0; r < size; r++) {
-    const y = hi - (r + 0.5) * step;
-    for (let c = 0; c < size; c++) {
-      pts[2 * (r * size + c)] = lo + (c + 0.5) * step;
-      pts[2 * (r * size + c) + 1] = y;
-    }
-  }
-  return pts;
 }
 
 export async function train(ctx: JobContext, c: TrainJobConfig): Promise<TrainJobResult> {
@@ -108,7 +95,8 @@ export async function train(ctx: JobContext, c: TrainJobConfig): Promise<TrainJo
     const checkpoint = bytesToBase64(await trainer.saveCheckpoint(c.extra));
     let picture: TrainJobResult['picture'];
     if (c.picture && trainer.config.energy.inputDim === 2) {
-      const energies = await trainer.evaluateE(gridPoints(c.picture.size, c.picture.box));
+      const [lo, hi] = c.picture.box;
+      const energies = await trainer.evaluateE(gridPoints(c.picture.size, [lo, hi, lo, hi]));
       picture = { energies: f32ToBase64(energies), samples: f32ToBase64(await trainer.readSamples()) };
     }
     return { ...base, checkpoint, picture };
