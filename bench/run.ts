@@ -17,10 +17,9 @@
 // --n N, --width W (repeatable): only these cells of the L1 sweep.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { HostProvider, JobHost } from '../harness/host';
-import { ConfigError } from '../src/errors';
+import { ConfigError } from '../src/index';
 import { runL1 } from './l1/l1';
 import { runT0 } from '../experiments/oned/t0';
 import { runT1, T1_QUICK } from './t1/t1';

@@ -11,7 +11,7 @@
 //   130  interrupted (Ctrl-C or SIGTERM; `train` first writes its checkpoint)
 
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../src/errors';
+import { ConfigError } from '../src/index';
 import type { HostProvider } from '../harness/host';
 
 export const EXIT = { done: 0, stopped: 1, refused: 2, interrupted: 130 } as const;

@@ -4,7 +4,7 @@
 // headless and prints its JSON result.
 
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../src/errors';
+import { ConfigError } from '../src/index';
 import { EXIT, stringArg, type Command } from './command';
 import { writeFileAtomic } from './files';
 

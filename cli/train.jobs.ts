@@ -17,8 +17,9 @@
 // computes: a run stopped at any iteration and resumed ends with the same
 // checkpoint, byte for byte, as one that was never stopped.
 
-import { DeviceLostError } from '../src/errors';
-import { Trainer, TrainingDivergedError, type TrainerConfig, type TrainerMetrics, type ValidTrainerConfig } from '../src/trainer/trainer';
+import {
+  DeviceLostError, Trainer, TrainingDivergedError, type TrainerConfig, type TrainerMetrics, type ValidTrainerConfig,
+} from '../src/index';
 import type { BlobRef } from '../harness/host';
 import type { JobContext } from '../harness/job';
 

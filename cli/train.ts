@@ -51,11 +51,10 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { TrainEvent, TrainJobConfig, TrainJobResult } from './train.jobs';
 import type { BlobRef, JobHost } from '../harness/host';
 import type { JobProgress } from '../harness/protocol';
-import { parseData } from '../src/data/load';
-import { generateToy, TOY_DATASETS } from '../src/data/toy';
-import { ConfigError } from '../src/errors';
-import { decodeTrainerCheckpoint } from '../src/trainer/checkpoint';
-import { validateTrainerConfig, type TrainerMetrics, type ValidTrainerConfig } from '../src/trainer/trainer';
+import {
+  ConfigError, decodeTrainerCheckpoint, generateToy, parseData, TOY_DATASETS, validateTrainerConfig, type TrainerMetrics,
+  type ValidTrainerConfig,
+} from '../src/index';
 import { densityImage, dim, drawPoints, squareBox } from './picture';
 import { encodePng } from './png';
 import { EXIT, intArg, numberArg, parseCommandLine, stringArg, type Command, type Parsed } from './command';

@@ -1,7 +1,7 @@
 // The context a job gets from its host (the harness page, or another host of
 // harness/host.ts).
 
-import { requestGpu, type Gpu, type GpuOptions } from '../src/device/device';
+import { requestGpu, type Gpu, type GpuOptions } from '../src/index';
 import type { BlobRef } from './host';
 
 export interface JobContext {
