@@ -18,6 +18,9 @@
 //                     buffer then drifts (resampling), held near uniform only
 //                     by the fresh draws.
 // requires: trainer_common.wgsl, philox.wgsl
+// dispatch trn_data: trn.batch invocations
+// dispatch trn_restart: trn.chains invocations
+// dispatch trn_gather: trn.chains invocations
 //
 // Bindings (group 0):
 //   0 uniform            trn: TrnParams            sizes, seed, replay settings (trainer_common.wgsl)
