@@ -13,11 +13,16 @@
 // --only GROUP: that group (repeatable). The ALU peak (R0's first figure) is
 // measured whatever the groups, as the scale of their figures.
 // --n N, --width W (repeatable): only these cells of the L1 sweep.
+// --host chromium|node: where the jobs run (default chromium: the host of
+// the peers, which need a page); on the Node host (Dawn, no browser:
+// docs/hosts.md) only febm-gpu's figures are measured.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ViteDevServer } from 'vite';
-import { Runner, type HarnessPage } from '../harness/runner';
+import { APP_JOBS } from '../harness/app-jobs';
+import { NodeHost } from '../harness/node-host';
+import { Runner, type JobPage, type PageSource } from '../harness/runner';
 import { runL1 } from './l1/l1';
 import { runT0 } from '../experiments/oned/t0';
 import { runT1, T1_QUICK } from './t1/t1';
@@ -73,10 +78,11 @@ const QUICK: Plan = {
 export type BenchLine = Record<string, string | number | boolean | null | Record<string, number>>;
 
 
-interface Args { quick: boolean; only: Group[]; ns?: number[]; widths?: number[] }
+export interface BenchArgs { quick: boolean; only: Group[]; ns?: number[]; widths?: number[]; host: 'chromium' | 'node' }
 
-function parseArgs(args: string[]): Args | string {
+export function parseBenchArgs(args: string[]): BenchArgs | string {
   let quick = false;
+  let host: BenchArgs['host'] = 'chromium';
   let only: Group[] = [];
   const sizes: { ns?: number[]; widths?: number[] } = {};
   for (let i = 0; i < args.length; i++) {
@@ -89,28 +95,54 @@ function parseArgs(args: string[]): Args | string {
       sizes[key] = [...(sizes[key] ?? []), v];
     }
     else if (a === '--all') only = [...GROUPS];
+    else if (a === '--host') {
+      const v = args[++i];
+      if (v !== 'chromium' && v !== 'node') return `--host takes chromium or node, got ${JSON.stringify(v)}`;
+      host = v;
+    }
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a === '--only' ? args[++i] : a.slice('--only='.length);
       if (!GROUPS.includes(v as Group)) return `--only takes one of ${GROUPS.join(', ')}, got ${JSON.stringify(v)}`;
       only = [...new Set([...only, v as Group])];
     } else return `unknown argument ${JSON.stringify(a)}`;
   }
-  return { quick, only: only.length ? only : DEFAULT_GROUPS, ...sizes };
+  return { quick, only: only.length ? only : DEFAULT_GROUPS, ...sizes, host };
 }
 
 export async function main(vite: ViteDevServer, args: string[]): Promise<number> {
-  const parsed = parseArgs(args);
+  const parsed = parseBenchArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only r0|mlp|l1|t1|t0]... [--all] [--n N]... [--width W]...\n`);
+    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only r0|mlp|l1|t1|t0]... [--all] [--n N]... [--width W]... [--host chromium|node]\n`);
     return 2;
   }
+  const open = parsed.host === 'node' ? () => NodeHost.start({ modules: APP_JOBS }) : () => Runner.start({ vite });
+  return runBench(parsed, { open, resultsDir: join(vite.config.root, 'bench', 'results') });
+}
+
+export interface BenchHosting {
+  /** Opens the host the jobs run on (closed at the end). */
+  open: () => Promise<PageSource & { close(): Promise<void> }>;
+  /** Where latest.jsonl goes. */
+  resultsDir: string;
+  /** Hears each line as it comes (default: stdout). */
+  print?: (text: string) => void;
+  /** Hears the summary table and ratios (default: as print). */
+  summary?: (text: string) => void;
+}
+
+/** The benchmark on a host: every group's lines (also printed), latest.jsonl, the summary. Exit code 0 when all ran. */
+export async function runBench(parsed: BenchArgs, hosting: BenchHosting): Promise<number> {
   const { quick, only, ns: l1Ns, widths: l1Widths } = parsed;
+  const print = hosting.print ?? ((text: string) => process.stdout.write(text));
+  const summary = hosting.summary ?? print;
+  // The peers (TensorFlow.js, jax-js) need a page: on the Node host only ours is measured.
+  const impls = parsed.host === 'node' ? { impls: ['febm-gpu' as const] } : {};
   const plan = quick ? QUICK : FULL;
   const lines: BenchLine[] = [];
   const emit = (line: BenchLine) => {
     if (quick) line.quick = true;
     lines.push(line);
-    process.stdout.write(`${JSON.stringify(line)}\n`);
+    print(`${JSON.stringify(line)}\n`);
   };
   let failures = 0;
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
@@ -124,8 +156,8 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
   };
 
   const started = Date.now();
-  const runner = await Runner.start({ vite });
-  let page: HarnessPage | undefined;
+  const runner = await hosting.open();
+  let page: JobPage | undefined;
   let aluPeak: number | undefined;
   /** By index into plan.matmuls; absent where not run or failed. */
   const matmulFigures: ({ name: string; gflops: number } | undefined)[] = [];
@@ -181,6 +213,7 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
       await attempt('L1', () =>
         runL1(runner, {
           quick,
+          ...impls,
           ...(quick ? { ns: [1024], widths: [64], runs: 3 } : {}),
           ...(l1Ns ? { ns: l1Ns } : {}),
           ...(l1Widths ? { widths: l1Widths } : {}),
@@ -201,6 +234,7 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
       await attempt('T1', () =>
         runT1(runner, {
           quick,
+          ...impls,
           ...(quick ? T1_QUICK : {}),
           onLine: (line) => emit({ ...line, of_alu_peak: aluPeak && typeof line.gflops === 'number' ? round(line.gflops / aluPeak, 3) : null }),
         }),
@@ -211,7 +245,7 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
     await runner.close();
   }
 
-  const dir = join(vite.config.root, 'bench', 'results');
+  const dir = hosting.resultsDir;
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'latest.jsonl');
   writeFileSync(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
@@ -248,17 +282,17 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
   const header = ['figure', 'value', 'of ALU peak'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const fmt = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
-  process.stdout.write(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(fmt).join('\n')}\n`);
+  summary(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(fmt).join('\n')}\n`);
   // Ratios: our figure over each peer's in the same cell of the same run (L1 and T1: higher is better).
   for (const workload of ['L1', 'T1']) {
     const figures = lines.filter((l) => l.workload === workload && l.name !== 'stages' && typeof l.value === 'number');
     for (const o of figures.filter((l) => l.impl === 'febm-gpu')) {
       const peers = figures.filter((l) => l.impl !== 'febm-gpu' && l.n === o.n && l.width === o.width);
       if (peers.length) {
-        process.stdout.write(`${workload} n=${o.n} w=${o.width}: febm-gpu is ${peers.map((p) => `${((o.value as number) / (p.value as number)).toFixed(2)}x ${p.impl}`).join(', ')}\n`);
+        summary(`${workload} n=${o.n} w=${o.width}: febm-gpu is ${peers.map((p) => `${((o.value as number) / (p.value as number)).toFixed(2)}x ${p.impl}`).join(', ')}\n`);
       }
     }
   }
-  process.stdout.write(`${lines.length} lines written to ${file} in ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (--quick: smoke test, not a figure)' : ''}\n`);
+  summary(`${lines.length} lines written to ${file} in ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (--quick: smoke test, not a figure)' : ''}\n`);
   return failures === 0 && lines.length > 0 ? 0 : 1;
 }

@@ -1,6 +1,7 @@
-// `npm run train -- [config.json] [--out DIR] [--resume CHECKPOINT] [--iterations N]`:
-// trains an energy-based model headless (the trainer of src/trainer/trainer.ts in the
-// runner's Chromium, page side cli/train.jobs.ts) and writes, in DIR
+// `npm run train -- [config.json] [--out DIR] [--resume CHECKPOINT] [--iterations N] [--host chromium|node]`:
+// trains an energy-based model headless (the trainer of src/trainer/trainer.ts,
+// job cli/train.jobs.ts, in the runner's Chromium or, with --host node, in
+// this Node process on Dawn with no browser: docs/hosts.md) and writes, in DIR
 // (default out/train):
 //   config.json       the run: the trainer configuration with every default
 //                     filled in, the data, iterations, GPU memory, adapter
@@ -40,6 +41,8 @@ import type { ViteDevServer } from 'vite';
 import { base64ToBytes, base64ToF32, bytesToBase64, f32ToBase64 } from '../harness/base64';
 import type { TrainEvent, TrainJobConfig, TrainJobResult } from './train.jobs';
 import type { JobProgress } from '../harness/protocol';
+import { APP_JOBS } from '../harness/app-jobs';
+import { NodeHost } from '../harness/node-host';
 import { Runner, type HarnessPage } from '../harness/runner';
 import { parseData } from '../src/data/load';
 import { generateToy, TOY_DATASETS } from '../src/data/toy';
@@ -69,6 +72,9 @@ export const DEFAULT_TRAIN_CONFIG = {
   picture: { size: 200, scale: 2 },
 } as const;
 
+/** The default host of `npm run train` (docs/hosts.md says why). */
+export const DEFAULT_TRAIN_HOST: TrainHost = 'chromium';
+
 const RUN_KEYS = ['data', 'iterations', 'checkpointEvery', 'picture'] as const;
 
 export type DataSpec = { toy: string; count: number; seed: number } | { file: string };
@@ -86,11 +92,16 @@ export interface TrainRun {
   picture: PictureSpec | null;
 }
 
+/** Where the trainer runs: headless Chromium (harness/runner.ts) or this Node process on Dawn (harness/node-host.ts). */
+export const TRAIN_HOSTS = ['chromium', 'node'] as const;
+export type TrainHost = (typeof TRAIN_HOSTS)[number];
+
 export interface TrainArgs {
   config?: string;
   out: string;
   resume?: string;
   iterations?: number;
+  host: TrainHost;
 }
 
 const show = (v: unknown) => (v === undefined ? 'undefined' : JSON.stringify(v));
@@ -103,15 +114,21 @@ function integer(field: string, v: unknown, lo: number, hi: number): number {
 
 /** Parses the command line; ConfigError naming the flag on anything wrong. */
 export function parseTrainArgs(argv: string[]): TrainArgs {
-  const out: TrainArgs = { out: join('out', 'train') };
+  const out: TrainArgs = { out: join('out', 'train'), host: DEFAULT_TRAIN_HOST };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a.startsWith('--')) {
-      if (!['--out', '--resume', '--iterations'].includes(a)) throw new ConfigError(a, 'unknown option (options: --out DIR, --resume CHECKPOINT, --iterations N)');
+      if (!['--out', '--resume', '--iterations', '--host'].includes(a)) {
+        throw new ConfigError(a, `unknown option (options: --out DIR, --resume CHECKPOINT, --iterations N, --host ${TRAIN_HOSTS.join('|')})`);
+      }
       const v = argv[++i];
       if (v === undefined || v.startsWith('--')) throw new ConfigError(a, 'needs a value');
       if (a === '--out') out.out = v;
       else if (a === '--resume') out.resume = v;
+      else if (a === '--host') {
+        if (!(TRAIN_HOSTS as readonly string[]).includes(v)) throw new ConfigError('--host', `must be one of ${TRAIN_HOSTS.join(', ')}, got ${show(v)}`);
+        out.host = v as TrainHost;
+      }
       else {
         const n = Number(v);
         out.iterations = integer('--iterations', Number.isFinite(n) && v.trim() !== '' ? n : v, 1, 2 ** 31);
@@ -324,11 +341,11 @@ export function prepareTraining(argv: string[]): PreparedTraining {
 }
 
 /**
- * The whole command on an open harness page (main opens one; tests pass
+ * The whole command on an open job host (a harness page or the Node host: main opens one; tests pass
  * theirs). Returns the exit code: 0 done, 1 diverged or device lost, 2 bad
  * arguments, config, data or checkpoint.
  */
-export async function runTraining(page: HarnessPage, argv: string[], io: TrainIo = defaultIo()): Promise<number> {
+export async function runTraining(page: Pick<HarnessPage, 'run'>, argv: string[], io: TrainIo = defaultIo()): Promise<number> {
   const prepared = prepareOrSay(argv, io);
   return prepared ? executeTraining(page, prepared, io) : 2;
 }
@@ -343,7 +360,7 @@ function prepareOrSay(argv: string[], io: TrainIo): PreparedTraining | null {
   }
 }
 
-async function executeTraining(page: HarnessPage, prepared: PreparedTraining, io: TrainIo): Promise<number> {
+async function executeTraining(page: Pick<HarnessPage, 'run'>, prepared: PreparedTraining, io: TrainIo): Promise<number> {
   const { args, run, config, resumeBytes, loaded } = prepared;
   for (const note of prepared.notes) io.log(`note: ${note}`);
   const out = args.out;
@@ -437,6 +454,15 @@ export async function main(vite: ViteDevServer, argv: string[]): Promise<number>
   // Everything is checked (and the data loaded) before a browser starts.
   const prepared = prepareOrSay(argv, io);
   if (!prepared) return 2;
+  if (prepared.args.host === 'node') {
+    // No browser: the same job in this process, on Dawn (the npm package webgpu).
+    const host = await NodeHost.start({ modules: APP_JOBS, log: io.log });
+    try {
+      return await executeTraining(host, prepared, io);
+    } finally {
+      await host.close();
+    }
+  }
   const runner = await Runner.start({ vite, log: (line) => { if (!line.startsWith('[page debug]')) io.log(line); } });
   try {
     const page = await runner.page();

@@ -41,6 +41,14 @@ export interface PageOptions {
   jobsPage?: string;
 }
 
+/** What runs jobs one after another: a harness page, or the Node host (harness/node-host.ts). */
+export type JobPage = Pick<HarnessPage, 'run' | 'close'>;
+
+/** What gives job pages: the Runner (a page of its Chromium each), or the Node host (itself). */
+export interface PageSource {
+  page(): Promise<JobPage>;
+}
+
 /** A harness page in a browser: runs jobs one after another. */
 export class HarnessPage {
   /** Hears the progress reports instead of the log, while set (PageOptions.onProgress, or per run). */

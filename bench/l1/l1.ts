@@ -15,7 +15,7 @@
 // (its correctness check, or an error) gets one line with the error, and its
 // remaining cells are skipped.
 
-import type { HarnessPage, Runner } from '../../harness/runner';
+import type { JobPage, PageSource } from '../../harness/runner';
 import { mlpFlopsPerSample } from '../../src/mlp/params';
 import { L1_IMPLS, type L1Impl, type L1JobConfig, type L1JobResult } from './l1.jobs';
 import { round } from '../timing';
@@ -46,7 +46,7 @@ export interface L1Options {
 }
 
 /** Imports the peers' packages in throwaway pages until one succeeds (at most 3 tries; see preloadAll in bench/l1/l1-peers.ts); T1 uses it too. */
-export async function preloadPeers(runner: Runner, log: (m: string) => void): Promise<void> {
+export async function preloadPeers(runner: PageSource, log: (m: string) => void): Promise<void> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const page = await runner.page();
     try {
@@ -72,7 +72,7 @@ export function l1FlopsPerChainStep(width: number): number {
  * Runs the L1 sweep; returns every line (also given to onLine as it comes).
  * Lines: {"workload":"L1","impl","n","width","backend","value","unit":"chain-steps/s","runs",...}.
  */
-export async function runL1(runner: Runner, options: L1Options = {}): Promise<L1Line[]> {
+export async function runL1(runner: PageSource, options: L1Options = {}): Promise<L1Line[]> {
   const ns = options.ns ?? L1_DEFAULTS.ns;
   const widths = options.widths ?? L1_DEFAULTS.widths;
   const impls = options.impls ?? [...L1_IMPLS];
@@ -93,7 +93,7 @@ export async function runL1(runner: Runner, options: L1Options = {}): Promise<L1
   if (impls.some((i) => i !== 'febm-gpu')) await preloadPeers(runner, log);
 
   for (const impl of impls) {
-    let page: HarnessPage | null = null;
+    let page: JobPage | null = null;
     let flopsPerSecond = 0; // best measured FLOP rate of this impl
     let spent = 0;
     let failed: string | null = null;

@@ -10,7 +10,7 @@
 // of how many iterations its median rests on. An implementation that fails
 // its correctness check (or errs) gets a line with the error and no figure.
 
-import type { HarnessPage, Runner } from '../../harness/runner';
+import type { JobPage, PageSource } from '../../harness/runner';
 import { preloadPeers } from '../l1/l1';
 import { T1, T1_IMPLS, T1_SIZE, t1FlopsPerIteration, t1StageFlops, type T1Impl, type T1Size } from './t1-spec';
 import type { T1JobConfig, T1JobResult } from './t1.jobs';
@@ -46,7 +46,7 @@ export const T1_QUICK: Pick<T1Options, 'size' | 'blocks' | 'blockIterations' | '
 };
 
 /** Runs T1; returns every line (also given to onLine as it comes). */
-export async function runT1(runner: Runner, options: T1Options = {}): Promise<T1Line[]> {
+export async function runT1(runner: PageSource, options: T1Options = {}): Promise<T1Line[]> {
   const size = options.size ?? T1_SIZE;
   const impls = options.impls ?? [...T1_IMPLS];
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
@@ -66,7 +66,7 @@ export async function runT1(runner: Runner, options: T1Options = {}): Promise<T1
       impl, size, blocks: options.blocks ?? T1.blocks, blockIterations: options.blockIterations ?? T1.blockIterations,
       ...(ours ? { stages: options.stages ?? true } : { budgetSeconds: options.peerBudgetSeconds ?? 60 }),
     };
-    let page: HarnessPage | null = null;
+    let page: JobPage | null = null;
     try {
       page = await runner.page();
       const r = await page.run<T1JobResult>('t1.cell', config);

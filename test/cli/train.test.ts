@@ -12,7 +12,7 @@ import { colormap, densityImage, drawPoints, squareBox } from '../../cli/picture
 import { encodePng } from '../../cli/png';
 import { decodePng } from '../support/decode-png';
 import {
-  DEFAULT_TRAIN_CONFIG, formatDuration, loadTrainData, parseTrainArgs, prepareTraining, progressLine, resolveRun, resolveTrainer, splitConfig,
+  DEFAULT_TRAIN_CONFIG, DEFAULT_TRAIN_HOST, formatDuration, loadTrainData, parseTrainArgs, prepareTraining, progressLine, resolveRun, resolveTrainer, splitConfig,
   type TrainRun,
 } from '../../cli/train';
 
@@ -27,13 +27,14 @@ function fieldOf(fn: () => unknown): string | null {
 }
 
 describe('train: command line', () => {
-  it('defaults: no config file, out/train', () => {
-    expect(parseTrainArgs([])).toEqual({ out: 'out/train' });
+  it('defaults: no config file, out/train, the default host', () => {
+    expect(parseTrainArgs([])).toEqual({ out: 'out/train', host: DEFAULT_TRAIN_HOST });
   });
-  it('a config file, --out, --resume and --iterations in any order', () => {
-    expect(parseTrainArgs(['--iterations', '500', 'c.json', '--resume', 'a/checkpoint.febm', '--out', 'x'])).toEqual({
-      config: 'c.json', out: 'x', resume: 'a/checkpoint.febm', iterations: 500,
+  it('a config file, --out, --resume, --iterations and --host in any order', () => {
+    expect(parseTrainArgs(['--iterations', '500', 'c.json', '--resume', 'a/checkpoint.febm', '--host', 'node', '--out', 'x'])).toEqual({
+      config: 'c.json', out: 'x', resume: 'a/checkpoint.febm', iterations: 500, host: 'node',
     });
+    expect(parseTrainArgs(['--host', 'chromium']).host).toBe('chromium');
   });
   it('refuses bad arguments naming them', () => {
     expect(fieldOf(() => parseTrainArgs(['--fast']))).toBe('--fast');
@@ -43,6 +44,8 @@ describe('train: command line', () => {
     expect(fieldOf(() => parseTrainArgs(['--iterations', '0']))).toBe('--iterations');
     expect(fieldOf(() => parseTrainArgs(['--iterations', 'many']))).toBe('--iterations');
     expect(fieldOf(() => parseTrainArgs(['a.json', 'b.json']))).toBe('config');
+    expect(fieldOf(() => parseTrainArgs(['--host', 'firefox']))).toBe('--host');
+    expect(fieldOf(() => parseTrainArgs(['--host']))).toBe('--host');
   });
 });
 

@@ -20,8 +20,8 @@ const MAY_USE: Record<string, string[]> = {
   demo: ['src', 'shaders'],
   bin: ['harness'],
 };
-/** The applications' jobs page finds their job files by glob (harness/main.ts). */
-const JOBS_PAGE = { file: 'harness/main.ts', mayUse: ['bench', 'cli', 'experiments'] };
+/** The hosts find the applications' job files by glob (harness/app-jobs.ts). */
+const JOBS_PAGE = { file: 'harness/app-jobs.ts', mayUse: ['bench', 'cli', 'experiments'] };
 /** npm packages the library may import: its dependencies, nothing Node-only. */
 const LIBRARY_PACKAGES = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies ?? {});
 
