@@ -19,6 +19,8 @@ const MAY_USE: Record<string, string[]> = {
   cli: ['src', 'shaders', 'harness', 'experiments'],
   demo: ['src', 'shaders'],
   bin: ['harness'],
+  // The GPU kit bundles the benchmark and, by the list in vite.config.ts, the kernel tests.
+  kit: ['src', 'shaders', 'harness', 'bench', 'experiments', 'cli', 'vite.config'],
 };
 /** The hosts find the applications' job files by glob (harness/app-jobs.ts). */
 const JOBS_PAGE = { file: 'harness/app-jobs.ts', mayUse: ['bench', 'cli', 'experiments'] };
