@@ -44,11 +44,10 @@ import type { JobProgress } from '../harness/protocol';
 import { APP_JOBS } from '../harness/app-jobs';
 import { NodeHost } from '../harness/node-host';
 import { Runner, type HarnessPage } from '../harness/runner';
-import { parseData } from '../src/data/load';
-import { generateToy, TOY_DATASETS } from '../src/data/toy';
-import { ConfigError } from '../src/errors';
-import { decodeTrainerCheckpoint } from '../src/trainer/checkpoint';
-import { validateTrainerConfig, type TrainerMetrics, type ValidTrainerConfig } from '../src/trainer/trainer';
+import {
+  ConfigError, decodeTrainerCheckpoint, generateToy, parseData, TOY_DATASETS, validateTrainerConfig, type TrainerMetrics,
+  type ValidTrainerConfig,
+} from '../src/index';
 import { densityImage, dim, drawPoints, squareBox } from './picture';
 import { encodePng } from './png';
 

@@ -1,7 +1,7 @@
 // The context a job gets from its host (the harness page, or the Node process
 // of harness/node-host.ts).
 
-import { requestGpu, type Gpu, type GpuOptions } from '../src/device/device';
+import { requestGpu, type Gpu, type GpuOptions } from '../src/index';
 
 export interface JobContext {
   /** The host's shared GPU (pipelines stay cached between jobs); a lost one is replaced. */

@@ -6,7 +6,7 @@
 //   node.gz                this Node binary (stripped where `strip` exists), gzipped
 //   dawn.node.gz           Dawn for Node, from the npm package webgpu, gzipped
 //   lib/libvulkan.so.1     the Vulkan loader of Debian's libvulkan1 (used where the machine has none)
-//   kit.mjs, test/kernels/tests.mjs, chunks/   the benchmark (kit/main.ts) and the kernel tests (the
+//   kit.mjs, kernel-tests/bundle/tests.mjs, chunks/   the benchmark (kit/main.ts) and the kernel tests (the
 //                          project's KERNEL_TESTS, on node:test with Vitest's expect), bundled
 //   peers/peers.py, peers/reference.json   PyTorch (CUDA) peers and their float64 checks
 //   LICENSES/              the licences of what the kit carries
@@ -108,7 +108,7 @@ export async function main(vite: ViteDevServer, argv: string[]): Promise<number>
           // new URL('../../bench/...', import.meta.url) finds the file copied below.
           output: {
             format: 'es',
-            entryFileNames: (chunk) => (chunk.name === 'tests' ? 'test/kernels/tests.mjs' : '[name].mjs'),
+            entryFileNames: (chunk) => (chunk.name === 'tests' ? 'kernel-tests/bundle/tests.mjs' : '[name].mjs'),
             chunkFileNames: 'chunks/[name]-[hash].mjs',
           },
         },

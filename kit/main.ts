@@ -13,7 +13,7 @@ import { APP_JOBS } from '../harness/app-jobs';
 import { loadDawn } from '../harness/dawn';
 import { NodeHost } from '../harness/node-host';
 import { parseBenchArgs, runBench } from '../bench/run';
-import { requestGpu } from '../src/device/device';
+import { requestGpu } from '../src/index';
 
 /** The VERSION file the kit's build writes beside kit.mjs (the commit it was built from). */
 function kitVersion(): string | null {

@@ -61,7 +61,7 @@ status=0
 # 2. The kernel tests against their float64 references, on the same GPU.
 if [ -n "$tests" ]; then
   start=$(date +%s)
-  if (cd "$KIT" && "$NODE" --test-reporter=spec "$KIT/test/kernels/tests.mjs") > "$OUT/kernel-tests.log" 2>&1; then result=passed; else result=failed; status=1; fi
+  if (cd "$KIT" && "$NODE" --test-reporter=spec "$KIT/kernel-tests/bundle/tests.mjs") > "$OUT/kernel-tests.log" 2>&1; then result=passed; else result=failed; status=1; fi
   summary=$(sed -n 's/^[^a-z]*\(tests\|pass\|fail\) \([0-9][0-9]*\)$/"\1":\2,/p' "$OUT/kernel-tests.log" | tr -d '\n')
   line "{\"kind\":\"kernel-tests\",\"status\":\"$result\",${summary}\"seconds\":$(( $(date +%s) - start )),\"log\":\"kernel-tests.log\"}"
 fi

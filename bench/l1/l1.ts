@@ -16,7 +16,7 @@
 // remaining cells are skipped.
 
 import type { JobPage, PageSource } from '../../harness/runner';
-import { mlpFlopsPerSample } from '../../src/mlp/params';
+import { mlpFlopsPerSample } from '../../src/index';
 import { L1_IMPLS, type L1Impl, type L1JobConfig, type L1JobResult } from './l1.jobs';
 import { round } from '../timing';
 
@@ -63,7 +63,7 @@ export async function preloadPeers(runner: PageSource, log: (m: string) => void)
 export const L1_DEFAULTS = { ns: [1024, 4096, 16384, 65536], widths: [64, 128, 256, 512], steps: 60, eta: 0.01 };
 
 
-/** FLOPs of one chain-step: forward and input gradient of MLP [2, w, w, 1] (WORKLOADS.md: 67,072 at w = 128). */
+/** FLOPs of one chain-step: forward and input gradient of MLP [2, w, w, 1] (bench/WORKLOADS.md: 67,072 at w = 128). */
 export function l1FlopsPerChainStep(width: number): number {
   return 2 * mlpFlopsPerSample({ inputDim: 2, hidden: [width, width], activation: 'silu' });
 }

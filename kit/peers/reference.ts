@@ -7,9 +7,8 @@ import { checkInputs } from '../../bench/t1/t1.jobs';
 import { T1_CHECK_TOLERANCE, t1Reference } from '../../bench/t1/t1-check';
 import { T1, T1_SIZE, t1FlopsPerIteration, t1Spec } from '../../bench/t1/t1-spec';
 import { l1FlopsPerChainStep, L1_DEFAULTS } from '../../bench/l1/l1';
-import { initParams, mlpFlopsPerSample, paramLayout, unpackParams } from '../../src/mlp/params';
-import { mlpBackwardInput64, mlpForward64 } from '../../src/mlp/reference';
-import { seededNormal } from '../../src/rng/random';
+import { initParams, mlpFlopsPerSample, paramLayout, seededNormal, unpackParams } from '../../src/index';
+import { mlpBackwardInput64, mlpForward64 } from '../../src/kernels';
 
 /** The MLP check (MLP and L1 workloads): E and dE/dx of [2, w, w, 1] SiLU at 64 points. */
 function mlpCheck(width: number) {

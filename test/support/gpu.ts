@@ -11,7 +11,7 @@
 // host without an adapter fails the test (NoAdapterError), never skips it.
 //
 // JOB_FILES lists the job files the tests call, each with its module's type
-// and its job name (harness/jobs.ts; test/support/jobs.test.ts checks that
+// and its job name (harness/jobs.ts; test/layout/job-files.test.ts checks that
 // each name finds the file its type comes from).
 
 import puppeteer, { type Browser } from 'puppeteer';
