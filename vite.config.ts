@@ -69,7 +69,8 @@ export default defineConfig({
           include: KERNEL_TESTS,
           globalSetup: ['test/support/global-setup-node.ts'],
           env: vulkanEnv,
-          // After the Chromium pass, not beside it: both hosts share the same two cores.
+          // A group of its own, not beside the Chromium pass (both hosts share the same two cores):
+          // Vitest runs it before the `gpu` project's files, which run one at a time last.
           sequence: { groupOrder: 1 },
           fileParallelism: false,
           testTimeout: 180_000,
