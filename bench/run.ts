@@ -18,7 +18,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { HostProvider, JobHost } from '../harness/host';
+import { DEFAULT_HOST, HOST_OPTION, hostArg, type HostKind, type HostProvider, type JobHost } from '../harness/host';
 import { ConfigError } from '../src/index';
 import { runL1 } from './l1/l1';
 import { runT0 } from '../experiments/oned/t0';
@@ -83,9 +83,18 @@ export const BENCH_OPTIONS = {
   n: { type: 'string', value: 'N', multiple: true, help: 'only these chain counts of the L1 sweep', default: 'the sweep' },
   width: { type: 'string', value: 'W', multiple: true, help: 'only these widths of the L1 sweep', default: 'the sweep' },
   out: { type: 'string', value: 'FILE', help: 'write every JSON line here too', default: join('bench', 'results', 'latest.jsonl') },
+  ...HOST_OPTION,
 } as const;
 
-export interface BenchArgs { quick: boolean; only: Group[]; ns?: number[]; widths?: number[]; out: string }
+export interface BenchArgs {
+  quick: boolean;
+  only: Group[];
+  ns?: number[];
+  widths?: number[];
+  out: string;
+  /** Where the jobs run; on the Node host (no page) only febm-gpu is measured: the peers need a page. */
+  host: HostKind;
+}
 
 /** The benchmark's arguments from the parsed command line; ConfigError naming the flag. */
 export function benchArgs(values: Record<string, string | boolean | string[] | undefined>): BenchArgs {
@@ -109,12 +118,13 @@ export function benchArgs(values: Record<string, string | boolean | string[] | u
   if (out === '') throw new ConfigError('--out', 'needs a file name');
   const ns = ints('n');
   const widths = ints('width');
-  return { quick: values.quick === true, only: only.length ? only : DEFAULT_GROUPS, ...(ns ? { ns } : {}), ...(widths ? { widths } : {}), out };
+  const host = hostArg(values) ?? DEFAULT_HOST;
+  return { quick: values.quick === true, only: only.length ? only : DEFAULT_GROUPS, ...(ns ? { ns } : {}), ...(widths ? { widths } : {}), out, host };
 }
 
 /** What the benchmark needs from the command line (cli/command.ts's CommandEnv). */
 export interface BenchEnv {
-  startHost(options?: { log?: (line: string) => void }): Promise<HostProvider>;
+  startHost(options?: { log?: (line: string) => void; kind?: HostKind }): Promise<HostProvider>;
   out(text: string): void;
 }
 
@@ -140,7 +150,9 @@ export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number
   };
 
   const started = Date.now();
-  const runner = await env.startHost();
+  const runner = await env.startHost({ kind: parsed.host });
+  // The peers (TensorFlow.js, jax-js) need a page: on the Node host only ours is measured.
+  const impls = parsed.host === 'node' ? { impls: ['febm-gpu' as const] } : {};
   let page: JobHost | undefined;
   let aluPeak: number | undefined;
   /** By index into plan.matmuls; absent where not run or failed. */
@@ -197,6 +209,7 @@ export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number
       await attempt('L1', () =>
         runL1(runner, {
           quick,
+          ...impls,
           ...(quick ? { ns: [1024], widths: [64], runs: 3 } : {}),
           ...(l1Ns ? { ns: l1Ns } : {}),
           ...(l1Widths ? { widths: l1Widths } : {}),
@@ -217,6 +230,7 @@ export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number
       await attempt('T1', () =>
         runT1(runner, {
           quick,
+          ...impls,
           ...(quick ? T1_QUICK : {}),
           onLine: (line) => emit({ ...line, of_alu_peak: aluPeak && typeof line.gflops === 'number' ? round(line.gflops / aluPeak, 3) : null }),
         }),

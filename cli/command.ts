@@ -12,7 +12,7 @@
 
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/index';
-import type { HostProvider } from '../harness/host';
+import type { HostKind, HostProvider } from '../harness/host';
 
 export const EXIT = { done: 0, stopped: 1, refused: 2, interrupted: 130 } as const;
 
@@ -42,8 +42,8 @@ export interface Parsed {
 
 /** What a command gets from the dispatcher. */
 export interface CommandEnv {
-  /** Starts the host that runs jobs (a headless Chromium and the page server); the dispatcher closes it on exit. */
-  startHost(options?: { log?: (line: string) => void }): Promise<HostProvider>;
+  /** Starts the host that runs jobs (default: headless Chromium and the page server; `kind` from --host); the dispatcher closes it on exit. */
+  startHost(options?: { log?: (line: string) => void; kind?: HostKind }): Promise<HostProvider>;
   /** Aborts on the first Ctrl-C or SIGTERM. */
   signal: AbortSignal;
   /** Status lines (stderr). */

@@ -12,7 +12,7 @@ import type { HostProvider } from '../harness/host';
 import type { PageServer } from '../harness/runner';
 import { commandHelp, EXIT, EXIT_CODES_HELP, parseCommandLine, type Command, type CommandEnv } from './command';
 import { COMMANDS } from './commands';
-import { startHost } from './hosts';
+import { DEFAULT_HOST, startHost } from './hosts';
 
 export interface Platform {
   /** Starts the server of the jobs page (Vite over the sources, or the prebuilt page). */
@@ -97,7 +97,7 @@ async function runCommand(command: Command, parsed: ReturnType<typeof parseComma
   const env: CommandEnv = {
     async startHost(options = {}) {
       if (controller.signal.aborted) throw new Error('interrupted');
-      const host = await startHost('chromium', () => platform.pageServer(), options);
+      const host = await startHost(options.kind ?? DEFAULT_HOST, () => platform.pageServer(), options);
       hosts.push(host);
       return host;
     },

@@ -58,6 +58,8 @@ import {
 } from '../src/index';
 import { EXIT, intArg, numberArg, parseCommandLine, stringArg, type Command, type Parsed } from './command';
 import { appendLines, writeFileAtomic } from './files';
+import { HOST_OPTION, hostArg } from './hosts';
+import type { HostKind } from '../harness/host';
 
 /** Jensen-Shannon f-EBM on 8 Gaussians, sized to train visibly in a couple of minutes on a CPU adapter. */
 export const DEFAULT_TRAIN_CONFIG = {
@@ -107,6 +109,8 @@ export interface TrainArgs {
   iterations?: number;
   checkpointMinutes?: number;
   checkpointEvery?: number;
+  /** Where the trainer runs (--host; default DEFAULT_HOST). */
+  host?: HostKind;
 }
 
 const show = (v: unknown) => (v === undefined ? 'undefined' : JSON.stringify(v));
@@ -127,6 +131,7 @@ const TRAIN_OPTIONS = {
     default: `the config's checkpointMinutes, else ${DEFAULT_TRAIN_CONFIG.checkpointMinutes}`,
   },
   'checkpoint-every': { type: 'string', value: 'N', help: 'also write it every N iterations; 0: off', default: `the config's checkpointEvery, else ${DEFAULT_TRAIN_CONFIG.checkpointEvery}` },
+  ...HOST_OPTION,
 } as const;
 
 /** Parses the command line; ConfigError naming the flag on anything wrong. */
@@ -146,6 +151,7 @@ function trainArgs(p: Parsed): TrainArgs {
   set('iterations', intArg(p, 'iterations', 1, 2 ** 31));
   set('checkpointMinutes', numberArg(p, 'checkpoint-minutes', 0, 1e6));
   set('checkpointEvery', intArg(p, 'checkpoint-every', 0, 2 ** 31));
+  set('host', hostArg(p.values));
   return out;
 }
 
@@ -524,7 +530,7 @@ export const trainCommand: Command = {
   usage: 'train [config.json] [options]',
   description: [
     'Trains an energy-based model with f-EBM (or contrastive divergence) on the GPU of a headless',
-    'Chromium. config.json holds any field of the trainer configuration and the run fields data,',
+    'Chromium (or, with --host node, of this Node process on Dawn). config.json holds any field of the trainer configuration and the run fields data,',
     'iterations, checkpointMinutes, checkpointEvery and picture; fields left out take these defaults:',
     '',
     ...Object.entries(DEFAULT_TRAIN_CONFIG).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
@@ -539,9 +545,10 @@ export const trainCommand: Command = {
   async run(p, env) {
     const io = defaultIo();
     // Everything is checked (and the data loaded) before a browser starts.
-    const prepared = prepareOrSay(trainArgs(p), io);
+    const args = trainArgs(p);
+    const prepared = prepareOrSay(args, io);
     if (!prepared) return EXIT.refused;
-    const provider = await env.startHost({ log: (line) => { if (!line.startsWith('[page debug]')) io.log(line); } });
+    const provider = await env.startHost({ kind: args.host, log: (line) => { if (!line.startsWith('[page debug]')) io.log(line); } });
     const host = await provider.open();
     try {
       return await executeTraining(host, prepared, io, env.signal);

@@ -33,7 +33,13 @@ export interface GpuOptions {
   powerPreference?: GPUPowerPreference;
   /** Called once per uncaptured GPU error and once when the device is lost. */
   onError?: (error: FebmError) => void;
-  /** For tests and non-window contexts: the GPU object and secure-context flag to use. */
+  /**
+   * The GPU object to acquire from instead of the page's navigator.gpu: e.g.
+   * Dawn's in Node (`create([...])` of the npm package `webgpu`, whose
+   * `globals` must be on globalThis first: `Object.assign(globalThis, globals)`).
+   */
+  gpu?: GPU;
+  /** For tests: the navigator.gpu and secure-context flag a page would have. */
   environment?: { gpu: GPU | undefined; isSecureContext: boolean };
   /**
    * Use the `subgroups` feature where the adapter has it with subgroups of at
@@ -73,6 +79,17 @@ export interface Kernel {
 }
 
 function gpuFromEnvironment(options: GpuOptions): GPU {
+  if (options.gpu) {
+    // The library uses WebGPU's constants and classes (GPUBufferUsage, GPUBuffer, ...) as globals, as in a page.
+    const missing = ['GPUBufferUsage', 'GPUShaderStage', 'GPUMapMode', 'GPUBuffer', 'GPUValidationError'].filter((k) => !(k in globalThis));
+    if (missing.length > 0) {
+      throw new NoWebGpuError(
+        `options.gpu is given but WebGPU's globals are not (${missing.join(', ')} missing): ` +
+          "in Node, Object.assign(globalThis, globals) with `globals` from the package that gave the GPU object (e.g. `webgpu`)",
+      );
+    }
+    return options.gpu;
+  }
   const env = options.environment ?? {
     gpu: typeof navigator !== 'undefined' ? navigator.gpu : undefined,
     isSecureContext: typeof isSecureContext !== 'undefined' ? isSecureContext : true,
@@ -348,8 +365,12 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
   if (!adapter) {
     throw new NoAdapterError(
-      'no WebGPU adapter is available (requestAdapter() returned null): the GPU may be blocklisted or disabled; ' +
-        'in headless Chromium start it with --enable-unsafe-webgpu',
+      options.gpu
+        ? 'no WebGPU adapter is available (requestAdapter() returned null on the given GPU object): with Dawn on Linux ' +
+            'this needs the Vulkan loader (libvulkan.so.1, Debian: apt-get install libvulkan1) and a Vulkan driver; ' +
+            'VK_ICD_FILENAMES names the driver to use (e.g. the SwiftShader ICD of a Chromium install)'
+        : 'no WebGPU adapter is available (requestAdapter() returned null): the GPU may be blocklisted or disabled; ' +
+            'in headless Chromium start it with --enable-unsafe-webgpu',
     );
   }
   const needed: Partial<Record<LimitName, number>> = { ...kernelLimits() };

@@ -8,12 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { T1_CHECK_TOLERANCE } from '../../bench/t1/t1-check';
 import { T1_IMPLS, type T1Size } from '../../bench/t1/t1-spec';
 import type { T1JobResult } from '../../bench/t1/t1.jobs';
-import { useHarness } from '../support/harness';
+import { useGpu } from '../support/gpu';
 
 const WIDTH = 16;
 
 describe('T1: the benchmark job at a tiny size, each implementation checked against float64 first', () => {
-  const page = useHarness();
+  const gpu = useGpu();
   // The check's B = N equal the run's, so that ours compiles its kernels once.
   const size: T1Size = { width: WIDTH, batch: 16, chains: 16, steps: 3 };
   const checkBatch = 16;
@@ -29,7 +29,7 @@ describe('T1: the benchmark job at a tiny size, each implementation checked agai
   };
 
   it('febm-gpu: check, warm-up, 2 blocks of 3 iterations, stage timings', async () => {
-    const r = await page().run<T1JobResult>('t1.cell', { impl: 'febm-gpu', size, checkBatch, blocks: 2, blockIterations: 3, stages: true });
+    const r = await gpu.t1.cell({ impl: 'febm-gpu', size, checkBatch, blocks: 2, blockIterations: 3, stages: true });
     report('febm-gpu', r);
     expectChecked(r);
     expect(r.seconds).toHaveLength(2);
@@ -41,7 +41,7 @@ describe('T1: the benchmark job at a tiny size, each implementation checked agai
 
   for (const impl of T1_IMPLS.filter((i) => i !== 'febm-gpu')) {
     it(`${impl}: check, warm-up and a time budget that allows one iteration`, async () => {
-      const r = await page().run<T1JobResult>('t1.cell', { impl, size, checkBatch, blocks: 5, blockIterations: 10, budgetSeconds: 1e-3 });
+      const r = await gpu.t1.cell({ impl, size, checkBatch, blocks: 5, blockIterations: 10, budgetSeconds: 1e-3 });
       report(impl, r);
       expectChecked(r);
       expect(r.protocol).toBe('budget');
@@ -52,6 +52,6 @@ describe('T1: the benchmark job at a tiny size, each implementation checked agai
   }
 
   it('a peer whose E step lacks the covariance term fails the check and is not timed', async () => {
-    await expect(page().run('t1.cell', { impl: 'tfjs-wasm', size, checkBatch, omitCovariance: true })).rejects.toThrow(/gradE differs from the float64 reference/);
+    await expect(gpu.t1.cell({ impl: 'tfjs-wasm', size, checkBatch, omitCovariance: true })).rejects.toThrow(/gradE differs from the float64 reference/);
   });
 });

@@ -23,9 +23,11 @@ const MAY_USE: Record<string, string[]> = {
   bin: ['harness', 'dist'],
   // An example of lifting the kernels uses none of the repository's code (its page loads the build's kernel files by URL).
   examples: [],
+  // The GPU kit bundles the benchmark and, by the list in vite.config.ts, the kernel tests.
+  kit: ['src', 'shaders', 'harness', 'bench', 'experiments', 'cli', 'vite.config'],
 };
-/** The applications' jobs page finds their job files by glob (harness/main.ts). */
-const JOBS_PAGE = { file: 'harness/main.ts', mayUse: ['bench', 'cli', 'experiments'] };
+/** The hosts find the applications' job files by glob (harness/app-jobs.ts). */
+const JOBS_PAGE = { file: 'harness/app-jobs.ts', mayUse: ['bench', 'cli', 'experiments'] };
 /** npm packages the library may import: its dependencies, nothing Node-only (the command's are optional dependencies). */
 const LIBRARY_PACKAGES = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies ?? {});
 

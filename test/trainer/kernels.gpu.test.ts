@@ -11,10 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { trainerCheck64, trainerDraw64 } from '../../src/trainer/reference';
 import { TRAINER_COUNTER } from '../../src/trainer/layout';
 import type { TrainerConfig } from '../../src/trainer/trainer';
-import type { DrawResult } from './kernels.jobs';
-import { useHarness } from '../support/harness';
+import { useGpu } from '../support/gpu';
 
-const page = useHarness();
+const gpu = useGpu();
 
 const CONFIG: TrainerConfig = {
   energy: { inputDim: 2, hidden: [8], activation: 'silu' },
@@ -34,7 +33,7 @@ describe('trainer_draw.wgsl against trainerDraw64', () => {
     { name: 'partly filled buffer, ring wrapping past the end', iteration: 12345, filled: 70, pos: 80 },
   ]) {
     it(c.name, async () => {
-      const r = await page().run<DrawResult>('kernels.draw', { config: CONFIG, rows: 37, ...c });
+      const r = await gpu.trainerKernels.draw({ config: CONFIG, rows: 37, ...c });
       const dim = 2;
       const ref = trainerDraw64({
         seed: 77, iteration: c.iteration, dim, dataset: r.dataset, batch: 50, chains: 40,
@@ -88,7 +87,7 @@ describe('trainer_check.wgsl against trainerCheck64', () => {
   for (const c of cases) {
     it(c.name, async () => {
       const job = { bits: c.bits, bit: 1 << 3, counters: c.counters, chains: 40, capacity: 96 };
-      const r = await page().run<{ afterCheck: number[]; afterAdvance: number[] }>('kernels.check', job);
+      const r = await gpu.trainerKernels.check(job);
       const ref = trainerCheck64(c.bits, 1 << 3, c.counters, 40, 96);
       expect(r.afterCheck).toEqual(ref.afterCheck);
       expect(r.afterAdvance).toEqual(ref.afterAdvance);
