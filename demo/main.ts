@@ -490,7 +490,7 @@ async function openFile(file: File): Promise<void> {
     return;
   }
   try {
-    fileSet = fileData(file.name, new TextDecoder().decode(bytes), gpu?.limits.maxStorageBufferBindingSize ?? 2 ** 27);
+    fileSet = await fileData(file.name, bytes, gpu?.limits.maxStorageBufferBindingSize ?? 2 ** 27);
   } catch (e) {
     if (e instanceof DataError) {
       $('data-error').textContent = `${file.name}: ${e.message.startsWith(file.name) ? e.message.slice(file.name.length + 2) : e.message}`;
