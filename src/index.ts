@@ -26,6 +26,15 @@ export { parseNpyRows, parseNpyLabels, readNpyHeader, encodeNpy } from './data/n
 export type { NpyHeader, NpyArray } from './data/npy';
 export { digitsFromPackage, splitHeldOut, selectRows, digitSplit, DIGIT_SIDE, DIGIT_PIXELS, DIGIT_CLASSES, DIGIT_SPLITS, HELD_OUT_EVERY } from './data/digits';
 export type { DigitSplit } from './data/digits';
+export {
+  DigitClassifier, trainClassifier, accumulateGradient, gradientWork, shiftImage, argmaxRows, validateClassifierTraining,
+  CLASSIFIER_SIZES, CLASSIFIER_FORMAT, CLASSIFIER_VERSION, DEFAULT_CLASSIFIER_TRAINING,
+} from './score/classifier';
+export type { ClassifierFile, ClassifierTraining, ClassifierEpoch, ClassifierOutput, GradientWork } from './score/classifier';
+export { symmetricEigen, sqrtPsd, gaussianOf, frechetDistance } from './score/frechet';
+export type { Eigen, Gaussian } from './score/frechet';
+export { DigitScore, CONFIDENT_PROBABILITY } from './score/score';
+export type { SampleScore } from './score/score';
 export { CHECKPOINT_VERSION, CheckpointError, encodeCheckpoint, decodeCheckpoint, crc32 } from './checkpoint/format';
 export {
   DIVERGENCE_NAMES, DIVERGENCE_CODE, NUMERICS, NUMERICS_CODE, validateDivergence, validateNumerics, parseDivergence, describeDivergence,

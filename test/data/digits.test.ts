@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { DIGIT_PIXELS, digitsFromPackage, digitSplit, selectRows, splitHeldOut } from '../../src/data/digits';
 import { DataError } from '../../src/data/load';
-import { readMnistPackage } from '../../cli/data';
+import { readMnistPackage } from '../../experiments/digits/mnist';
 
 /** Digits per class in mnist 1.1.0 (its ten files' lengths / 784). */
 const PACKAGE_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
