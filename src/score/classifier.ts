@@ -25,7 +25,7 @@
 //
 // The file (ClassifierFile, JSON): sizes, the training options, the trace,
 // the held-out accuracy of the stored weights, the command that made it, and
-// the parameters as float32 (base64, layer by layer: W row-major [out][in],
+// the parameters as float32 (base64url, layer by layer: W row-major [out][in],
 // then b). The classifier computes in float64 from those float32 values.
 
 import { seededNormal, seededUniform } from '../rng/random';
@@ -68,7 +68,7 @@ export interface ClassifierFile {
   trace: ClassifierEpoch[];
   heldOut: { rows: number; accuracy: number };
   command: string;
-  /** Float32 parameters, base64, layer by layer: W [out][in] row-major, then b. */
+  /** Float32 parameters, little-endian, base64url, layer by layer: W [out][in] row-major, then b. */
   params: string;
 }
 
@@ -85,14 +85,16 @@ export interface ClassifierOutput {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** base64url (RFC 4648 section 5: '-' and '_' for '+' and '/'), so that no run of the text reads as a path. */
 function toBase64(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 function fromBase64(text: string): Uint8Array {
-  const s = atob(text);
+  if (!/^[A-Za-z0-9_-]*=*$/.test(text)) throw new ConfigError('classifier.params', 'must be base64url text');
+  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
@@ -247,7 +249,7 @@ export class DigitClassifier {
     if (json.activation !== 'relu') throw new ConfigError('classifier.activation', `must be "relu", got ${JSON.stringify(json.activation)}`);
     const sizes = json.sizes;
     if (!Array.isArray(sizes)) throw new ConfigError('classifier.sizes', 'must be a list of layer sizes');
-    if (typeof json.params !== 'string') throw new ConfigError('classifier.params', 'must be base64 text');
+    if (typeof json.params !== 'string') throw new ConfigError('classifier.params', 'must be base64url text');
     const bytes = fromBase64(json.params);
     if (bytes.length % 4 !== 0) throw new ConfigError('classifier.params', `must be float32 values (a multiple of 4 bytes), got ${bytes.length} bytes`);
     const view = new DataView(bytes.buffer);
