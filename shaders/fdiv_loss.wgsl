@@ -1,5 +1,5 @@
 // fdiv_loss.wgsl: the f-EBM objective and the per-sample output weights of
-// one step (docs/f-ebm.md, "Gradients"), from v = H(x) + E(x) on a data
+// one step (docs/method.md, section 4), from v = H(x) + E(x) on a data
 // batch and on a model batch. Float64 reference: objectives64 in
 // src/divergence/reference.ts.
 // requires: divergence.wgsl

@@ -63,7 +63,7 @@ export async function preloadPeers(runner: Runner, log: (m: string) => void): Pr
 export const L1_DEFAULTS = { ns: [1024, 4096, 16384, 65536], widths: [64, 128, 256, 512], steps: 60, eta: 0.01 };
 
 
-/** FLOPs of one chain-step: forward and input gradient of MLP [2, w, w, 1] (WORKLOADS.md: 67,072 at w = 128). */
+/** FLOPs of one chain-step: forward and input gradient of MLP [2, w, w, 1] (bench/WORKLOADS.md: 67,072 at w = 128). */
 export function l1FlopsPerChainStep(width: number): number {
   return 2 * mlpFlopsPerSample({ inputDim: 2, hidden: [width, width], activation: 'silu' });
 }

@@ -1,5 +1,5 @@
 // T1's peers, page side: one f-EBM training iteration (Algorithm 1 of
-// docs/f-ebm.md, the T1 workload of bench/WORKLOADS.md) written the way users
+// docs/method.md, the T1 workload of bench/WORKLOADS.md) written the way users
 // of TensorFlow.js and jax-js write it. Loaded on demand by bench/t1/t1.jobs.ts
 // (dynamic import), so that our own figures never need these packages.
 //
@@ -11,7 +11,7 @@
 //           E(x) held constant; the library's autodiff and Adam.
 //   E step: with the updated H, descend L plus the covariance (score-function)
 //           term mean_j (c(v'_j) - mean c(v')) E(x'_j), whose weights carry no
-//           gradient, so that the gradient is the one docs/f-ebm.md states:
+//           gradient, so that the gradient is the one docs/method.md states:
 //           mean g'(v) dE(x) - mean c'(v') dE(x') + Cov_q(c(v'), dE(x')).
 // Jensen-Shannon (f-GAN form): g(v) = log 2 - softplus(-v), c(v) = softplus(v) - log 2.
 //
@@ -37,7 +37,7 @@ export interface T1PeerModel {
   omitCovariance?: boolean;
 }
 
-/** One training step's results (gradients of the objectives as docs/f-ebm.md defines them). */
+/** One training step's results (gradients of the objectives as docs/method.md defines them). */
 export interface T1PeerUpdate {
   /** L before the H step. */
   hObjective: number;

@@ -1,4 +1,4 @@
-// The 1-D experiment of docs/f-ebm.md on the GPU: data p = 0.33 N(-1, 0.25^2)
+// The 1-D experiment of docs/method.md on the GPU: data p = 0.33 N(-1, 0.25^2)
 // + 0.67 N(2, 2), EBM E(x) = 0.5 ((x - mu) / sigma)^2 with theta = (mu, sigma)
 // sampled exactly, H an MLP 1-64-64-1 with tanh (PyTorch default init), and
 // Algorithm 1: per iteration one ascent step on H, then, with the updated H,

@@ -1,4 +1,4 @@
-// oned.wgsl: the 1-D experiment of docs/f-ebm.md on the GPU, apart from the
+// oned.wgsl: the 1-D experiment of docs/method.md on the GPU, apart from the
 // network H (MlpProgram) and the loss (fdiv_loss.wgsl): data and model
 // sampling with Philox, the Gaussian energy E(x) = 0.5 ((x - mu) / sigma)^2
 // and its parameter gradient, and the iteration counter.

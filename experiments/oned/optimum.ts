@@ -1,5 +1,5 @@
-// The exact optimum of the 1-D experiment (docs/f-ebm.md, "The 1-D
-// experiment"): the Gaussian N(mu, sigma^2) closest to the data
+// The exact optimum of the 1-D experiment (docs/method.md, section 7): the
+// Gaussian N(mu, sigma^2) closest to the data
 //   p = 0.33 N(-1, 0.25^2) + 0.67 N(2, (sqrt 2)^2)
 // in D_f(P || Q) = integral q(x) f(p(x)/q(x)) dx, which the learned
 // (mu, sigma) of an f-EBM run should approach.

@@ -121,7 +121,7 @@ export interface ExactCriticRun64 {
  * v = log p - log q_theta (the optimum H + E), and takes one optimiser step
  * on (mu, sigma) along the f-EBM gradient, covariance term included. It
  * separates what the optimiser does with theta's noisy gradients from what
- * an imperfect H adds (README: Pearson chi^2). Sigma is kept >= 1e-3.
+ * an imperfect H adds (docs/results-1d.md, "Pearson chi^2"). Sigma is kept >= 1e-3.
  */
 export function exactCriticTheta64(
   spec: DivergenceSpec,

@@ -1,5 +1,5 @@
 // Page side of `npm run reproduce` (experiments/oned/reproduce.ts) and of T0
-// (bench/t0/t0.jobs.ts): trains the 1-D experiment (experiments/oned/oned.ts) in
+// (experiments/oned/t0.jobs.ts): trains the 1-D experiment (experiments/oned/oned.ts) in
 // the page, reporting (iteration, mu, sigma, time left) as it goes.
 
 import { describeDivergence } from '../../src/divergence/divergence';

@@ -14,7 +14,7 @@
 //
 //   8gaussians    8 equally weighted Gaussians, centres (2 cos(2 pi k / 8),
 //                 2 sin(2 pi k / 8)), k = 0..7, std 0.1 (the T1 workload data of
-//                 the benchmark spec, WORKLOADS.md)
+//                 the benchmark spec, bench/WORKLOADS.md)
 //   25gaussians   25 equally weighted Gaussians on the 5 x 5 grid
 //                 {-2, -1, 0, 1, 2}^2, std 0.1
 //   two_moons     the two interleaved half circles of scikit-learn's make_moons

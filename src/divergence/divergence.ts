@@ -1,7 +1,7 @@
 // The public description of an f-divergence and its validation.
 //
 // A divergence is either one of the built-ins of the method note
-// (docs/f-ebm.md, "Divergences") or a user-supplied convex f. For a custom f
+// (docs/method.md, section 2) or a user-supplied convex f. For a custom f
 // the host functions f, f', f'' are checked here in float64 (f(1) = 0,
 // convexity, derivatives consistent with finite differences); the optional
 // WGSL source is only carried: a later step composes it into the kernels.

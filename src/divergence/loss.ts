@@ -13,6 +13,7 @@ import { ConfigError, FebmError } from '../errors';
 import type { Pass } from '../mlp/program';
 import { SHADER_FILES, packStruct, type StructLayout } from '../device/shader';
 import { unpackStruct } from '../device/unpack';
+import type { GpuPart } from '../device/part';
 
 /** The WGSL functions a custom divergence must define (see shaders/divergence.wgsl). */
 export const CUSTOM_WGSL_FUNCTIONS = ['custom_f', 'custom_df', 'custom_d2f'] as const;
@@ -115,7 +116,7 @@ const WORKGROUP = 64;
  * passes for given buffers once and encode them every iteration. The
  * metrics buffer holds the last reduction's objectives until read.
  */
-export class FdivLoss {
+export class FdivLoss implements GpuPart {
   private constructor(
     readonly gpu: Gpu,
     readonly divergence: GpuDivergence,
@@ -170,6 +171,11 @@ export class FdivLoss {
   /** Reads the metrics of the last reduction (one round trip). */
   async readMetrics(): Promise<LossMetrics> {
     return decodeLossMetrics(this.metricsLayout, await this.gpu.read(this.metrics, this.metricsLayout.size));
+  }
+
+  /** Bytes of GPU memory the loss holds (uniform and metrics). */
+  get bytes(): number {
+    return this.uniform.size + this.metrics.size;
   }
 
   destroy(): void {

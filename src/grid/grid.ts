@@ -16,6 +16,7 @@
 // picture (largest y), as image pixels are.
 
 import type { Gpu } from '../device/device';
+import { bytesOf, createPartList, destroyAll, type GpuPart } from '../device/part';
 import { ConfigError, FebmError } from '../errors';
 import { MlpProgram, mlpGroupFor, validateMlpGroup, type Pass } from '../mlp/program';
 import { validateMlpSpec, type MlpSpec } from '../mlp/params';
@@ -142,7 +143,7 @@ export function normalisedDensity(energy: ArrayLike<number>, out: Float32Array):
 }
 
 /** Networks evaluated on a grid: build once per model, evaluate() per redraw. */
-export class EnergyGrid {
+export class EnergyGrid implements GpuPart {
   private pending: Promise<GridValues> | null = null;
   private destroyed = false;
 
@@ -169,7 +170,7 @@ export class EnergyGrid {
     const programs: MlpProgram[] = [];
     try {
       // The programs compile (or find in the device's cache) concurrently.
-      const made = await Promise.all(options.networks.map((net) => MlpProgram.create(gpu, net.spec, n, options.group ?? mlpGroupFor(n))));
+      const made = await createPartList(options.networks.map((net) => MlpProgram.create(gpu, net.spec, n, options.group ?? mlpGroupFor(n))));
       programs.push(...made);
       const pointsHost = gridPoints(res, box);
       const own = (b: GPUBuffer) => (created.push(b), b);
@@ -193,10 +194,7 @@ export class EnergyGrid {
       return new EnergyGrid(gpu, res, box, pointsHost, points, outputs, programs, passes, copies, staging, host, result);
     } catch (e) {
       for (const b of created) b.destroy();
-      for (const p of programs) {
-        p.uniform.destroy();
-        p.scratchBuffer.destroy();
-      }
+      destroyAll(programs);
       throw e;
     }
   }
@@ -214,7 +212,7 @@ export class EnergyGrid {
 
   /** Bytes of GPU memory held (programs, points, outputs, staging). */
   get bytes(): number {
-    return [this.points, ...this.outputs, this.staging].reduce((s, b) => s + b.size, 0) + this.programs.reduce((s, p) => s + p.bytes, 0);
+    return [this.points, ...this.outputs, this.staging].reduce((s, b) => s + b.size, 0) + bytesOf(this.programs);
   }
 
   /**
@@ -256,9 +254,6 @@ export class EnergyGrid {
   destroy(): void {
     this.destroyed = true;
     for (const b of [this.points, ...this.outputs, this.staging]) b.destroy();
-    for (const p of this.programs) {
-      p.uniform.destroy();
-      p.scratchBuffer.destroy();
-    }
+    destroyAll(this.programs);
   }
 }

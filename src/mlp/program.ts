@@ -5,6 +5,7 @@
 import { Gpu, dispatchSize, type Kernel } from '../device/device';
 import { ConfigError, FebmError } from '../errors';
 import { ACTIVATION_CODE, paramLayout, validateMlpSpec, type Activation, type MlpSpec, type ParamLayout } from './params';
+import type { GpuPart } from '../device/part';
 import { SHADER_FILES, packStruct } from '../device/shader';
 
 /** Reads an integer `const NAME: u32 = Nu;` (or `override`, its default) from a shader file, so the host never keeps its own copy. */
@@ -97,7 +98,7 @@ export function scratchLayout(layout: ParamLayout, batch: number, group = mlpGro
  * the pipelines, allocates the uniform and scratch); then build passes for
  * given buffers once and encode them every iteration.
  */
-export class MlpProgram {
+export class MlpProgram implements GpuPart {
   private constructor(
     readonly gpu: Gpu,
     readonly layout: ParamLayout,

@@ -8,6 +8,7 @@ import { ConfigError, FebmError } from '../errors';
 import type { Pass } from '../mlp/program';
 import { packStruct, type StructLayout } from '../device/shader';
 import { unpackStruct } from '../device/unpack';
+import type { GpuPart } from '../device/part';
 
 export type OptimizerKind = 'sgd' | 'adam';
 export const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['sgd', 'adam'];
@@ -118,7 +119,7 @@ const WORKGROUP = 64;
  * uniform, moments and counter. step() records one step (advance the counter,
  * update every parameter); encode it as often as needed.
  */
-export class Optimizer {
+export class Optimizer implements GpuPart {
   private constructor(
     readonly gpu: Gpu,
     readonly spec: ValidOptimizerSpec,
@@ -231,6 +232,11 @@ export class Optimizer {
   /** The number of steps taken (one round trip). */
   async steps(): Promise<number> {
     return unpackStruct(this.counterLayout, await this.gpu.read(this.counter, this.counterLayout.size)).step;
+  }
+
+  /** Bytes of GPU memory the optimiser holds (uniform, moments, counter). */
+  get bytes(): number {
+    return this.uniform.size + this.moments.size + this.counter.size;
   }
 
   destroy(): void {

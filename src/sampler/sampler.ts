@@ -15,6 +15,7 @@ import { MLP_CHAINS, MlpProgram, mlpConstants, mlpGroupFor, scratchLayout, valid
 import { paramLayout, validateMlpSpec, type MlpSpec } from '../mlp/params';
 import { seedKey } from '../rng/philox';
 import { packStruct, type StructLayout } from '../device/shader';
+import { OwnedBuffers, type GpuPart } from '../device/part';
 
 export type SamplerKind = 'ula' | 'du-mordatch' | 'mala';
 export const SAMPLER_KINDS: readonly SamplerKind[] = ['ula', 'du-mordatch', 'mala'];
@@ -319,9 +320,8 @@ export interface Acceptance {
  * create() validates, compiles and allocates; run() dispatches K steps of
  * every chain (no readback); readSamples() reads the chains back.
  */
-export class LangevinSampler {
+export class LangevinSampler implements GpuPart {
   private stepsInUniform: number;
-  private readonly owned: GPUBuffer[];
 
   private constructor(
     readonly gpu: Gpu,
@@ -334,23 +334,23 @@ export class LangevinSampler {
     private readonly struct: StructLayout,
     private readonly kernels: { sample: Kernel; advance: Kernel },
     private readonly group: GPUBindGroup,
-    owned: GPUBuffer[],
+    /** The sampler's own buffers (the MLP program holds its uniform and scratch). */
+    private readonly owned: OwnedBuffers,
     readonly mlp: MlpProgram | null,
   ) {
     this.stepsInUniform = config.steps;
-    this.owned = owned;
   }
 
   static async create(gpu: Gpu, config: SamplerConfig): Promise<LangevinSampler> {
     const c = validateSamplerConfig(config, gpu.limits);
     // The MLP program (its uniform and scratch) and our pipelines compile concurrently.
     const program = c.energy.kind === 'mlp' ? MlpProgram.create(gpu, c.energy.spec, c.chains, c.group) : Promise.resolve(null);
-    // Whatever fails below, the program's buffers are released once it exists.
-    const owned: GPUBuffer[] = [];
-    const own = (b: GPUBuffer) => (owned.push(b), b);
+    // Whatever fails below, the program is released once it exists.
+    const owned = new OwnedBuffers();
+    const own = (b: GPUBuffer) => owned.own(b);
     const release = () => {
-      for (const b of owned) b.destroy();
-      program.then((p) => { p?.uniform.destroy(); p?.scratchBuffer.destroy(); }, () => {});
+      owned.destroy();
+      program.then((p) => p?.destroy(), () => {});
     };
     try {
       const [sample, advance] = await Promise.all([gpu.kernel('langevin.wgsl', 'lgv_sample', { constants: { ...mlpConstants(c.group, c.energy.kind === 'mlp' ? c.energy.spec.activation : 'silu'), LGV_ENERGY_VALUE: c.sampler === 'mala' ? 1 : 0 } }), gpu.kernel('langevin.wgsl', 'lgv_advance')]);
@@ -363,8 +363,8 @@ export class LangevinSampler {
       let theta: GPUBuffer;
       if (c.energy.kind === 'mlp') {
         mlp = (await program)!;
-        mlpUniform = own(mlp.uniform);
-        scratch = own(mlp.scratchBuffer);
+        mlpUniform = mlp.uniform;
+        scratch = mlp.scratchBuffer;
         theta = ArrayBuffer.isView(c.energy.theta) ? own(gpu.bufferFrom('lgv theta', c.energy.theta)) : c.energy.theta;
       } else {
         mlpUniform = own(gpu.buffer('lgv mlp placeholder', mlpStruct.size, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST));
@@ -494,12 +494,13 @@ export class LangevinSampler {
     q.writeBuffer(this.counters, 16, new Uint32Array(this.config.chains));
   }
 
-  /** Bytes of GPU memory the sampler holds. */
+  /** Bytes of GPU memory the sampler holds: its own buffers and its MLP program's. */
   get bytes(): number {
-    return this.owned.reduce((s, b) => s + b.size, 0);
+    return this.owned.bytes + (this.mlp?.bytes ?? 0);
   }
 
   destroy(): void {
-    for (const b of this.owned) b.destroy();
+    this.owned.destroy();
+    this.mlp?.destroy();
   }
 }
