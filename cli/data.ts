@@ -22,13 +22,10 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DataError } from '../src/data/load';
-import { isGzip, MAX_FILE_BYTES, parseDataBytes, type DataFile } from '../src/data/files';
-import { DIGIT_SPLITS, digitSplit, type DigitSplit } from '../src/data/digits';
+import {
+  ConfigError, DIGIT_SPLITS, DataError, MAX_FILE_BYTES, TOY_DATASETS, digitSplit, generateToy, isGzip, parseDataBytes, type DataFile, type DigitSplit, type LabelledData,
+} from '../src/index';
 import { readMnistPackage } from '../experiments/digits/mnist';
-import type { LabelledData } from '../src/data/files';
-import { generateToy, TOY_DATASETS } from '../src/data/toy';
-import { ConfigError } from '../src/errors';
 
 export type DataSpec = { toy: string; count: number; seed: number } | { file: string; labels?: string } | { mnist: DigitSplit };
 

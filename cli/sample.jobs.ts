@@ -2,8 +2,7 @@
 // chains on a checkpoint's energy E, from the starting points Node chose,
 // with the checkpoint's sampler settings; returns the chains.
 
-import { LangevinSampler, type SamplerKind } from '../src/sampler/sampler';
-import type { MlpSpec } from '../src/mlp/params';
+import { LangevinSampler, type MlpSpec, type SamplerKind } from '../src/index';
 import { base64ToF32, f32ToBase64 } from '../harness/base64';
 import type { JobContext } from '../harness/job';
 

@@ -27,11 +27,7 @@ import { join } from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { base64ToF32, f32ToBase64 } from '../harness/base64';
 import { Runner, type HarnessPage } from '../harness/runner';
-import { encodeNpy } from '../src/data/npy';
-import { DIGIT_PIXELS } from '../src/data/digits';
-import { ConfigError } from '../src/errors';
-import { seededUniform } from '../src/rng/random';
-import { decodeTrainerCheckpoint, type TrainerSnapshot } from '../src/trainer/checkpoint';
+import { ConfigError, DIGIT_PIXELS, decodeTrainerCheckpoint, encodeNpy, seededUniform, type TrainerSnapshot } from '../src/index';
 import type { SampleJobConfig, SampleJobResult } from './sample.jobs';
 import { digitScore } from '../experiments/digits/calibrate';
 

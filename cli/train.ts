@@ -44,9 +44,7 @@ import type { TrainEvent, TrainJobConfig, TrainJobResult } from './train.jobs';
 import type { JobProgress } from '../harness/protocol';
 import { Runner, type HarnessPage } from '../harness/runner';
 import { describeDataSpec, loadDataSpec, resolveDataSpec, type DataSpec, type LoadedData } from './data';
-import { ConfigError } from '../src/errors';
-import { decodeTrainerCheckpoint } from '../src/trainer/checkpoint';
-import { validateTrainerConfig, type TrainerMetrics, type ValidTrainerConfig } from '../src/trainer/trainer';
+import { ConfigError, decodeTrainerCheckpoint, validateTrainerConfig, type TrainerMetrics, type ValidTrainerConfig } from '../src/index';
 import { densityImage, dim, drawPoints, squareBox } from './picture';
 import { encodePng } from './png';
 

@@ -15,7 +15,7 @@
 // jax-js: grad of the summed energy inside jit, so one step is one compiled
 // function: x - (eta/2) grad + sqrt(eta) normal(key); the webgpu device.
 
-import type { DenseLayer } from '../../src/mlp/params';
+import type { DenseLayer } from '../../src/index';
 
 export interface PeerModel {
   /** Dense layers of the MLP [2, w, w, 1] (W: fanOut rows of fanIn). */

@@ -13,13 +13,10 @@
 // run to run (persistent chains, as in training).
 
 import type { JobContext } from '../../harness/job';
-import type { AdapterDescription } from '../../src/device/device';
-import { initParams, paramLayout, unpackParams, type MlpSpec } from '../../src/mlp/params';
-import { seededNormal } from '../../src/rng/random';
-import { gaussianEnergy64, mlpEnergy64, referenceChain } from '../../src/sampler/reference';
-import { mlpBackwardInput64 } from '../../src/mlp/reference';
-import { relativeError } from '../../src/stats';
-import { LangevinSampler } from '../../src/sampler/sampler';
+import {
+  initParams, LangevinSampler, paramLayout, seededNormal, unpackParams, type AdapterDescription, type MlpSpec,
+} from '../../src/index';
+import { gaussianEnergy64, mlpBackwardInput64, mlpEnergy64, referenceChain, relativeError } from '../../src/kernels';
 import { backendName, median } from '../timing';
 
 export const L1_IMPLS = ['febm-gpu', 'tfjs-webgpu', 'tfjs-wasm', 'jax-js-webgpu'] as const;

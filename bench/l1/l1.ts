@@ -16,7 +16,7 @@
 // remaining cells are skipped.
 
 import type { HarnessPage, Runner } from '../../harness/runner';
-import { mlpFlopsPerSample } from '../../src/mlp/params';
+import { mlpFlopsPerSample } from '../../src/index';
 import { L1_IMPLS, type L1Impl, type L1JobConfig, type L1JobResult } from './l1.jobs';
 import { round } from '../timing';
 

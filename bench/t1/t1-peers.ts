@@ -24,7 +24,7 @@
 // its users do.
 
 import type { Scalar, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import type { DenseLayer } from '../../src/mlp/params';
+import type { DenseLayer } from '../../src/index';
 import { loadJax, loadTfjs } from '../l1/l1-peers';
 import { T1, type T1Size } from './t1-spec';
 

@@ -3,9 +3,7 @@
 // iteration, and the implementations measured; shared by the page side
 // (bench/t1/t1.jobs.ts, bench/t1/t1-peers.ts) and the Node side (bench/t1/t1.ts).
 
-import type { MlpSpec } from '../../src/mlp/params';
-import { mlpFlopsPerSample } from '../../src/mlp/params';
-import type { TrainerConfig } from '../../src/trainer/trainer';
+import { mlpFlopsPerSample, type MlpSpec, type TrainerConfig } from '../../src/index';
 
 export const T1_IMPLS = ['febm-gpu', 'tfjs-webgpu', 'tfjs-wasm', 'jax-js-webgpu'] as const;
 export type T1Impl = (typeof T1_IMPLS)[number];

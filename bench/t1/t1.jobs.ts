@@ -24,11 +24,10 @@
 //      E step, checks) timed alone, so that the cost can be traced.
 
 import type { JobContext } from '../../harness/job';
-import { generateToy } from '../../src/data/toy';
-import type { AdapterDescription } from '../../src/device/device';
-import { initParams, packParams, paramLayout, unpackParams } from '../../src/mlp/params';
-import { seededNormal, seededUniform } from '../../src/rng/random';
-import { singleUpdate, Trainer, TRAINER_STAGES, type TrainerStage } from '../../src/trainer/trainer';
+import {
+  generateToy, initParams, packParams, paramLayout, seededNormal, seededUniform, singleUpdate, Trainer, TRAINER_STAGES, unpackParams,
+  type AdapterDescription, type TrainerStage,
+} from '../../src/index';
 import { checkT1Update, t1Reference, type PackedUpdate, type T1CheckResult } from './t1-check';
 import type { T1Peer } from './t1-peers';
 import { T1, T1_SIZE, t1Spec, t1TrainerConfig, type T1Impl, type T1Size } from './t1-spec';

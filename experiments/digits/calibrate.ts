@@ -19,11 +19,9 @@
 //               beyond 902): a collapsed model
 //   uniform     U[0, 1] per pixel: the chains' starting noise
 
-import { splitHeldOut, selectRows } from '../../src/data/digits';
-import type { LabelledData } from '../../src/data/files';
-import { seededNormal, seededUniform } from '../../src/rng/random';
-import { DigitClassifier, type ClassifierFile } from '../../src/score/classifier';
-import { DigitScore, type SampleScore } from '../../src/score/score';
+import {
+  DigitClassifier, DigitScore, seededNormal, seededUniform, selectRows, splitHeldOut, type ClassifierFile, type LabelledData, type SampleScore,
+} from '../../src/index';
 import classifierFile from '../../src/score/digit-classifier.json';
 import { readMnistPackage } from './mnist';
 

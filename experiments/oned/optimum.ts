@@ -23,9 +23,8 @@
 // (step 1e-4), which lands within ~1e-8 of the minimiser (far inside the
 // 1e-4 asked for).
 
-import type { DivergenceSpec } from '../../src/divergence/divergence';
-import { ConfigError } from '../../src/errors';
-import { df64, f64 } from '../../src/divergence/reference';
+import { ConfigError, type DivergenceSpec } from '../../src/index';
+import { df64, f64 } from '../../src/kernels';
 
 /** The data distribution of the 1-D experiment. */
 export const DATA_1D = {

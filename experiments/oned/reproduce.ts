@@ -51,11 +51,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { Runner } from '../../harness/runner';
-import { describeDivergence, parseDivergence, type DivergenceSpec, type Numerics, validateNumerics } from '../../src/divergence/divergence';
-import { ConfigError } from '../../src/errors';
+import {
+  ConfigError, describeDivergence, parseDivergence, validateNumerics, validateOptimizer, type DivergenceSpec, type Numerics,
+  type OptimizerSpec,
+} from '../../src/index';
 import type { OnedConfig, OnedResult } from './oned';
 import { densityPlot, ratioPlot } from './plots';
-import { type OptimizerSpec, validateOptimizer } from '../../src/optim/optim';
 import { exactCriticTheta64 } from './reference';
 import { exactOptimum, type Optimum1D } from './optimum';
 import { runT0 } from './t0';

@@ -14,6 +14,7 @@ import type { Pass } from '../mlp/program';
 import { SHADER_FILES, packStruct, type StructLayout } from '../device/shader';
 import { unpackStruct } from '../device/unpack';
 import type { GpuPart } from '../device/part';
+import { integer } from '../validate';
 
 /** The WGSL functions a custom divergence must define (see shaders/divergence.wgsl). */
 export const CUSTOM_WGSL_FUNCTIONS = ['custom_f', 'custom_df', 'custom_d2f'] as const;
@@ -109,8 +110,6 @@ export interface FdivLossOptions {
   nModel: number;
 }
 
-const WORKGROUP = 64;
-
 /**
  * The loss kernels for one divergence and batch sizes. Create once; build
  * passes for given buffers once and encode them every iteration. The
@@ -133,7 +132,7 @@ export class FdivLoss implements GpuPart {
     const d = gpuDivergence(options.divergence, options.numerics);
     for (const k of ['nData', 'nModel'] as const) {
       const n = options[k];
-      if (!Number.isInteger(n) || n < 1) throw new ConfigError(k, `must be an integer >= 1, got ${n}`);
+      integer(k, n, 1);
     }
     const [reduce, weights] = await Promise.all([
       gpu.kernel('fdiv_loss.wgsl', 'loss_reduce', { extra: d.userCode }),
@@ -157,7 +156,7 @@ export class FdivLoss implements GpuPart {
     const buffers = { loss: this.uniform, loss_v: b.v, loss_w_h: b.wH, loss_w_e: b.wE, loss_metrics: this.metrics };
     const g1 = reduce.bind(buffers);
     const g2 = weights.bind(buffers);
-    const [x, y] = dispatchSize(this.nData + this.nModel, WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    const [x, y] = dispatchSize(this.nData + this.nModel, weights.workgroupSize[0], this.gpu.limits.maxComputeWorkgroupsPerDimension);
     return (pass) => {
       pass.setPipeline(reduce.pipeline);
       pass.setBindGroup(0, g1);

@@ -17,6 +17,7 @@
 
 import type { Gpu } from '../device/device';
 import { bytesOf, createPartList, destroyAll, type GpuPart } from '../device/part';
+import { integer } from '../validate';
 import { ConfigError, FebmError } from '../errors';
 import { MlpProgram, mlpGroupFor, validateMlpGroup, type Pass } from '../mlp/program';
 import { validateMlpSpec, type MlpSpec } from '../mlp/params';
@@ -77,9 +78,7 @@ function checkBox(box: unknown, field = 'box'): GridBox {
 /** Validates grid options (ConfigError naming the field); returns the box as a fresh tuple. */
 export function validateGridOptions(o: GridOptions): GridBox {
   const r = o?.resolution;
-  if (typeof r !== 'number' || !Number.isInteger(r) || r < 2 || r > MAX_GRID_RESOLUTION) {
-    throw new ConfigError('resolution', `must be an integer in [2, ${MAX_GRID_RESOLUTION}], got ${JSON.stringify(r)}`);
-  }
+  integer('resolution', r, 2, MAX_GRID_RESOLUTION);
   const box = checkBox(o.box);
   if (!Array.isArray(o.networks) || o.networks.length < 1 || o.networks.length > MAX_GRID_NETWORKS) {
     throw new ConfigError('networks', `must list 1 to ${MAX_GRID_NETWORKS} networks`);
@@ -93,7 +92,7 @@ export function validateGridOptions(o: GridOptions): GridBox {
   (o.copies ?? []).forEach((c, i) => {
     if (!(c?.buffer instanceof GPUBuffer)) throw new ConfigError(`copies[${i}].buffer`, 'must be a GPUBuffer');
     const offset = c.offset ?? 0;
-    if (!Number.isInteger(c.count) || c.count < 1) throw new ConfigError(`copies[${i}].count`, `must be an integer >= 1, got ${c.count}`);
+    integer(`copies[${i}].count`, c.count, 1);
     if (!Number.isInteger(offset) || offset < 0 || 4 * (offset + c.count) > c.buffer.size) {
       throw new ConfigError(`copies[${i}]`, `values [${offset}, ${offset + c.count}) do not lie in the buffer (${c.buffer.size / 4} values)`);
     }

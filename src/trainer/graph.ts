@@ -28,7 +28,7 @@ import { dispatchSize, type Gpu, type Kernel } from '../device/device';
 import type { Pass } from '../mlp/program';
 import { paramLayout } from '../mlp/params';
 import type { ValidTrainerConfig } from './config';
-import { readbackLayout, TRAINER_COUNTER_WORDS, TRAINER_METRICS_WORDS, TRAINER_STATS_WORDS } from './memory';
+import { readbackLayout, TRAINER_COUNTER_WORDS, TRAINER_METRICS_WORDS, TRAINER_STATS_WORDS } from './layout';
 import type { TrainerBuffers, TrainerParts, TrainerUniformLayouts } from './resources';
 import { FebmError } from '../errors';
 
@@ -42,8 +42,6 @@ export const CHECKED_QUANTITIES = [
   'E gradient', 'E optimiser moments', 'E parameters',
 ] as const;
 
-/** Invocations per workgroup of the trainer's own kernels (their @workgroup_size). */
-const WG = 64;
 
 /** The trainer's own kernels (shaders/trainer_*.wgsl), by role. */
 export interface TrainerKernels {
@@ -142,9 +140,9 @@ export class TrainerGraph {
     private readonly checked: readonly { buffer: GPUBuffer; count: number }[],
   ) {}
 
-  /** One workgroup-of-64 thread per invocation, folded into 2-D past the per-dimension limit. */
+  /** `invocations` invocations in workgroups of the kernel's @workgroup_size, folded into 2-D past the per-dimension limit. */
   private spread(kernel: Kernel, group: GPUBindGroup, invocations: number): Pass {
-    const [x, y] = dispatchSize(invocations, WG, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    const [x, y] = dispatchSize(invocations, kernel.workgroupSize[0], this.gpu.limits.maxComputeWorkgroupsPerDimension);
     return (pass) => {
       pass.setPipeline(kernel.pipeline);
       pass.setBindGroup(0, group);

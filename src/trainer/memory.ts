@@ -19,6 +19,7 @@ import { paramLayout } from '../mlp/params';
 import { validateSamplerConfig } from '../sampler/sampler';
 import { composeShader, reflectShader } from '../device/shader';
 import type { ValidTrainerConfig } from './config';
+import { readbackLayout, TRAINER_COUNTER_WORDS, TRAINER_METRICS_WORDS, TRAINER_STATS_WORDS } from './layout';
 
 /** The parts of a run that hold GPU memory (each a GpuPart once created). */
 export type TrainerPartName = 'trainer' | 'E program' | 'H program' | 'loss' | 'E optimiser' | 'H optimiser' | 'sampler';
@@ -72,23 +73,9 @@ function structSize(file: string, binding: string, extra = ''): number {
   return size;
 }
 
-/** Number of f32 words of the trainer's counter and statistics buffers (trainer_common.wgsl). */
-export const TRAINER_COUNTER_WORDS = 8;
-export const TRAINER_STATS_WORDS = 8;
-/** f32 words of trainer_metrics.wgsl's tm_out. */
-export const TRAINER_METRICS_WORDS = 4;
 /** Checked quantities (trn_check dispatches, one uniform each). */
 export const CHECKED_COUNT = 8;
 
-/** The readback buffer's layout: counters, statistics, metrics, then E's and H's parameters. */
-export function readbackLayout(sizeE: number, sizeH: number) {
-  const counters = 0;
-  const stats = counters + 4 * TRAINER_COUNTER_WORDS;
-  const metrics = stats + 4 * TRAINER_STATS_WORDS;
-  const paramsE = metrics + 4 * TRAINER_METRICS_WORDS;
-  const paramsH = paramsE + 4 * sizeE;
-  return { counters, stats, metrics, paramsE, paramsH, size: paramsH + 4 * sizeH };
-}
 
 /**
  * The workgroup size of all of a trainer's MLP kernels (sampler and updates):

@@ -1,12 +1,11 @@
 // What a metrics point reads back, decoded: the training statistics, or the
 // news that an iteration went non-finite. The readback buffer's layout is
-// readbackLayout (src/trainer/memory.ts); TrainerGraph.metricsPoint fills it.
+// readbackLayout (src/trainer/layout.ts); TrainerGraph.metricsPoint fills it.
 
 import { FebmError } from '../errors';
 import type { ValidTrainerConfig } from './config';
 import { CHECKED_QUANTITIES } from './graph';
-import { readbackLayout, TRAINER_COUNTER_WORDS, TRAINER_METRICS_WORDS, TRAINER_STATS_WORDS } from './memory';
-import { TRAINER_COUNTER } from './reference';
+import { readbackLayout, TRAINER_COUNTER, TRAINER_COUNTER_WORDS, TRAINER_METRIC, TRAINER_METRICS_WORDS, TRAINER_STAT, TRAINER_STATS_WORDS } from './layout';
 
 /**
  * Training stopped at a non-finite value; the parameters are back at the last
@@ -86,28 +85,30 @@ export function decodeMetricsPoint(
   const at = readbackLayout(sizes.sizeE, sizes.sizeH);
   const words = new Uint32Array(bytes, at.counters, TRAINER_COUNTER_WORDS);
   const C = TRAINER_COUNTER;
-  if (words[C.badIteration] !== 0) {
+  if (words[C.badIter] !== 0) {
     const bits = words[C.badBits];
     return {
-      ok: false, iteration: words[C.badIteration] - 1, quantities: CHECKED_QUANTITIES.filter((_, i) => bits & (1 << i)), counted: words[C.iteration],
+      ok: false, iteration: words[C.badIter] - 1, quantities: CHECKED_QUANTITIES.filter((_, i) => bits & (1 << i)), counted: words[C.iter],
     };
   }
   const s = new Float32Array(bytes, at.stats, TRAINER_STATS_WORDS);
   const t = new Float32Array(bytes, at.metrics, TRAINER_METRICS_WORDS);
   const seconds = (now - since.time) / 1000;
-  const iteration = words[C.iteration];
+  const iteration = words[C.iter];
+  const S = TRAINER_STAT;
+  const T = TRAINER_METRIC;
   const metrics: TrainerMetrics = {
     iteration,
-    hObjective: s[0],
-    eObjective: s[1],
-    divergence: c.mode === 'fdiv' ? s[1] : null,
-    meanEData: s[2],
-    meanESamples: s[3],
-    meanG: s[4],
-    meanC: s[5],
-    gradNormE: t[0],
-    gradNormH: c.mode === 'fdiv' ? t[1] : null,
-    acceptance: t[2] >= 0 ? t[2] : null,
+    hObjective: s[S.objH],
+    eObjective: s[S.objE],
+    divergence: c.mode === 'fdiv' ? s[S.objE] : null,
+    meanEData: s[S.eData],
+    meanESamples: s[S.eModel],
+    meanG: s[S.meanG],
+    meanC: s[S.meanC],
+    gradNormE: t[T.gradNormE],
+    gradNormH: c.mode === 'fdiv' ? t[T.gradNormH] : null,
+    acceptance: t[T.acceptance] >= 0 ? t[T.acceptance] : null,
     itPerSecond: seconds > 0 ? (iteration - since.done) / seconds : 0,
     nonFinite: false,
   };

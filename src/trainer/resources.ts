@@ -17,7 +17,8 @@ import { Optimizer } from '../optim/optim';
 import { seedKey } from '../rng/philox';
 import { LangevinSampler } from '../sampler/sampler';
 import type { ValidTrainerConfig } from './config';
-import { CHECKED_COUNT, trainerMlpGroup, type TrainerBufferKey, type TrainerMemoryPlan, type TrainerPartName } from './memory';
+import { TRAINER_MODE } from './layout';
+import { CHECKED_COUNT, plannedBytesByPart, trainerMlpGroup, type TrainerBufferKey, type TrainerMemoryPlan, type TrainerPartName } from './memory';
 
 /** The trainer's own buffers (what each holds: planTrainerMemory's names). */
 export interface TrainerBuffers {
@@ -162,8 +163,7 @@ export class TrainerParts implements GpuPart {
  * describe what was allocated.
  */
 export function checkPlannedParts(plan: TrainerMemoryPlan, parts: Partial<Record<TrainerPartName, GpuPart | null>>): void {
-  const planned: Partial<Record<TrainerPartName, number>> = {};
-  for (const b of plan.buffers) planned[b.part] = (planned[b.part] ?? 0) + b.bytes;
+  const planned = plannedBytesByPart(plan);
   const names = new Set([...Object.keys(planned), ...Object.keys(parts)] as TrainerPartName[]);
   for (const name of names) {
     const have = parts[name]?.bytes ?? 0;
@@ -226,7 +226,7 @@ export function writeInitialContents(
   const box = c.replay.initBox!;
   gpu.write(b.uniform, packStruct(layouts.trn, {
     dim: c.energy.inputDim, n_set: init.rows, batch: c.batch, chains: c.chains, capacity: c.replay.capacity, seed_lo: seedLo, seed_hi: seedHi,
-    mode: c.mode === 'cd' ? 1 : 0, reuse: c.replay.reuse, box_lo: box[0], box_hi: box[1], l2: c.l2, warmup: c.warmup,
+    mode: TRAINER_MODE[c.mode], reuse: c.replay.reuse, box_lo: box[0], box_hi: box[1], l2: c.l2, warmup: c.warmup,
     objective_index: m ? m.objective.offset / 4 : 0, mean_g_index: m ? m.mean_g.offset / 4 : 0, mean_c_index: m ? m.mean_c.offset / 4 : 0,
   }));
   init.checked.forEach((count, q) => gpu.write(b.checkUniforms[q], packStruct(layouts.check, { count, bit: 1 << q })));

@@ -9,8 +9,8 @@ import { ConfigError, FebmError } from '../errors';
 import { paramLayout } from '../mlp/params';
 import { dataFingerprint, type DataFingerprint, type TrainerSnapshot } from './checkpoint';
 import type { ValidTrainerConfig } from './config';
-import { TRAINER_COUNTER_WORDS } from './memory';
-import { TRAINER_COUNTER } from './reference';
+import { TRAINER_COUNTER, TRAINER_COUNTER_WORDS } from './layout';
+import { SAMPLER_COUNTER } from '../sampler/sampler';
 import type { TrainerBuffers, TrainerParts } from './resources';
 
 /** The data must be rows of the checkpoint's dimension and, unless allowOtherData, the checkpoint's data (rows and CRC-32). */
@@ -39,16 +39,16 @@ export function checkResumeData(s: TrainerSnapshot, data: Float32Array, allowOth
 export function restoreSnapshot(gpu: Gpu, s: TrainerSnapshot, b: TrainerBuffers, parts: TrainerParts): void {
   parts.optE.restore(s.optimizerE);
   if (parts.optH && s.optimizerH) parts.optH.restore(s.optimizerH);
-  // langevin.wgsl's lgv_counters: [0] steps, [1] proposals per chain, [4 + j] accepted by chain j.
-  const words = new Uint32Array(s.config.chains + 4);
-  words[0] = s.samplerSteps;
-  words[1] = s.proposed;
-  words.set(s.accepted, 4);
+  const L = SAMPLER_COUNTER;
+  const words = new Uint32Array(L.accepted + s.config.chains);
+  words[L.steps] = s.samplerSteps;
+  words[L.proposed] = s.proposed;
+  words.set(s.accepted, L.accepted);
   parts.sampler.restore(s.chains, words);
   gpu.write(b.replay, s.replay);
   const C = TRAINER_COUNTER;
   const counters = new Uint32Array(TRAINER_COUNTER_WORDS);
-  counters[C.iteration] = s.iteration;
+  counters[C.iter] = s.iteration;
   counters[C.filled] = s.replayFilled;
   counters[C.pos] = s.replayPos;
   gpu.write(b.counters, counters);
@@ -64,8 +64,9 @@ export async function readSnapshot(
   extra?: Record<string, unknown>,
 ): Promise<TrainerSnapshot> {
   const C = TRAINER_COUNTER;
+  const L = SAMPLER_COUNTER;
   const words = new Uint32Array(await gpu.read(b.counters, TRAINER_COUNTER_WORDS * 4));
-  if (words[C.badIteration] !== 0) throw new FebmError('saveCheckpoint: a non-finite value is pending; run() reports and clears it first');
+  if (words[C.badIter] !== 0) throw new FebmError('saveCheckpoint: a non-finite value is pending; run() reports and clears it first');
   const paramsE = await gpu.readF32(b.thetaE, paramLayout(c.energy).size);
   const paramsH = c.variational ? await gpu.readF32(b.thetaH, paramLayout(c.variational).size) : null;
   const optimizerE = await parts.optE.readState();
@@ -74,8 +75,8 @@ export async function readSnapshot(
   const sampler = await parts.sampler.readCounters();
   const replay = await gpu.readF32(b.replay, c.replay.capacity * c.energy.inputDim);
   return {
-    config: c, iteration: words[C.iteration], paramsE, paramsH, optimizerE, optimizerH, chains,
-    samplerSteps: sampler[0], proposed: sampler[1], accepted: sampler.slice(4),
+    config: c, iteration: words[C.iter], paramsE, paramsH, optimizerE, optimizerH, chains,
+    samplerSteps: sampler[L.steps], proposed: sampler[L.proposed], accepted: sampler.slice(L.accepted),
     replay, replayFilled: words[C.filled], replayPos: words[C.pos], data, ...(extra !== undefined ? { extra } : {}),
   };
 }

@@ -28,17 +28,18 @@
 import type { Gpu } from '../device/device';
 import type { DivergenceSpec } from '../divergence/divergence';
 import { ConfigError, DeviceLostError, FebmError } from '../errors';
+import { integer } from '../validate';
 import type { FdivLoss } from '../divergence/loss';
 import { MlpProgram, type Pass } from '../mlp/program';
 import type { Optimizer } from '../optim/optim';
 import type { LangevinSampler } from '../sampler/sampler';
 import { initParams, paramLayout, validateMlpSpec } from '../mlp/params';
-import { int, validateTrainerConfig, type TrainerConfig, type ValidTrainerConfig } from './config';
+import { validateTrainerConfig, type TrainerConfig, type ValidTrainerConfig } from './config';
 import { dataFingerprint, decodeTrainerCheckpoint, encodeTrainerCheckpoint, type DataFingerprint } from './checkpoint';
 import { checkedQuantities, compileTrainerKernels, sequence, TrainerGraph, trainerUniformLayouts, TRAINER_STAGES, type TrainerStage } from './graph';
-import { checkTrainerMemory, planTrainerMemory, readbackLayout, TRAINER_COUNTER_WORDS, type TrainerMemoryPlan } from './memory';
+import { readbackLayout, TRAINER_COUNTER, TRAINER_COUNTER_WORDS } from './layout';
+import { checkTrainerMemory, planTrainerMemory, type TrainerMemoryPlan } from './memory';
 import { decodeMetricsPoint, TrainingDivergedError, type LastGoodParams, type TrainerMetrics } from './metrics';
-import { TRAINER_COUNTER } from './reference';
 import { checkResumeData, readSnapshot, restoreSnapshot } from './resume';
 import { allocateInScope, checkPlannedParts, TrainerParts, TrainerResources, writeInitialContents, type TrainerBuffers } from './resources';
 
@@ -294,9 +295,10 @@ export class Trainer {
     this.optE.reset();
     this.optH?.reset();
     if (this.config.sampler.kind === 'mala') this.sampler.resetAcceptance();
-    // Every counter word after the iteration to zero.
-    const C = TRAINER_COUNTER;
-    this.gpu.write(this.b.counters, new Uint32Array(TRAINER_COUNTER_WORDS - (C.iteration + 1)), 4 * (C.iteration + 1));
+    // Every counter but the iteration to zero.
+    const counters = new Uint32Array(TRAINER_COUNTER_WORDS);
+    counters[TRAINER_COUNTER.iter] = counted;
+    this.gpu.write(this.b.counters, counters);
     this.done = counted;
     await this.gpu.sync();
   }
@@ -313,7 +315,7 @@ export class Trainer {
    * of the call that reached the metrics point).
    */
   async run(iterations: number, options: { onMetrics?: (m: TrainerMetrics) => void; metricsAtEnd?: boolean } = {}): Promise<TrainerMetrics[]> {
-    int('iterations', iterations, undefined, 0, 2 ** 31, '2^31');
+    integer('iterations', iterations, 0, 2 ** 31, { hiText: '2^31' });
     this.idle('run');
     this.running = true;
     try {

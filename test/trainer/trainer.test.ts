@@ -54,7 +54,7 @@ describe('trainer configuration', () => {
 
   const BAD: [string, Record<string, unknown>, string, RegExp][] = [
     ['unknown key', { lr: 1 }, 'lr', /is not an option/],
-    ['mode', { mode: 'gan' }, 'mode', /'fdiv' or 'cd'/],
+    ['mode', { mode: 'gan' }, 'mode', /one of 'fdiv', 'cd', got "gan"/],
     ['energy width', { energy: { inputDim: 2, hidden: [0], activation: 'silu' } }, 'energy.hidden[0]', /\[1, 512\]/],
     ['energy activation', { energy: { inputDim: 2, hidden: [8], activation: 'gelu' } }, 'energy.activation', /silu/],
     ['H input', { variational: { inputDim: 3, hidden: [8], activation: 'tanh' } }, 'variational.inputDim', /must equal energy.inputDim = 2/],
@@ -62,12 +62,12 @@ describe('trainer configuration', () => {
     ['bad divergence', { divergence: { name: 'wasserstein' } }, 'divergence.name', /./],
     ['alpha 1', { divergence: { name: 'alpha', alpha: 1 } }, 'divergence.alpha', /./],
     ['numerics', { numerics: 'fast' }, 'numerics', /./],
-    ['optimizerE lr', { optimizerE: { kind: 'adam', lr: 0 } }, 'optimizerE.lr', /> 0/],
+    ['optimizerE lr', { optimizerE: { kind: 'adam', lr: 0 } }, 'optimizerE.lr', /in \(0, inf\), got 0/],
     ['optimizerH kind', { optimizerH: { kind: 'rmsprop', lr: 1 } }, 'optimizerH.kind', /'sgd', 'adam'/],
     ['batch', { batch: 0 }, 'batch', /\[1, 65536\]/],
     ['chains', { chains: 1.5 }, 'chains', /\[1, 65536\]/],
     ['sampler', { sampler: 3 }, 'sampler', /object/],
-    ['sampler kind', { sampler: { kind: 'hmc', steps: 5 } }, 'sampler.kind', /ula, du-mordatch, mala/],
+    ['sampler kind', { sampler: { kind: 'hmc', steps: 5 } }, 'sampler.kind', /one of 'ula', 'du-mordatch', 'mala', got "hmc"/],
     ['sampler steps', { sampler: { kind: 'ula', steps: 0, eta: 0.1 } }, 'sampler.steps', /\[1, 10000\]/],
     ['ULA eta', { sampler: { kind: 'ula', steps: 5 } }, 'sampler.eta', /\(0, inf\)/],
     ['sampler box', { sampler: { kind: 'du-mordatch', steps: 5, box: [1, -1] } }, 'sampler.box[1]', /above/],
