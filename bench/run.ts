@@ -1,8 +1,10 @@
-// `npm run bench [-- --quick] [-- --only r0|mlp|l1|t1|t0]... [-- --all]`: runs
-// the benchmark jobs (bench/*/*.jobs.ts) one at a time in one headless Chromium,
-// prints one JSON line per measurement (bench/WORKLOADS.md), writes them all
-// to bench/results/latest.jsonl, and prints a summary table with our figures
-// as fractions of the ALU peak and as ratios to the peers of the same run.
+// `febm-gpu bench [options]` (in the repository: `npm run bench -- ...`;
+// cli/bench.ts makes the command of it): runs the benchmark jobs
+// (bench/*/*.jobs.ts) one at a time in one headless Chromium, prints one JSON
+// line per measurement (bench/WORKLOADS.md), writes them all to --out
+// (default bench/results/latest.jsonl), and prints a summary table with our
+// figures as fractions of the ALU peak and as ratios to the peers of the
+// same run.
 //
 // Groups: r0, mlp, l1, t1 by default; t0 (the 1-D experiment's 30,000
 // iterations, roughly 20 minutes on SwiftShader by itself, estimated from a
@@ -15,9 +17,9 @@
 // --n N, --width W (repeatable): only these cells of the L1 sweep.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ViteDevServer } from 'vite';
-import { Runner, type HarnessPage } from '../harness/runner';
+import { dirname, join } from 'node:path';
+import type { HostProvider, JobHost } from '../harness/host';
+import { ConfigError } from '../src/index';
 import { runL1 } from './l1/l1';
 import { runT0 } from '../experiments/oned/t0';
 import { runT1, T1_QUICK } from './t1/t1';
@@ -73,44 +75,58 @@ const QUICK: Plan = {
 export type BenchLine = Record<string, string | number | boolean | null | Record<string, number>>;
 
 
-interface Args { quick: boolean; only: Group[]; ns?: number[]; widths?: number[] }
+/** The command's options: the one source of the parser and of --help (cli/bench.ts). */
+export const BENCH_OPTIONS = {
+  quick: { type: 'boolean', default: false, help: 'fewer runs and smaller sizes: a smoke test, not a figure (lines carry "quick": true)' },
+  only: { type: 'string', value: GROUPS.join('|'), multiple: true, help: 'run only this group (the ALU peak is always measured)', default: DEFAULT_GROUPS.join(',') },
+  all: { type: 'boolean', default: false, help: `every group (${GROUPS.join(', ')}; t0 takes about 20 minutes on SwiftShader)` },
+  n: { type: 'string', value: 'N', multiple: true, help: 'only these chain counts of the L1 sweep', default: 'the sweep' },
+  width: { type: 'string', value: 'W', multiple: true, help: 'only these widths of the L1 sweep', default: 'the sweep' },
+  out: { type: 'string', value: 'FILE', help: 'write every JSON line here too', default: join('bench', 'results', 'latest.jsonl') },
+} as const;
 
-function parseArgs(args: string[]): Args | string {
-  let quick = false;
+export interface BenchArgs { quick: boolean; only: Group[]; ns?: number[]; widths?: number[]; out: string }
+
+/** The benchmark's arguments from the parsed command line; ConfigError naming the flag. */
+export function benchArgs(values: Record<string, string | boolean | string[] | undefined>): BenchArgs {
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []);
+  const ints = (flag: string): number[] | undefined => {
+    const vs = list(values[flag]);
+    if (vs.length === 0) return undefined;
+    return vs.map((t) => {
+      const v = Number(t);
+      if (t.trim() === '' || !Number.isInteger(v) || v < 1) throw new ConfigError(`--${flag}`, `must be an integer >= 1, got ${JSON.stringify(t)}`);
+      return v;
+    });
+  };
   let only: Group[] = [];
-  const sizes: { ns?: number[]; widths?: number[] } = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--quick') quick = true;
-    else if (a === '--n' || a === '--width') {
-      const v = Number(args[++i]);
-      if (!Number.isInteger(v) || v < 1) return `${a} takes an integer >= 1, got ${JSON.stringify(args[i])}`;
-      const key = a === '--n' ? 'ns' : 'widths';
-      sizes[key] = [...(sizes[key] ?? []), v];
-    }
-    else if (a === '--all') only = [...GROUPS];
-    else if (a === '--only' || a.startsWith('--only=')) {
-      const v = a === '--only' ? args[++i] : a.slice('--only='.length);
-      if (!GROUPS.includes(v as Group)) return `--only takes one of ${GROUPS.join(', ')}, got ${JSON.stringify(v)}`;
-      only = [...new Set([...only, v as Group])];
-    } else return `unknown argument ${JSON.stringify(a)}`;
+  for (const g of list(values.only)) {
+    if (!GROUPS.includes(g as Group)) throw new ConfigError('--only', `must be one of ${GROUPS.join(', ')}, got ${JSON.stringify(g)}`);
+    only = [...new Set([...only, g as Group])];
   }
-  return { quick, only: only.length ? only : DEFAULT_GROUPS, ...sizes };
+  if (values.all === true) only = [...GROUPS];
+  const out = typeof values.out === 'string' ? values.out : BENCH_OPTIONS.out.default;
+  if (out === '') throw new ConfigError('--out', 'needs a file name');
+  const ns = ints('n');
+  const widths = ints('width');
+  return { quick: values.quick === true, only: only.length ? only : DEFAULT_GROUPS, ...(ns ? { ns } : {}), ...(widths ? { widths } : {}), out };
 }
 
-export async function main(vite: ViteDevServer, args: string[]): Promise<number> {
-  const parsed = parseArgs(args);
-  if (typeof parsed === 'string') {
-    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only r0|mlp|l1|t1|t0]... [--all] [--n N]... [--width W]...\n`);
-    return 2;
-  }
-  const { quick, only, ns: l1Ns, widths: l1Widths } = parsed;
+/** What the benchmark needs from the command line (cli/command.ts's CommandEnv). */
+export interface BenchEnv {
+  startHost(options?: { log?: (line: string) => void }): Promise<HostProvider>;
+  out(text: string): void;
+}
+
+/** Runs the benchmark; the exit code: 0 every measurement done, 1 some failed. */
+export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number> {
+  const { quick, only, ns: l1Ns, widths: l1Widths, out } = parsed;
   const plan = quick ? QUICK : FULL;
   const lines: BenchLine[] = [];
   const emit = (line: BenchLine) => {
     if (quick) line.quick = true;
     lines.push(line);
-    process.stdout.write(`${JSON.stringify(line)}\n`);
+    env.out(`${JSON.stringify(line)}\n`);
   };
   let failures = 0;
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
@@ -124,13 +140,13 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
   };
 
   const started = Date.now();
-  const runner = await Runner.start({ vite });
-  let page: HarnessPage | undefined;
+  const runner = await env.startHost();
+  let page: JobHost | undefined;
   let aluPeak: number | undefined;
   /** By index into plan.matmuls; absent where not run or failed. */
   const matmulFigures: ({ name: string; gflops: number } | undefined)[] = [];
   try {
-    page = await runner.page();
+    page = await runner.open();
     const p = page;
 
     // The ALU peak: R0's first figure, and the scale of every group's figures (measured whatever --only says).
@@ -211,9 +227,8 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
     await runner.close();
   }
 
-  const dir = join(vite.config.root, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'latest.jsonl');
+  const file = out;
+  mkdirSync(dirname(file) || '.', { recursive: true });
   writeFileSync(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
 
   // Summary: figure, value, fraction of the ALU peak measured in this run.
@@ -248,17 +263,17 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
   const header = ['figure', 'value', 'of ALU peak'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const fmt = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
-  process.stdout.write(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(fmt).join('\n')}\n`);
+  env.out(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(fmt).join('\n')}\n`);
   // Ratios: our figure over each peer's in the same cell of the same run (L1 and T1: higher is better).
   for (const workload of ['L1', 'T1']) {
     const figures = lines.filter((l) => l.workload === workload && l.name !== 'stages' && typeof l.value === 'number');
     for (const o of figures.filter((l) => l.impl === 'febm-gpu')) {
       const peers = figures.filter((l) => l.impl !== 'febm-gpu' && l.n === o.n && l.width === o.width);
       if (peers.length) {
-        process.stdout.write(`${workload} n=${o.n} w=${o.width}: febm-gpu is ${peers.map((p) => `${((o.value as number) / (p.value as number)).toFixed(2)}x ${p.impl}`).join(', ')}\n`);
+        env.out(`${workload} n=${o.n} w=${o.width}: febm-gpu is ${peers.map((p) => `${((o.value as number) / (p.value as number)).toFixed(2)}x ${p.impl}`).join(', ')}\n`);
       }
     }
   }
-  process.stdout.write(`${lines.length} lines written to ${file} in ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (--quick: smoke test, not a figure)' : ''}\n`);
+  env.out(`${lines.length} lines written to ${file} in ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (--quick: smoke test, not a figure)' : ''}\n`);
   return failures === 0 && lines.length > 0 ? 0 : 1;
 }

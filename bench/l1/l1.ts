@@ -15,7 +15,7 @@
 // (its correctness check, or an error) gets one line with the error, and its
 // remaining cells are skipped.
 
-import type { HarnessPage, Runner } from '../../harness/runner';
+import type { HostProvider as Runner, JobHost as HarnessPage } from '../../harness/host';
 import { mlpFlopsPerSample } from '../../src/index';
 import { L1_IMPLS, type L1Impl, type L1JobConfig, type L1JobResult } from './l1.jobs';
 import { round } from '../timing';
@@ -48,7 +48,7 @@ export interface L1Options {
 /** Imports the peers' packages in throwaway pages until one succeeds (at most 3 tries; see preloadAll in bench/l1/l1-peers.ts); T1 uses it too. */
 export async function preloadPeers(runner: Runner, log: (m: string) => void): Promise<void> {
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const page = await runner.page();
+    const page = await runner.open();
     try {
       await page.run('l1.preload');
       return;
@@ -98,7 +98,7 @@ export async function runL1(runner: Runner, options: L1Options = {}): Promise<L1
     let spent = 0;
     let failed: string | null = null;
     try {
-      page = await runner.page();
+      page = await runner.open();
       for (const c of cells) {
         const base = { impl, n: c.n, width: c.width, unit: 'chain-steps/s' };
         if (failed) {
@@ -143,7 +143,7 @@ export async function runL1(runner: Runner, options: L1Options = {}): Promise<L1
           emit({ ...base, value: null, error: failed });
           // A failed page may be unusable (device lost, backend state): start a fresh one.
           await page.close().catch(() => {});
-          page = await runner.page();
+          page = await runner.open();
         }
       }
     } finally {

@@ -10,7 +10,7 @@
 // of how many iterations its median rests on. An implementation that fails
 // its correctness check (or errs) gets a line with the error and no figure.
 
-import type { HarnessPage, Runner } from '../../harness/runner';
+import type { HostProvider as Runner, JobHost as HarnessPage } from '../../harness/host';
 import { preloadPeers } from '../l1/l1';
 import { T1, T1_IMPLS, T1_SIZE, t1FlopsPerIteration, t1StageFlops, type T1Impl, type T1Size } from './t1-spec';
 import type { T1JobConfig, T1JobResult } from './t1.jobs';
@@ -68,7 +68,7 @@ export async function runT1(runner: Runner, options: T1Options = {}): Promise<T1
     };
     let page: HarnessPage | null = null;
     try {
-      page = await runner.page();
+      page = await runner.open();
       const r = await page.run<T1JobResult>('t1.cell', config);
       emit({
         ...base,

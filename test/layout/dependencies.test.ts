@@ -16,14 +16,18 @@ const MAY_USE: Record<string, string[]> = {
   harness: ['src'],
   experiments: ['src', 'shaders', 'harness'],
   bench: ['src', 'shaders', 'harness', 'experiments'],
-  cli: ['src', 'shaders', 'harness', 'experiments'],
+  // The febm-gpu command dispatches to the experiment's and the benchmark's commands.
+  cli: ['src', 'shaders', 'harness', 'experiments', 'bench'],
   demo: ['src', 'shaders'],
-  bin: ['harness'],
+  // The launcher runs the sources through Vite (harness/vite-server.mjs), or an installed package's build (dist/).
+  bin: ['harness', 'dist'],
 };
 /** The applications' jobs page finds their job files by glob (harness/main.ts). */
 const JOBS_PAGE = { file: 'harness/main.ts', mayUse: ['bench', 'cli', 'experiments'] };
+/** The command line's dependencies, which the library must not use (it runs in a page too). */
+const COMMAND_PACKAGES = ['puppeteer-core'];
 /** npm packages the library may import: its dependencies, nothing Node-only. */
-const LIBRARY_PACKAGES = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies ?? {});
+const LIBRARY_PACKAGES = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies ?? {}).filter((p) => !COMMAND_PACKAGES.includes(p));
 
 const code = execSync('git ls-files --cached --others --exclude-standard', { cwd: ROOT, encoding: 'utf8' })
   .split('\n')
