@@ -1,4 +1,4 @@
-// `node bin/febm.mjs cli/sample.ts CHECKPOINT [--n N] [--steps K] [--start replay|noise] [--seed S] [--out DIR]`:
+// `febm-gpu sample CHECKPOINT [--n N] [--steps K] [--start replay|noise] [--seed S] [--out DIR]`:
 // draws N samples from a trained model: N chains of the checkpoint's
 // sampler (its kind, step, noise, gradient clip and box) on the
 // checkpoint's energy E, K steps each (default: the checkpoint's steps per
@@ -20,14 +20,14 @@
 //           samples from those chains and poor ones from noise: their
 //           sampler never had to carry noise to data in K steps.
 //
-// Exit codes: 0 done, 2 refused (arguments, checkpoint).
+// Exit codes: 0 done, 2 refused (arguments, checkpoint), 130 interrupted.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ViteDevServer } from 'vite';
-import { base64ToF32, f32ToBase64 } from '../harness/base64';
-import { Runner, type HarnessPage } from '../harness/runner';
-import { ConfigError, DIGIT_PIXELS, decodeTrainerCheckpoint, encodeNpy, seededUniform, type TrainerSnapshot } from '../src/index';
+import type { BlobRef, JobHost } from '../harness/host';
+import { ConfigError, decodeTrainerCheckpoint, DIGIT_PIXELS, encodeNpy, seededUniform, type TrainerSnapshot } from '../src/index';
+import { EXIT, intArg, parseCommandLine, stringArg, type Command, type Parsed } from './command';
+import { writeFileAtomic } from './files';
 import type { SampleJobConfig, SampleJobResult } from './sample.jobs';
 import { digitScore } from '../experiments/digits/calibrate';
 
@@ -44,36 +44,30 @@ export interface SampleArgs {
   out: string;
 }
 
-const OPTIONS = '--n N (default 64), --steps K (default: the checkpoint\'s), --start replay|noise (default replay), --seed S (default 0), --out DIR (default out/sample)';
+const SAMPLE_OPTIONS = {
+  n: { type: 'string', value: 'N', help: 'chains to run (2 to 1,048,576)', default: 64 },
+  steps: { type: 'string', value: 'K', help: 'sampler steps per chain (1 to 100,000)', default: "the checkpoint's sampler.steps" },
+  start: { type: 'string', value: 'replay|noise', help: "where the chains start: the replay buffer's newest rows, or uniform noise in replay.initBox", default: 'replay' },
+  seed: { type: 'string', value: 'S', help: "seed of the noise start and of the sampler's Philox stream", default: 0 },
+  out: { type: 'string', value: 'DIR', help: 'output folder', default: 'out/sample' },
+} as const;
 
-function integer(field: string, v: string, lo: number, hi: number): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < lo || n > hi) throw new ConfigError(field, `must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
-  return n;
+/** The command's arguments from a parsed command line; ConfigError naming the flag on anything wrong. */
+function sampleArgs(p: Parsed): SampleArgs {
+  const checkpoint = p.positionals[0];
+  if (checkpoint === undefined) throw new ConfigError('checkpoint', `is required: febm-gpu ${sampleCommand.usage}`);
+  const start = stringArg(p, 'start', SAMPLE_OPTIONS.start.default)!;
+  if (!(SAMPLE_STARTS as readonly string[]).includes(start)) throw new ConfigError('--start', `must be one of ${SAMPLE_STARTS.join(', ')}, got ${JSON.stringify(start)}`);
+  const steps = intArg(p, 'steps', 1, 100000);
+  return {
+    checkpoint, n: intArg(p, 'n', 2, 1 << 20, SAMPLE_OPTIONS.n.default)!, ...(steps === undefined ? {} : { steps }), start: start as SampleStart,
+    seed: intArg(p, 'seed', 0, 2 ** 32 - 1, SAMPLE_OPTIONS.seed.default)!, out: stringArg(p, 'out', SAMPLE_OPTIONS.out.default)!,
+  };
 }
 
-/** Parses the command line; ConfigError naming the flag on anything wrong. */
+/** Parses the command line (febm-gpu sample's arguments); ConfigError naming the flag on anything wrong. */
 export function parseSampleArgs(argv: string[]): SampleArgs {
-  const out: Partial<SampleArgs> & { start: SampleStart; n: number; seed: number; out: string } = { n: 64, start: 'replay', seed: 0, out: join('out', 'sample') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) {
-      if (!['--n', '--steps', '--start', '--seed', '--out'].includes(a)) throw new ConfigError(a, `unknown option (options: ${OPTIONS})`);
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new ConfigError(a, 'needs a value');
-      if (a === '--n') out.n = integer('--n', v, 2, 1 << 20);
-      else if (a === '--steps') out.steps = integer('--steps', v, 1, 100000);
-      else if (a === '--seed') out.seed = integer('--seed', v, 0, 2 ** 32 - 1);
-      else if (a === '--out') out.out = v;
-      else {
-        if (!(SAMPLE_STARTS as readonly string[]).includes(v)) throw new ConfigError('--start', `must be one of ${SAMPLE_STARTS.join(', ')}, got ${JSON.stringify(v)}`);
-        out.start = v as SampleStart;
-      }
-    } else if (out.checkpoint === undefined) out.checkpoint = a;
-    else throw new ConfigError('checkpoint', `only one checkpoint can be given (got ${JSON.stringify(out.checkpoint)} and ${JSON.stringify(a)})`);
-  }
-  if (out.checkpoint === undefined) throw new ConfigError('checkpoint', `is required: sample CHECKPOINT [${OPTIONS}]`);
-  return out as SampleArgs;
+  return sampleArgs(parseCommandLine(sampleCommand, argv));
 }
 
 /** The rows of the replay buffer written last, oldest first (the newest is the last row). */
@@ -99,26 +93,39 @@ export function initialChains(s: TrainerSnapshot, n: number, start: SampleStart,
   return Float32Array.from({ length: n * s.config.energy.inputDim }, () => lo + (hi - lo) * u());
 }
 
-/** The page job of a sample command. */
-export function sampleJob(s: TrainerSnapshot, args: SampleArgs): SampleJobConfig {
+/** The page job of a sample command, its bytes offered to the host. */
+export async function sampleJob(host: JobHost, s: TrainerSnapshot, args: Omit<SampleArgs, 'checkpoint' | 'out'>): Promise<SampleJobConfig> {
   const c = s.config;
+  const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   return {
-    energy: c.energy, paramsE: f32ToBase64(s.paramsE),
+    energy: c.energy, paramsE: await host.offer(bytes(s.paramsE)),
     sampler: { kind: c.sampler.kind, eta: c.sampler.eta, stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: c.sampler.box },
-    n: args.n, steps: args.steps ?? c.sampler.steps, seed: args.seed, initial: f32ToBase64(initialChains(s, args.n, args.start, args.seed)),
+    n: args.n, steps: args.steps ?? c.sampler.steps, seed: args.seed, initial: await host.offer(bytes(initialChains(s, args.n, args.start, args.seed))),
   };
 }
 
-/** A checked command: arguments, the checkpoint and the page job. */
+/** Runs a sample job on a host and returns the samples, [n][dim]. */
+export async function drawSamples(host: JobHost, s: TrainerSnapshot, args: Omit<SampleArgs, 'checkpoint' | 'out'>): Promise<{ samples: Float32Array; steps: number; seconds: number }> {
+  const job = await sampleJob(host, s, args);
+  try {
+    const result = await host.run<SampleJobResult>('sample.sample', job);
+    const b = await host.take(result.samples);
+    return { samples: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), steps: job.steps, seconds: result.seconds };
+  } finally {
+    for (const ref of [job.paramsE, job.initial] as BlobRef[]) await host.release(ref).catch(() => {});
+  }
+}
+
+/** A checked command: arguments, the checkpoint and the chains' starting points. */
 export interface PreparedSample {
   args: SampleArgs;
   snapshot: TrainerSnapshot;
-  job: SampleJobConfig;
+  steps: number;
 }
 
 /** Parses the arguments, reads the checkpoint and chooses the starts; ConfigError or CheckpointError before any browser starts. */
-export function prepareSample(argv: string[]): PreparedSample {
-  const args = parseSampleArgs(argv);
+export function prepareSample(argv: string[] | SampleArgs): PreparedSample {
+  const args = Array.isArray(argv) ? parseSampleArgs(argv) : argv;
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(args.checkpoint));
@@ -126,13 +133,15 @@ export function prepareSample(argv: string[]): PreparedSample {
     throw new ConfigError('checkpoint', `cannot be read: ${(e as Error).message}`);
   }
   const snapshot = decodeTrainerCheckpoint(bytes);
-  return { args, snapshot, job: sampleJob(snapshot, args) };
+  // The starts are checked here (e.g. --n beyond the replay buffer's rows), before a browser starts.
+  initialChains(snapshot, args.n, args.start, args.seed);
+  return { args, snapshot, steps: args.steps ?? snapshot.config.sampler.steps };
 }
 
 type Log = (line: string) => void;
 const stderr: Log = (line) => process.stderr.write(`${line}\n`);
 
-function prepareOrSay(argv: string[], log: Log): PreparedSample | null {
+function prepareOrSay(argv: string[] | SampleArgs, log: Log): PreparedSample | null {
   try {
     return prepareSample(argv);
   } catch (e) {
@@ -141,43 +150,59 @@ function prepareOrSay(argv: string[], log: Log): PreparedSample | null {
   }
 }
 
-/** The whole command on an open harness page; returns the exit code (0 done, 2 refused). */
-export async function runSample(page: HarnessPage, argv: string[], log: Log = stderr): Promise<number> {
+/** The whole command on a host (tests pass a page); returns the exit code (0 done, 2 refused). */
+export async function runSample(host: JobHost, argv: string[], log: Log = stderr): Promise<number> {
   const prepared = prepareOrSay(argv, log);
-  return prepared ? executeSample(page, prepared, log) : 2;
+  return prepared ? executeSample(host, prepared, log) : EXIT.refused;
 }
 
-async function executeSample(page: HarnessPage, { args, snapshot, job }: PreparedSample, log: Log): Promise<number> {
+async function executeSample(host: JobHost, { args, snapshot, steps }: PreparedSample, log: Log): Promise<number> {
   const dim = snapshot.config.energy.inputDim;
-  log(`sampling ${args.n} chains x ${job.steps} ${job.sampler.kind} steps from ${args.start === 'replay' ? 'the replay buffer' : 'fresh noise'} of ${args.checkpoint} (iteration ${snapshot.iteration}, ${dim} dimensions)`);
-  const result = await page.run<SampleJobResult>('sample.sample', job);
-  const samples = base64ToF32(result.samples);
+  log(`sampling ${args.n} chains x ${steps} ${snapshot.config.sampler.kind} steps from ${args.start === 'replay' ? 'the replay buffer' : 'fresh noise'} of ${args.checkpoint} (iteration ${snapshot.iteration}, ${dim} dimensions)`);
+  const { samples, seconds } = await drawSamples(host, snapshot, args);
   mkdirSync(args.out, { recursive: true });
   const files = [join(args.out, 'samples.npy')];
-  writeFileSync(files[0], encodeNpy(samples, [args.n, dim]));
+  writeFileAtomic(files[0], encodeNpy(samples, [args.n, dim]));
   if (dim === DIGIT_PIXELS) {
     const s = digitScore().score.score(samples, args.n);
     files.push(join(args.out, 'score.json'));
-    writeFileSync(files[1], `${JSON.stringify({ checkpoint: args.checkpoint, iteration: snapshot.iteration, start: args.start, steps: job.steps, ...s }, null, 1)}\n`);
+    writeFileAtomic(files[1], `${JSON.stringify({ checkpoint: args.checkpoint, iteration: snapshot.iteration, start: args.start, steps, ...s }, null, 1)}\n`);
     log(`score: Frechet ${s.frechet.toFixed(2)} (n = ${s.n}), classes ${(100 * s.minShare).toFixed(1)}% to ${(100 * s.maxShare).toFixed(1)}%, confident ${(100 * s.confident).toFixed(1)}%`);
   }
-  log(`sampled in ${result.seconds.toFixed(1)} s; wrote ${files.join(', ')}`);
-  return 0;
+  log(`sampled in ${seconds.toFixed(1)} s; wrote ${files.join(', ')}`);
+  return EXIT.done;
 }
 
-export async function main(vite: ViteDevServer, argv: string[]): Promise<number> {
-  // Everything is checked before a browser starts.
-  const prepared = prepareOrSay(argv, stderr);
-  if (!prepared) return 2;
-  const runner = await Runner.start({ vite, log: (line) => { if (!line.startsWith('[page debug]')) stderr(line); } });
-  try {
-    const page = await runner.page();
+export const sampleCommand: Command = {
+  name: 'sample',
+  summary: "draw samples from a trained model's checkpoint into a .npy (and, for digits, their score)",
+  usage: 'sample CHECKPOINT [options]',
+  description: [
+    "Runs N chains of the checkpoint's own sampler (kind, step, noise, gradient clip, box) on its energy E",
+    "for K steps, started from the replay buffer's newest rows (the persistent chains) or from uniform noise",
+    "in its replay.initBox, and writes samples.npy (N x dim float32) in the output folder; for digits (784",
+    'values a row) also score.json, the sample-quality score against the held-out digits (docs/score.md).',
+  ].join('\n'),
+  options: SAMPLE_OPTIONS,
+  positionals: { max: 1, what: 'checkpoint' },
+  onInterrupt: 'exit',
+  async run(p, env) {
+    // Everything is checked before a browser starts.
+    let args: SampleArgs;
     try {
-      return await executeSample(page, prepared, stderr);
-    } finally {
-      await page.close();
+      args = sampleArgs(p);
+    } catch (e) {
+      env.log(`${(e as Error).name}: ${(e as Error).message}`);
+      return EXIT.refused;
     }
-  } finally {
-    await runner.close();
-  }
-}
+    const prepared = prepareOrSay(args, env.log);
+    if (!prepared) return EXIT.refused;
+    const provider = await env.startHost({ log: (line) => { if (!line.startsWith('[page debug]')) env.log(line); } });
+    const host = await provider.open();
+    try {
+      return await executeSample(host, prepared, env.log);
+    } finally {
+      await host.close().catch(() => {});
+    }
+  },
+};

@@ -5,7 +5,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { base64ToF32 } from '../../harness/base64';
 import { initialChains, parseSampleArgs, prepareSample, recentReplayRows } from '../../cli/sample';
 import { ConfigError } from '../../src/errors';
 import { sampleCheckpoint, sampleSnapshot } from './sample-fixture';
@@ -33,7 +32,7 @@ describe('sample: command line', () => {
     expect(fieldOf(() => parseSampleArgs(['a', '--n', '1']))).toBe('--n');
     expect(fieldOf(() => parseSampleArgs(['a', '--steps', '0']))).toBe('--steps');
     expect(fieldOf(() => parseSampleArgs(['a', '--start', 'data']))).toBe('--start');
-    expect(fieldOf(() => parseSampleArgs(['a', '--label', '3']))).toBe('--label');
+    expect(() => parseSampleArgs(['a', '--label', '3'])).toThrow(/--label/);
     expect(fieldOf(() => parseSampleArgs(['a', '--out']))).toBe('--out');
   });
 });
@@ -61,8 +60,8 @@ describe('sample: starting points', () => {
     const dir = mkdtempSync(join(tmpdir(), 'febm-sample-'));
     writeFileSync(join(dir, 'c.febm'), sampleCheckpoint(s));
     const p = prepareSample([join(dir, 'c.febm'), '--n', '3']);
-    expect(p.job).toMatchObject({ n: 3, steps: 5, seed: 0, sampler: { kind: 'ula', eta: 0.01 }, energy: { inputDim: 2 } });
-    expect(Array.from(base64ToF32(p.job.initial))).toEqual(Array.from(recentReplayRows(s, 3)));
+    expect(p).toMatchObject({ steps: 5, args: { n: 3, seed: 0, start: 'replay' }, snapshot: { iteration: 17 } });
+    expect(fieldOf(() => prepareSample([join(dir, 'c.febm'), '--n', '8']))).toBe('--n');
     expect(fieldOf(() => prepareSample([join(dir, 'absent.febm')]))).toBe('checkpoint');
     writeFileSync(join(dir, 'bad.febm'), 'not a checkpoint');
     expect(() => prepareSample([join(dir, 'bad.febm')])).toThrow(/checkpoint/);
