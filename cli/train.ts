@@ -21,6 +21,9 @@
 //                     picture module, as the demo page draws them
 //   last-good-params.json  only if the device was lost: the parameters of
 //                     the last good metrics point, kept on the host
+//   score.jsonl, samples.npy, fresh.npy  digit data (784 values a row) only:
+//                     the sample-quality score at every checkpoint, the final
+//                     chains and fresh samples (cli/images.ts)
 // and prints a progress line (iteration, it/s, both objectives, time left).
 // A resumed run continues exactly as the uninterrupted one would have: same
 // checkpoint bytes at the end, same metrics (the command's interrupt-and-resume test).
@@ -53,6 +56,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { TrainEvent, TrainJobConfig, TrainJobResult } from './train.jobs';
 import { describeDataSpec, loadDataSpec, resolveDataSpec, type DataSpec, type LoadedData } from './data';
+import { ImageOutputs, isDigitData } from './images';
 import type { BlobRef, JobHost } from '../harness/host';
 import type { JobProgress } from '../harness/protocol';
 import {
@@ -397,6 +401,8 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
   const queue = (fn: () => Promise<void> | void) => {
     writes = writes.then(fn).catch((e: Error) => io.log(`could not write: ${e.message}`));
   };
+  // Digit data: the score at every checkpoint, the final and fresh samples as .npy (cli/images.ts).
+  const images = isDigitData(loaded.dim) ? new ImageOutputs(out, io.log, !sameFolder) : undefined;
   const written = new Set<number>();
   const record = (m: TrainerMetrics) => {
     if (written.has(m.iteration)) return;
@@ -425,8 +431,10 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
       io.progress(progressLine({ iteration: m.iteration, total: run.iterations, itPerSecond: m.itPerSecond, hObjective: m.hObjective, eObjective: m.eObjective, secondsLeft: (run.iterations - m.iteration) / rate }));
     } else if (ev.type === 'checkpoint') {
       queue(async () => {
-        writeFileAtomic(checkpointFile, await host.take(ev.checkpoint));
+        const bytes = await host.take(ev.checkpoint);
+        writeFileAtomic(checkpointFile, bytes);
         io.log(`checkpoint at iteration ${ev.iteration}: ${checkpointFile}`);
+        images?.onCheckpoint(bytes);
       });
     }
   };
@@ -456,8 +464,10 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
   io.log('');
   const files = [metricsFile];
   if (result.checkpoint) {
-    writeFileAtomic(checkpointFile, await host.take(result.checkpoint));
+    const bytes = await host.take(result.checkpoint);
+    writeFileAtomic(checkpointFile, bytes);
     files.push(checkpointFile);
+    if (images) files.push(...(await images.finish(host, bytes)));
   }
   if (result.lastGood) {
     const g = result.lastGood;
@@ -502,8 +512,9 @@ export const trainCommand: Command = {
     '',
     ...Object.entries(DEFAULT_TRAIN_CONFIG).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
     '',
-    'Writes config.json, metrics.jsonl, checkpoint.febm, density.png and samples.png (2-D data) in the',
-    'output folder. The checkpoint is written atomically every few minutes, at the end and on Ctrl-C or',
+    'Writes config.json, metrics.jsonl, checkpoint.febm, density.png and samples.png (2-D data), and for',
+    'digits (784 values a row) score.jsonl (the sample-quality score at every checkpoint), samples.npy and',
+    'fresh.npy, in the output folder. The checkpoint is written atomically every few minutes, at the end and on Ctrl-C or',
     'SIGTERM (then the exit code is 130); --resume goes on exactly where it stopped.',
   ].join('\n'),
   options: TRAIN_OPTIONS,
