@@ -6,12 +6,15 @@
 //                 (docs/score.md) of the SCORE_SAMPLES replay-buffer rows
 //                 written last (the persistent chains' latest states),
 //                 against the held-out digits
-//   samples.npy   the final chains, chains x 784 float32
+//   samples-<iteration>.png  at every checkpoint: the chains (at most 64) as
+//                 a grid of digits
+//   samples.npy   the final chains, chains x 784 float32, and samples.png
+//                 their grid
 //   fresh.npy     SCORE_SAMPLES samples drawn from the trained model at the
 //                 end: the sample command's chains (cli/sample.ts) from the
 //                 replay buffer's newest rows, the run's own sampler and
 //                 steps, seed 0; their score is the last line of score.jsonl
-//                 ("fresh": true)
+//                 ("fresh": true); fresh.png their first 64 as a grid
 // The score is computed in Node, on the CPU (src/score/), from checkpoints,
 // so the page and the trainer are not touched.
 
@@ -20,7 +23,7 @@ import { join } from 'node:path';
 import type { JobHost } from '../harness/host';
 import { decodeTrainerCheckpoint, DIGIT_PIXELS, encodeNpy, type DigitScore, type SampleScore, type TrainerSnapshot } from '../src/index';
 import { digitScore } from '../experiments/digits/calibrate';
-import { drawSamples, recentReplayRows } from './sample';
+import { digitGridPng, drawSamples, recentReplayRows } from './sample';
 import { writeFileAtomic } from './files';
 
 /** Samples scored at each checkpoint and drawn fresh at the end. */
@@ -57,6 +60,7 @@ export class ImageOutputs {
     const n = Math.min(SCORE_SAMPLES, s.replayFilled);
     const record: ScoreRecord = { iteration: s.iteration, ...this.scorer().score(recentReplayRows(s, n), n) };
     appendFileSync(this.scoreFile, `${JSON.stringify(record)}\n`);
+    writeFileAtomic(join(this.out, `samples-${s.iteration}.png`), digitGridPng(s.chains, s.config.chains));
     return record;
   }
 
@@ -64,11 +68,13 @@ export class ImageOutputs {
   async finish(host: JobHost, bytes: Uint8Array): Promise<string[]> {
     const last = this.onCheckpoint(bytes);
     const s: TrainerSnapshot = decodeTrainerCheckpoint(bytes);
-    const files = [this.scoreFile, join(this.out, 'samples.npy'), join(this.out, 'fresh.npy')];
+    const files = [this.scoreFile, join(this.out, 'samples.npy'), join(this.out, 'fresh.npy'), join(this.out, 'samples.png'), join(this.out, 'fresh.png')];
     writeFileAtomic(files[1], encodeNpy(s.chains, [s.config.chains, DIGIT_PIXELS]));
+    writeFileAtomic(files[3], digitGridPng(s.chains, s.config.chains));
     const n = Math.min(SCORE_SAMPLES, s.replayFilled);
     const fresh = (await drawSamples(host, s, { n, start: 'replay', seed: 0 })).samples;
     writeFileAtomic(files[2], encodeNpy(fresh, [n, DIGIT_PIXELS]));
+    writeFileAtomic(files[4], digitGridPng(fresh, n));
     const record: ScoreRecord = { iteration: s.iteration, fresh: true, ...this.scorer().score(fresh, n) };
     appendFileSync(this.scoreFile, `${JSON.stringify(record)}\n`);
     const say = (r: ScoreRecord) => `Frechet ${r.frechet.toFixed(2)} (n = ${r.n}), classes ${(100 * r.minShare).toFixed(1)}% to ${(100 * r.maxShare).toFixed(1)}%, confident ${(100 * r.confident).toFixed(1)}%`;

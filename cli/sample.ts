@@ -7,6 +7,7 @@
 //   samples.npy   N x dim float32 (NumPy's format: np.load reads it as it is)
 //   score.json    digits (784 values a row) only: the sample-quality score
 //                 against the held-out digits (docs/score.md)
+//   samples.png   digits only: the first 64 samples as a grid
 // and prints where they went and, for digits, the score.
 //
 // The two starts:
@@ -25,7 +26,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BlobRef, JobHost } from '../harness/host';
-import { ConfigError, decodeTrainerCheckpoint, DIGIT_PIXELS, encodeNpy, seededUniform, type TrainerSnapshot } from '../src/index';
+import {
+  ConfigError, decodeTrainerCheckpoint, DIGIT_PIXELS, DIGIT_SIDE, encodeNpy, encodePng, imageGrid, seededUniform, type TrainerSnapshot,
+} from '../src/index';
 import { EXIT, intArg, parseCommandLine, stringArg, type Command, type Parsed } from './command';
 import { writeFileAtomic } from './files';
 import type { SampleJobConfig, SampleJobResult } from './sample.jobs';
@@ -68,6 +71,15 @@ function sampleArgs(p: Parsed): SampleArgs {
 /** Parses the command line (febm-gpu sample's arguments); ConfigError naming the flag on anything wrong. */
 export function parseSampleArgs(argv: string[]): SampleArgs {
   return sampleArgs(parseCommandLine(sampleCommand, argv));
+}
+
+/** Most digits a grid picture shows. */
+export const GRID_DIGITS = 64;
+
+/** The first (at most GRID_DIGITS) digits of rows as a PNG grid, black to white, 2 pixels per pixel. */
+export function digitGridPng(rows: Float32Array, count: number): Uint8Array {
+  const n = Math.min(count, GRID_DIGITS);
+  return encodePng(imageGrid(rows.subarray(0, n * DIGIT_PIXELS), n, DIGIT_SIDE, DIGIT_SIDE, { scale: 2 }));
 }
 
 /** The rows of the replay buffer written last, oldest first (the newest is the last row). */
@@ -165,7 +177,8 @@ async function executeSample(host: JobHost, { args, snapshot, steps }: PreparedS
   writeFileAtomic(files[0], encodeNpy(samples, [args.n, dim]));
   if (dim === DIGIT_PIXELS) {
     const s = digitScore().score.score(samples, args.n);
-    files.push(join(args.out, 'score.json'));
+    files.push(join(args.out, 'score.json'), join(args.out, 'samples.png'));
+    writeFileAtomic(files[2], digitGridPng(samples, args.n));
     writeFileAtomic(files[1], `${JSON.stringify({ checkpoint: args.checkpoint, iteration: snapshot.iteration, start: args.start, steps, ...s }, null, 1)}\n`);
     log(`score: Frechet ${s.frechet.toFixed(2)} (n = ${s.n}), classes ${(100 * s.minShare).toFixed(1)}% to ${(100 * s.maxShare).toFixed(1)}%, confident ${(100 * s.confident).toFixed(1)}%`);
   }

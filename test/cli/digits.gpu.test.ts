@@ -3,7 +3,7 @@
 // computed at every checkpoint, finite, and the persistent chains score
 // better than their starting noise (uniform on [0, 1], what the chains
 // start from); the final chains and fresh samples are written as .npy.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,7 @@ describe.skipIf(!DIGIT_MODELS)('train: a tiny digit model', () => {
     expect(last.frechet).toBeLessThan(noise.frechet);
     expect(parseNpyRows(readFileSync(join(out, 'samples.npy')))).toMatchObject({ rows: 32, dim: 784 });
     expect(parseNpyRows(readFileSync(join(out, 'fresh.npy')))).toMatchObject({ rows: n, dim: 784 });
+    for (const f of ['samples-10.png', 'samples-20.png', 'samples.png', 'fresh.png']) expect(existsSync(join(out, f)), f).toBe(true);
     console.log(`tiny digit model after 30 iterations: Frechet ${last.frechet.toFixed(1)} (n = ${n}) against ${noise.frechet.toFixed(1)} for uniform noise`);
   });
 });

@@ -1,10 +1,12 @@
 // The train command's digit outputs (cli/images.ts) in Node: score.jsonl at
-// every checkpoint, samples.npy and fresh.npy at the end. The page job is
+// every checkpoint with a grid of the chains, samples.npy and fresh.npy with
+// their grids at the end. The page job is
 // replaced by one that returns the chains' starting points unchanged (the
 // sampling itself is tested on the GPU by test/cli/sample.gpu.test.ts);
 // what is checked here is which rows are scored and written, and how.
 // The host is replaced by one that keeps offered bytes in a map.
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { decode as decodePng } from 'fast-png';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,7 +58,12 @@ describe.skipIf(!DIGIT_MODELS)('train: digit outputs', () => {
     const out = new ImageOutputs(dir);
     const first = out.onCheckpoint(bytes);
     const files = await out.finish(host, bytes);
-    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['score.jsonl', 'samples.npy', 'fresh.npy']);
+    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['score.jsonl', 'samples.npy', 'fresh.npy', 'samples.png', 'fresh.png']);
+    // Grids of 28 x 28 digits at 2 pixels a pixel with 2-pixel gaps: the 4 chains 2 x 2, 64 of the fresh samples 8 x 8.
+    for (const [file, side] of [['samples-17.png', 2], ['samples.png', 2], ['fresh.png', 8]] as const) {
+      const png = decodePng(readFileSync(join(dir, file)));
+      expect([png.width, png.height], file).toEqual([side * 56 + (side + 1) * 2, side * 56 + (side + 1) * 2]);
+    }
     const lines = readFileSync(join(dir, 'score.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ScoreRecord);
     expect(lines.length).toBe(3);
     expect(lines[0]).toEqual(first);
