@@ -10,10 +10,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page, PuppeteerNode } from 'puppeteer-core';
 import type { ViteDevServer } from 'vite';
 import { BlobStore, BLOB_ROUTE } from './blobs';
-import { chromiumArgs, resolveBrowser } from './browser';
+import { BrowserNotFoundError, chromiumArgs, resolveBrowser } from './browser';
 import type { BlobRef, HostProvider, JobHost, RunOptions } from './host';
 import { PageJobError, type JobOutcome, type JobProgress } from './protocol';
 
@@ -43,6 +43,20 @@ export async function vitePageServer(vite: ViteDevServer, owned = false): Promis
     storeOfVite.set(vite, blobs);
   }
   return { origin: serverOrigin(vite), blobs, close: async () => { if (owned) await vite.close(); } };
+}
+
+/**
+ * Puppeteer, loaded when a runner starts: an optional dependency of the
+ * package (the command needs it, the library does not).
+ */
+async function loadPuppeteer(): Promise<PuppeteerNode> {
+  try {
+    return (await import('puppeteer-core')).default;
+  } catch (e) {
+    throw new BrowserNotFoundError(
+      `the headless runner needs the package puppeteer-core (an optional dependency of febm-gpu): npm install puppeteer-core (${(e as Error).message})`,
+    );
+  }
 }
 
 export interface RunnerOptions {
@@ -170,6 +184,7 @@ export class Runner implements HostProvider {
 
   static async start(options: RunnerOptions = {}): Promise<Runner> {
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const puppeteer = await loadPuppeteer();
     const { path } = await resolveBrowser();
     let server = options.server;
     if (!server) {

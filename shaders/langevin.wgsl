@@ -4,6 +4,8 @@
 // moves the step counter on. Host side: src/sampler/sampler.ts; float64 reference:
 // src/sampler/reference.ts.
 // requires: common.wgsl, mlp.wgsl, philox.wgsl, langevin_counters.wgsl
+// dispatch lgv_sample: mlp.batch_padded / MLP_CHAINS invocations
+// dispatch lgv_advance: 1 workgroup
 //
 // Bindings (group 0):
 //   0 uniform            mlp: MlpLayout            MLP layout, batch = chains (mlp.wgsl);

@@ -67,6 +67,15 @@ export {
 } from './stats';
 export type { MomentTolerances } from './stats';
 
+// Every kernel entry point as a standalone WGSL module with its interface (the build's dist/wgsl/).
+export { standaloneKernels, standaloneInterface, kernelFiles, dispatchRules } from './device/standalone';
+export type {
+  StandaloneKernel, StandaloneBinding, StandaloneStruct, StandaloneMember, StandaloneOverride, StandaloneDispatch,
+} from './device/standalone';
+// The MLP kernels' layout formulas (one module without imports, also shipped as dist/wgsl/mlp-layout.js).
+export { packedLayers, scratchRegions, mlpLayoutValues, FILLED_STRUCTS } from './mlp/layout';
+export type { PackedLayers, MlpLayoutConstants, LayerLayout } from './mlp/layout';
+
 // The sample-quality score's float64 pieces: the symmetric eigendecomposition and
 // square root behind the Frechet distance, and the classifier's backward pass.
 export { symmetricEigen, sqrtPsd } from './score/frechet';

@@ -8,6 +8,7 @@ import { ACTIVATION_CODE, paramLayout, validateMlpSpec, type Activation, type Ml
 import type { GpuPart } from '../device/part';
 import { packStruct } from '../device/shader';
 import { shaderConstant } from '../device/constants';
+import { mlpLayoutValues, scratchRegions, type MlpLayoutConstants, type ScratchLayout } from './layout';
 import { integer } from '../validate';
 
 /** Samples per invocation in the MLP kernels. */
@@ -51,40 +52,14 @@ export const mlpConstants = (group: number, activation: Activation): Record<stri
 /** A recorded piece of GPU work: dispatches into an open compute pass. */
 export type Pass = (pass: GPUComputePassEncoder) => void;
 
-export interface ScratchLayout {
-  /** Invocations per workgroup the layout was made for. */
-  group: number;
-  batchPadded: number;
-  /** Per linear layer, vec4 indices of its h, g (act'(z)) and d regions and its first gradient block. */
-  layers: { hBase: number; gBase: number; dBase: number; blockBase: number }[];
-  /** Scratch size in vec4s. */
-  vec4s: number;
-  blockCount: number;
-}
+export type { ScratchLayout };
 
+/** The WGSL constants of the layout formulas (src/mlp/layout.ts). */
+const LAYOUT_CONSTANTS: MlpLayoutConstants = { MLP_CHAINS, MLP_TILE_J4, MLP_TILE_K4 };
+
+/** The scratch layout of a network over `batch` samples in workgroups of `group` (src/mlp/layout.ts scratchRegions). */
 export function scratchLayout(layout: ParamLayout, batch: number, group = mlpGroupFor(batch)): ScratchLayout {
-  const perGroup = MLP_CHAINS * validateMlpGroup(group);
-  const batchPadded = Math.ceil(batch / perGroup) * perGroup;
-  let next = 0;
-  let blocks = 0;
-  const region = (units4: number) => {
-    const base = next;
-    next += units4 * batchPadded;
-    return base;
-  };
-  const layers = layout.layers.map((L, l) => {
-    const hidden = l + 1 < layout.layers.length;
-    const r = {
-      hBase: region(L.inStride / 4),
-      gBase: hidden ? region(L.outPadded / 4) : 0,
-      dBase: region(L.outPadded / 4),
-      blockBase: blocks,
-    };
-    // Reduce tiles (mlp_param_grad.wgsl): MLP_TILE_J4 x MLP_TILE_K4 blocks of 4x4 weights, plus a bias tile per row tile.
-    blocks += Math.ceil(L.outPadded / 4 / MLP_TILE_J4) * (Math.ceil(L.inStride / 4 / MLP_TILE_K4) + 1);
-    return r;
-  });
-  return { group, batchPadded, layers, vec4s: next, blockCount: blocks };
+  return scratchRegions(layout.layers, integer('batch', batch, 1), validateMlpGroup(group), LAYOUT_CONSTANTS);
 }
 
 /**
@@ -123,26 +98,7 @@ export class MlpProgram implements GpuPart {
     ]);
     const struct = forward.iface.bindings.find((b) => b.name === 'mlp')?.struct;
     if (!struct) throw new FebmError('mlp_forward.wgsl: no uniform named mlp');
-    const values: Record<string, number> = {
-      batch,
-      batch_padded: scratch.batchPadded,
-      input_dim: spec.inputDim,
-      layer_count: layout.layers.length,
-      block_count: scratch.blockCount,
-    };
-    layout.layers.forEach((L, l) => {
-      const s = scratch.layers[l];
-      Object.assign(values, {
-        [`layers.${l}.w_offset`]: L.weightOffset / 4,
-        [`layers.${l}.b_offset`]: L.biasOffset / 4,
-        [`layers.${l}.in4`]: L.inStride / 4,
-        [`layers.${l}.out4`]: L.outPadded / 4,
-        [`layers.${l}.h_base`]: s.hBase,
-        [`layers.${l}.g_base`]: s.gBase,
-        [`layers.${l}.d_base`]: s.dBase,
-        [`layers.${l}.block_base`]: s.blockBase,
-      });
-    });
+    const values = mlpLayoutValues(layout.layers, scratch, spec.inputDim, batch);
     const uniform = gpu.bufferFrom('mlp layout', packStruct(struct, values), GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     const scratchBuffer = gpu.buffer('mlp scratch', scratch.vec4s * 16);
     return new MlpProgram(gpu, layout, batch, scratch, uniform, scratchBuffer, { forward, inputGrad, samples, deltas, reduce });

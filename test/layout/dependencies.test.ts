@@ -21,13 +21,13 @@ const MAY_USE: Record<string, string[]> = {
   demo: ['src', 'shaders'],
   // The launcher runs the sources through Vite (harness/vite-server.mjs), or an installed package's build (dist/).
   bin: ['harness', 'dist'],
+  // An example of lifting the kernels uses none of the repository's code (its page loads the build's kernel files by URL).
+  examples: [],
 };
 /** The applications' jobs page finds their job files by glob (harness/main.ts). */
 const JOBS_PAGE = { file: 'harness/main.ts', mayUse: ['bench', 'cli', 'experiments'] };
-/** The command line's dependencies, which the library must not use (it runs in a page too). */
-const COMMAND_PACKAGES = ['puppeteer-core'];
-/** npm packages the library may import: its dependencies, nothing Node-only. */
-const LIBRARY_PACKAGES = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies ?? {}).filter((p) => !COMMAND_PACKAGES.includes(p));
+/** npm packages the library may import: its dependencies, nothing Node-only (the command's are optional dependencies). */
+const LIBRARY_PACKAGES = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies ?? {});
 
 const code = execSync('git ls-files --cached --others --exclude-standard', { cwd: ROOT, encoding: 'utf8' })
   .split('\n')
