@@ -75,3 +75,10 @@ export type {
 // The MLP kernels' layout formulas (one module without imports, also shipped as dist/wgsl/mlp-layout.js).
 export { packedLayers, scratchRegions, mlpLayoutValues, FILLED_STRUCTS } from './mlp/layout';
 export type { PackedLayers, MlpLayoutConstants, LayerLayout } from './mlp/layout';
+
+// The sample-quality score's float64 pieces: the symmetric eigendecomposition and
+// square root behind the Frechet distance, and the classifier's backward pass.
+export { symmetricEigen, sqrtPsd } from './score/frechet';
+export type { Eigen } from './score/frechet';
+export { accumulateGradient, gradientWork } from './score/classifier';
+export type { GradientWork } from './score/classifier';

@@ -80,8 +80,11 @@ describe('the dependency rule', () => {
 
   it("the other parts use the library through its two entry points (src/index.ts, src/kernels.ts)", () => {
     const entries = ['src/index.ts', 'src/kernels.ts'];
+    // Data the library ships but does not import (so that its bundle does not carry them): the score's classifier weights.
+    const assets = ['src/score/digit-classifier.json'];
     const wrong = edges
       .filter((e) => e.target !== null && top(e.file) !== 'src' && top(e.file) !== 'test' && top(e.target) === 'src')
+      .filter((e) => !assets.includes(e.target!))
       .filter((e) => !entries.includes(e.target!.endsWith('.ts') ? e.target! : `${e.target}.ts`))
       .map((e) => `${e.file} imports ${e.spec}`);
     expect(wrong).toEqual([]);
