@@ -31,6 +31,7 @@ import {
 } from '../src/index';
 import { EXIT, intArg, parseCommandLine, stringArg, type Command, type Parsed } from './command';
 import { writeFileAtomic } from './files';
+import { HOST_OPTION, hostArg } from './hosts';
 import type { SampleJobConfig, SampleJobResult } from './sample.jobs';
 import { digitScore } from '../experiments/digits/calibrate';
 
@@ -53,6 +54,7 @@ const SAMPLE_OPTIONS = {
   start: { type: 'string', value: 'replay|noise', help: "where the chains start: the replay buffer's newest rows, or uniform noise in replay.initBox", default: 'replay' },
   seed: { type: 'string', value: 'S', help: "seed of the noise start and of the sampler's Philox stream", default: 0 },
   out: { type: 'string', value: 'DIR', help: 'output folder', default: 'out/sample' },
+  ...HOST_OPTION,
 } as const;
 
 /** The command's arguments from a parsed command line; ConfigError naming the flag on anything wrong. */
@@ -210,7 +212,7 @@ export const sampleCommand: Command = {
     }
     const prepared = prepareOrSay(args, env.log);
     if (!prepared) return EXIT.refused;
-    const provider = await env.startHost({ log: (line) => { if (!line.startsWith('[page debug]')) env.log(line); } });
+    const provider = await env.startHost({ kind: hostArg(p.values), log: (line) => { if (!line.startsWith('[page debug]')) env.log(line); } });
     const host = await provider.open();
     try {
       return await executeSample(host, prepared, env.log);
