@@ -18,7 +18,7 @@
 // checkpoint, byte for byte, as one that was never stopped.
 
 import {
-  DeviceLostError, Trainer, TrainingDivergedError, type TrainerConfig, type TrainerMetrics, type ValidTrainerConfig,
+  DeviceLostError, gridPoints, Trainer, TrainingDivergedError, type TrainerConfig, type TrainerMetrics, type ValidTrainerConfig,
 } from '../src/index';
 import type { BlobRef } from '../harness/host';
 import type { JobContext } from '../harness/job';
@@ -62,19 +62,6 @@ export interface TrainJobResult {
   bytes: number;
   /** Training time, creation excluded. */
   seconds: number;
-}
-
-function gridPoints(size: number, [lo, hi]: [number, number]): Float32Array {
-  const pts = new Float32Array(2 * size * size);
-  const step = (hi - lo) / size;
-  for (let r = 0; r < size; r++) {
-    const y = hi - (r + 0.5) * step;
-    for (let c = 0; c < size; c++) {
-      pts[2 * (r * size + c)] = lo + (c + 0.5) * step;
-      pts[2 * (r * size + c) + 1] = y;
-    }
-  }
-  return pts;
 }
 
 const f32Bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -174,7 +161,8 @@ export async function train(ctx: JobContext, c: TrainJobConfig): Promise<TrainJo
     const checkpoint = await ctx.output(await trainer.saveCheckpoint(c.extra));
     let picture: TrainJobResult['picture'];
     if (c.picture && trainer.config.energy.inputDim === 2) {
-      const energies = await trainer.evaluateE(gridPoints(c.picture.size, c.picture.box));
+      const [lo, hi] = c.picture.box;
+      const energies = await trainer.evaluateE(gridPoints(c.picture.size, [lo, hi, lo, hi]));
       picture = { energies: await ctx.output(f32Bytes(energies)), samples: await ctx.output(f32Bytes(await trainer.readSamples())) };
     }
     return { ...base, checkpoint, picture };

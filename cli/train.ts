@@ -16,13 +16,14 @@
 //                     atomically (a temporary file, fsync, rename), so a run
 //                     killed at any moment leaves the previous checkpoint whole
 //   density.png       2-D data: exp(-E) on a grid (relative to its maximum)
-//   samples.png       2-D data: the same density dimmed, the data points
-//                     (grey) and the chains' samples (red) drawn over it
+//   samples.png       2-D data: the data points (grey) and the chains'
+//                     samples (red); both pictures drawn by the library's
+//                     picture module, as the demo page draws them
 //   last-good-params.json  only if the device was lost: the parameters of
 //                     the last good metrics point, kept on the host
 // and prints a progress line (iteration, it/s, both objectives, time left).
 // A resumed run continues exactly as the uninterrupted one would have: same
-// checkpoint bytes at the end, same metrics (test/cli/train.gpu.test.ts).
+// checkpoint bytes at the end, same metrics (the command's interrupt-and-resume test).
 //
 // The config file is one JSON object: any field of the trainer configuration
 // (src/trainer/config.ts: energy, variational, divergence, numerics,
@@ -52,11 +53,9 @@ import type { TrainEvent, TrainJobConfig, TrainJobResult } from './train.jobs';
 import type { BlobRef, JobHost } from '../harness/host';
 import type { JobProgress } from '../harness/protocol';
 import {
-  ConfigError, decodeTrainerCheckpoint, generateToy, parseData, TOY_DATASETS, validateTrainerConfig, type TrainerMetrics,
-  type ValidTrainerConfig,
+  ConfigError, decodeTrainerCheckpoint, densityPicture, encodePng, generateToy, parseData, samplesPicture, TOY_DATASETS, validateTrainerConfig,
+  type TrainerMetrics, type ValidTrainerConfig,
 } from '../src/index';
-import { densityImage, dim, drawPoints, squareBox } from './picture';
-import { encodePng } from './png';
 import { EXIT, intArg, numberArg, parseCommandLine, stringArg, type Command, type Parsed } from './command';
 import { appendLines, writeFileAtomic } from './files';
 
@@ -283,13 +282,24 @@ const defaultIo = (): TrainIo => {
   };
 };
 
+/** The square [lo, hi]^2 holding every point ([n][2]) with a margin of `margin` of the range on each side. */
+export function squareBox(points: ArrayLike<number>, margin = 0.1): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < points.length; i++) {
+    lo = Math.min(lo, points[i]);
+    hi = Math.max(hi, points[i]);
+  }
+  if (!(hi > lo)) return [lo - 1, lo + 1];
+  const pad = (hi - lo) * margin;
+  return [lo - pad, hi + pad];
+}
+
 function writePictures(out: string, picture: { energies: Float32Array; samples: Float32Array }, data: Float32Array, spec: PictureSpec, box: [number, number]): string[] {
-  const density = densityImage(picture.energies, spec.size, spec.scale);
-  writeFileAtomic(join(out, 'density.png'), encodePng(density));
-  const over = dim(density, 0.45);
-  drawPoints(over, data, box, [200, 200, 200], 0, 5000);
-  drawPoints(over, picture.samples, box, [255, 60, 40], 1);
-  writeFileAtomic(join(out, 'samples.png'), encodePng(over));
+  const side = spec.size * spec.scale;
+  writeFileAtomic(join(out, 'density.png'), encodePng(densityPicture(picture.energies, spec.size, { pixelsPerCell: spec.scale })));
+  const square: [number, number, number, number] = [box[0], box[1], box[0], box[1]];
+  writeFileAtomic(join(out, 'samples.png'), encodePng(samplesPicture(data, picture.samples, square, { width: side, dataLimit: 5000 })));
   return [join(out, 'density.png'), join(out, 'samples.png')];
 }
 

@@ -36,6 +36,7 @@ export type { TrainerMemoryLimits, TrainerBufferKey } from './trainer/memory';
 export { encodeTrainerCheckpoint, trainerArrays, TRAINER_STATE_LAYOUT } from './trainer/checkpoint';
 export { CHECKPOINT_FORMAT, crc32 } from './checkpoint/format';
 export { validateGridOptions } from './grid/grid';
+export { colourIndex } from './picture/colour';
 export type { TrainerBuffers } from './trainer/resources';
 
 // Validation: ConfigErrors naming the field and the allowed range.

@@ -1,19 +1,16 @@
 // The train command's Node side without a GPU (cli/train.ts): the
 // command line, the config file (defaults, merging, every field named in its
-// error), data loading, the progress line; the PNG writer checked by decoding
-// its output (chunk CRCs, IDAT inflated back to the pixels); the pictures.
+// error), data loading, the progress line, the pictures' box (the pictures
+// themselves: test/picture/picture.test.ts).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateToy } from '../../src/data/toy';
 import { ConfigError } from '../../src/errors';
-import { colormap, densityImage, drawPoints, squareBox } from '../../cli/picture';
-import { encodePng } from '../../cli/png';
-import { decodePng } from '../support/decode-png';
 import {
   DEFAULT_TRAIN_CONFIG, formatDuration, loadTrainData, parseTrainArgs, prepareTraining, progressLine, resolveRun, resolveTrainer, splitConfig,
-  type TrainRun,
+  squareBox, type TrainRun,
 } from '../../cli/train';
 
 function fieldOf(fn: () => unknown): string | null {
@@ -162,49 +159,9 @@ describe('train: config file', () => {
   });
 });
 
-describe('PNG writer', () => {
-  it('writes chunks with valid CRCs whose IDAT inflates back to the pixels', () => {
-    const width = 7;
-    const height = 5;
-    const rgb = Uint8Array.from({ length: 3 * width * height }, (_, i) => (i * 37 + 11) % 256);
-    const png = encodePng({ width, height, rgb });
-    const d = decodePng(png);
-    expect(d.chunks).toEqual(['IHDR', 'IDAT', 'IEND']);
-    expect([d.width, d.height]).toEqual([width, height]);
-    expect(Array.from(d.rgb)).toEqual(Array.from(rgb));
-  });
-  it('refuses a size that does not match the pixels', () => {
-    expect(() => encodePng({ width: 2, height: 2, rgb: new Uint8Array(11) })).toThrow(/12 bytes/);
-    expect(() => encodePng({ width: 0, height: 2, rgb: new Uint8Array(0) })).toThrow(/positive/);
-  });
-});
-
-describe('pictures', () => {
-  it('the colour map runs from dark to bright and clamps', () => {
-    const lum = (t: number) => colormap(t).reduce((s, v) => s + v, 0);
-    for (let t = 0; t < 1; t += 0.125) expect(lum(t + 0.125)).toBeGreaterThan(lum(t));
-    expect(colormap(-1)).toEqual(colormap(0));
-    expect(colormap(2)).toEqual(colormap(1));
-    expect(colormap(NaN)).toEqual(colormap(0));
-  });
-  it('exp(-E) relative to its maximum: the lowest energy is the brightest cell, blocks of scale pixels', () => {
-    const e = Float32Array.from([3, 0, 3, NaN]);
-    const img = densityImage(e, 2, 3);
-    expect([img.width, img.height]).toEqual([6, 6]);
-    const px = (x: number, y: number) => Array.from(img.rgb.subarray(3 * (y * 6 + x), 3 * (y * 6 + x) + 3));
-    expect(px(3, 0)).toEqual(colormap(1));
-    expect(px(5, 2)).toEqual(colormap(1));
-    expect(px(0, 0)).toEqual(colormap(Math.exp(-3)));
-    expect(px(4, 4)).toEqual(colormap(0));
-    const png = decodePng(encodePng(img));
-    expect(Array.from(png.rgb)).toEqual(Array.from(img.rgb));
-  });
-  it('draws points in their place, y up, and skips those outside', () => {
-    const img = { width: 10, height: 10, rgb: new Uint8Array(300) };
-    drawPoints(img, [-0.95, 0.95, 0.95, -0.95, 5, 5], [-1, 1], [255, 0, 0], 0);
-    const red = [];
-    for (let i = 0; i < 100; i++) if (img.rgb[3 * i] === 255) red.push(i);
-    expect(red).toEqual([0, 99]);
+describe('train: pictures', () => {
+  it("the pictures' box is the square around the data with a margin of 10% of its range", () => {
     expect(squareBox([0, 0, 10, 5], 0.1)).toEqual([-1, 11]);
+    expect(squareBox([2, 2])).toEqual([1, 3]);
   });
 });
