@@ -327,7 +327,12 @@ export class OnedExperiment {
     const gEnergy = group(k.energy);
     const gEgrad = group(k.egrad);
     const gAdvance = group(k.advance);
-    const [x, y] = dispatchSize(n, 64, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    // One grid for every per-sample kernel: theirs and the trainer's have one workgroup size.
+    const wg = k.sample.workgroupSize[0];
+    for (const kernel of [k.energy, k.combine, k.penalty]) {
+      if (kernel.workgroupSize[0] !== wg) throw new FebmError(`${kernel.entryPoint}: @workgroup_size ${kernel.workgroupSize[0]}, oned_sample's ${wg}`);
+    }
+    const [x, y] = dispatchSize(n, wg, this.gpu.limits.maxComputeWorkgroupsPerDimension);
     if (y !== 1) throw new ConfigError('batch', `too large for a 1-D dispatch (${n} samples)`);
     const forward = mlp.forward({ theta: b.hParams, x: b.x, out: b.hv });
     const lossPass = this.loss.pass({ v: b.v, wH: b.wH, wE: b.wE });
