@@ -48,6 +48,8 @@ export interface CommandEnv {
   signal: AbortSignal;
   /** Status lines (stderr). */
   log(line: string): void;
+  /** A progress line, rewritten in place on a terminal (stderr). */
+  progress(line: string): void;
   /** Results (stdout). */
   out(text: string): void;
 }
@@ -73,6 +75,21 @@ export interface Command {
 
 const flag = (name: string, o: OptionSpec) => `--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
 
+const HELP_WIDTH = 100;
+
+/** Words of `text` in lines of at most `width` characters (a longer word gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line];
+}
+
 /** `febm-gpu <command> --help`: usage, description, every option with its default, exit codes. */
 export function commandHelp(c: Command): string {
   const rows = Object.entries(c.options).map(([name, o]) => {
@@ -82,7 +99,7 @@ export function commandHelp(c: Command): string {
   });
   rows.push(['--help', 'print this help']);
   const width = Math.max(...rows.map((r) => r[0].length));
-  const lines = rows.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`);
+  const lines = rows.flatMap(([f, h]) => wrap(h, HELP_WIDTH - width - 4).map((line, i) => `  ${(i === 0 ? f : '').padEnd(width)}  ${line}`));
   return [`Usage: febm-gpu ${c.usage}`, '', c.description, '', 'Options:', ...lines, '', EXIT_CODES_HELP, ''].join('\n');
 }
 

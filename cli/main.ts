@@ -22,9 +22,11 @@ export interface Platform {
 export interface MainIo {
   out(text: string): void;
   err(text: string): void;
+  /** Whether err is a terminal (progress lines are rewritten in place). */
+  tty?: boolean;
 }
 
-const processIo: MainIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+const processIo: MainIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: process.stderr.isTTY };
 
 /** Errors that mean "refused" (exit 2): the input was wrong, or what is needed to run is missing. */
 const REFUSED = new Set(['ConfigError', 'DataError', 'CheckpointError', 'BrowserNotFoundError']);
@@ -102,7 +104,8 @@ async function runCommand(command: Command, parsed: ReturnType<typeof parseComma
       return host;
     },
     signal: controller.signal,
-    log: (line) => io.err(`${line}\n`),
+    log: (line) => io.err(`${io.tty ? '\r\x1b[K' : ''}${line}\n`),
+    progress: (line) => io.err(io.tty ? `\r\x1b[K${line}` : `${line}\n`),
     out: (text) => io.out(text),
   };
   try {

@@ -47,8 +47,9 @@
 // 8 Gaussians); with "mode": "cd" the default's divergence, variational network
 // and H optimiser are dropped; without "energy" the default networks take the
 // data's dimension. With --resume the trainer configuration is the
-// checkpoint's; the run fields come from the config file if given, else from
-// the checkpoint (the run that wrote it); the options override both.
+// checkpoint's; data, iterations and picture come from the config file if
+// given, else from the checkpoint (the run that wrote it); the checkpoint
+// cadence from the config file or the defaults; the options override all.
 // The data reach the page as one binary transfer through the runner's server
 // (harness/host.ts), never inside a message.
 
@@ -454,7 +455,10 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
     checkpointEvery: run.checkpointEvery,
     checkpointSeconds: run.checkpointMinutes * 60,
     picture: run.picture && loaded.dim === 2 ? { size: run.picture.size, box } : null,
-    extra: { run: { ...run } as unknown as Record<string, unknown> },
+    // What the run is, not how often it is saved: the checkpoint cadence is
+    // left out, so that checkpoints do not depend on it (a resumed run takes
+    // it from its options, its config file or the defaults).
+    extra: { run: { data: run.data, iterations: run.iterations, picture: run.picture } },
     ...(resume ? { resume } : {}),
   };
   let result: TrainJobResult;
@@ -527,7 +531,7 @@ export const trainCommand: Command = {
   positionals: { max: 1, what: 'config' },
   onInterrupt: 'checkpoint',
   async run(p, env) {
-    const io = defaultIo();
+    const io: TrainIo = { log: (line) => env.log(line), progress: (line) => env.progress(line) };
     // Everything is checked (and the data loaded) before a browser starts.
     const args = trainArgs(p);
     const prepared = prepareOrSay(args, io);

@@ -60,6 +60,8 @@ export const JOB_FILES = {
   t1: jobFile<typeof import('../../bench/t1/t1.jobs')>('t1'),
   reproduce: jobFile<typeof import('../../experiments/oned/reproduce.jobs')>('reproduce'),
   train: jobFile<typeof import('../../cli/train.jobs')>('train'),
+  transfer: jobFile<typeof import('../cli/transfer.jobs')>('transfer'),
+  lifted: jobFile<typeof import('../examples/lifted.jobs')>('lifted'),
 };
 
 /** The job functions of a module as the test calls them: without the context, returning the result. */
