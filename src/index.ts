@@ -5,7 +5,7 @@ export type { GpuOptions, AdapterDescription, Kernel, KernelOptions, LimitName }
 export { SHADER_FILES, composeShader, requiredFiles, reflectShader, packStruct, shaderFilesFor } from './device/shader';
 export type { BindingInfo, BindingKind, ShaderInterface, StructLayout, MemberLayout } from './device/shader';
 export {
-  ACTIVATIONS, ACTIVATION_CODE, MAX_DEPTH, MAX_WIDTH, paramLayout, packParams, unpackParams, initParams,
+  ACTIVATIONS, ACTIVATION_CODE, MAX_DEPTH, MAX_WIDTH, MAX_INPUT_DIM, paramLayout, packParams, unpackParams, initParams,
   validateMlpSpec, mlpFlopsPerSample, roundUp4,
 } from './mlp/params';
 export type { Activation, MlpSpec, ParamLayout, LayerLayout, DenseLayer } from './mlp/params';

@@ -93,6 +93,22 @@ export function scratchLayout(layout: ParamLayout, batch: number, group = mlpGro
 }
 
 /**
+ * Refuses, before anything is compiled or allocated, a batch whose scratch
+ * (activations of every layer for every sample) exceeds the device's storage
+ * buffer limit, naming the largest batch that fits.
+ */
+export function checkScratchFits(layout: ParamLayout, batch: number, group: number, scratch: ScratchLayout, limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>): void {
+  const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const bytes = scratch.vec4s * 16;
+  if (bytes <= max) return;
+  const perGroup = MLP_CHAINS * group;
+  const perSample = (scratchLayout(layout, perGroup, group).vec4s * 16) / perGroup;
+  const most = Math.floor(max / perSample / perGroup) * perGroup;
+  const sizes = [layout.spec.inputDim, ...layout.spec.hidden, 1].join(',');
+  throw new ConfigError('batch', `an MLP [${sizes}] needs ${perSample} bytes of scratch per sample (${bytes} bytes for ${batch}), over the device's storage buffer limit of ${max} bytes: batch must be in [1, ${most}] for this network`);
+}
+
+/**
  * The MLP kernels for one architecture and batch size. Create once (compiles
  * the pipelines, allocates the uniform and scratch); then build passes for
  * given buffers once and encode them every iteration.
@@ -118,6 +134,7 @@ export class MlpProgram {
     const layout = paramLayout(spec);
     if (layout.layers.length > MLP_MAX_LAYERS) throw new ConfigError('mlp.hidden', `at most ${MLP_MAX_LAYERS - 1} hidden layers`);
     const scratch = scratchLayout(layout, batch, group);
+    checkScratchFits(layout, batch, group, scratch, gpu.limits);
     const constants = mlpConstants(group, spec.activation);
     const [forward, inputGrad, samples, deltas, reduce] = await Promise.all([
       gpu.kernel('mlp_forward.wgsl', 'forward', { constants }),

@@ -1,11 +1,13 @@
 // MLP kernels on the real WebGPU adapter against the float64 references
 // (src/mlp/reference.ts), at awkward sizes. Tolerances are relative to the
-// largest reference value of each output (f32 accumulation over up to 512 terms).
+// largest reference value of each output (f32 accumulation over up to 4,096 terms).
 import { describe, expect, it } from 'vitest';
 import { initParams, paramLayout, type Activation, type MlpSpec } from '../../src/mlp/params';
 import { seededNormal } from '../../src/rng/random';
 import { mlpBackwardInput64, mlpBackwardParams64, mlpForward64 } from '../../src/mlp/reference';
 import { relativeError, useHarness } from '../support/harness';
+import { base64ToF32, f32ToBase64 } from '../../harness/base64';
+import type { MlpJobCase } from './mlp.jobs';
 
 const FORWARD_TOL = 2e-5;
 const BACKWARD_TOL = 1e-4;
@@ -33,6 +35,12 @@ const CASES: Case[] = [
   act('tanh', [512], 2, 17),
   act('silu', [512, 512, 512, 512], 1, 3),
   act('leaky_relu', [64, 64], 5, 70),
+  // Image-sized inputs and wide layers (issue 15): MNIST's 784 and CIFAR's 3,072
+  // features, widths to 1,024, inputs just past a 16-unit register tile (65).
+  act('silu', [512, 512], 784, 5),
+  act('tanh', [1024], 3072, 1),
+  act('relu', [1024, 3], 65, 37),
+  act('leaky_relu', [130, 1024], 64, 3),
   // Other workgroup sizes: 64 lanes (the batch padded to 1024), and 16 lanes, chosen for a batch of 2100.
   { ...act('silu', [64, 64], 2, 70), name: 'silu d=2 [64,64] batch 70, 64 lanes per workgroup', group: 64 },
   act('tanh', [20], 2, 2100),
@@ -51,27 +59,30 @@ function inputs(c: Case, seed: number) {
   return { layout, params, x, weights };
 }
 
+const b64 = (a: number[]) => f32ToBase64(Float32Array.from(a));
+const f32 = (text: string) => Array.from(base64ToF32(text));
+
 describe('MLP kernels match the float64 reference', () => {
   const page = useHarness();
 
   for (const [index, c] of CASES.entries()) {
     describe(c.name, () => {
       const { layout, params, x, weights } = inputs(c, 100 + index);
-      const job = { spec: c.spec, batch: c.batch, group: c.group, subgroups: c.subgroups, params, x, weights };
+      const job: MlpJobCase = { spec: c.spec, batch: c.batch, group: c.group, subgroups: c.subgroups, params: b64(params), x: b64(x), weights: b64(weights) };
 
       it('forward', async () => {
-        const { out } = await page().run<{ out: number[] }>('mlp.forward', job);
+        const out = f32((await page().run<{ out: string }>('mlp.forward', job)).out);
         expect(relativeError(out, mlpForward64(layout, params, x, c.batch))).toBeLessThan(FORWARD_TOL);
       });
 
       it('backward to inputs', async () => {
-        const { out, gradX } = await page().run<{ out: number[]; gradX: number[] }>('mlp.inputGrad', job);
-        expect(relativeError(out, mlpForward64(layout, params, x, c.batch))).toBeLessThan(FORWARD_TOL);
-        expect(relativeError(gradX, mlpBackwardInput64(layout, params, x, c.batch))).toBeLessThan(BACKWARD_TOL);
+        const r = await page().run<{ out: string; gradX: string }>('mlp.inputGrad', job);
+        expect(relativeError(f32(r.out), mlpForward64(layout, params, x, c.batch))).toBeLessThan(FORWARD_TOL);
+        expect(relativeError(f32(r.gradX), mlpBackwardInput64(layout, params, x, c.batch))).toBeLessThan(BACKWARD_TOL);
       });
 
       it('backward to parameters, padding written as 0', async () => {
-        const { grad } = await page().run<{ grad: number[] }>('mlp.paramGrad', job);
+        const grad = f32((await page().run<{ grad: string }>('mlp.paramGrad', job)).grad);
         const ref = mlpBackwardParams64(layout, params, x, c.batch, weights);
         expect(relativeError(grad, ref)).toBeLessThan(BACKWARD_TOL);
         const padding = grad.filter((_, i) => ref[i] === 0 && grad[i] !== 0);
@@ -79,7 +90,7 @@ describe('MLP kernels match the float64 reference', () => {
       });
 
       it('backward to parameters after a forward pass (afterForward)', async () => {
-        const { grad } = await page().run<{ grad: number[] }>('mlp.paramGrad', { ...job, afterForward: true });
+        const grad = f32((await page().run<{ grad: string }>('mlp.paramGrad', { ...job, afterForward: true })).grad);
         const ref = mlpBackwardParams64(layout, params, x, c.batch, weights);
         expect(relativeError(grad, ref)).toBeLessThan(BACKWARD_TOL);
         const padding = grad.filter((_, i) => ref[i] === 0 && grad[i] !== 0);

@@ -18,6 +18,7 @@ import {
   type ParamLayout,
 } from '../../src/mlp/params';
 import { seededNormal, seededUniform } from '../../src/rng/random';
+import { checkScratchFits, scratchLayout } from '../../src/mlp/program';
 import {
   activation64,
   activationGrad64,
@@ -121,13 +122,13 @@ describe('param layout', () => {
       [{ hidden: [] }, 'mlp.hidden'],
       [{ hidden: [4, 4, 4, 4, 4] }, 'mlp.hidden'],
       [{ hidden: [4, 0] }, 'mlp.hidden[1]'],
-      [{ hidden: [4, 513] }, 'mlp.hidden[1]'],
+      [{ hidden: [4, 1025] }, 'mlp.hidden[1]'],
       [{ hidden: [4, 2.5] }, 'mlp.hidden[1]'],
       [{ inputDim: 0 }, 'mlp.inputDim'],
       [{ activation: 'gelu' as unknown as Activation }, 'mlp.activation'],
       // eslint-disable-next-line no-sparse-arrays
       [{ hidden: [4, , 4] as number[] }, 'mlp.hidden[1]'],
-      [{ inputDim: 65 }, 'mlp.inputDim'],
+      [{ inputDim: 4097 }, 'mlp.inputDim'],
     ];
     for (const [change, field] of cases) {
       const spec = { ...ok, ...change };
@@ -141,7 +142,26 @@ describe('param layout', () => {
       expect((err as ConfigError).field).toBe(field);
       expect((err as ConfigError).message.startsWith(`${field}:`)).toBe(true);
     }
-    expect(validateMlpSpec({ ...ok, hidden: [1, 512, 512, 1] }).hidden.length).toBe(4);
+    expect(validateMlpSpec({ ...ok, hidden: [1, 1024, 1024, 1] }).hidden.length).toBe(4);
+    expect(validateMlpSpec({ ...ok, inputDim: 4096 }).inputDim).toBe(4096);
+  });
+
+  it('a batch whose scratch exceeds the storage buffer limit is refused, naming the batch that fits', () => {
+    const layout = paramLayout({ inputDim: 3072, hidden: [1024, 1024, 1024, 1024], activation: 'silu' });
+    const limits = { maxStorageBufferBindingSize: 128 * 2 ** 20, maxBufferSize: 256 * 2 ** 20 };
+    const fits = (batch: number) => checkScratchFits(layout, batch, 64, scratchLayout(layout, batch, 64), limits);
+    let err: unknown;
+    try {
+      fits(8192);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe('batch');
+    const most = Number(/batch must be in \[1, (\d+)\]/.exec((err as Error).message)?.[1]);
+    expect(most).toBeGreaterThan(0);
+    expect(() => fits(most)).not.toThrow();
+    expect(() => fits(most + 1)).toThrow(ConfigError);
   });
 
   it('paramLayout keeps its own copy of the spec', () => {
