@@ -1,10 +1,10 @@
-// `npm run bench [-- --quick] [-- --only r0|mlp|l1|t1|t0]... [-- --all]`: runs
+// `npm run bench [-- --quick] [-- --only r0|mlp|l1|l2|t1|t2|t0]... [-- --all]`: runs
 // the benchmark jobs (bench/*.jobs.ts) one at a time in one headless Chromium,
 // prints one JSON line per measurement (bench/WORKLOADS.md), writes them all
 // to bench/results/latest.jsonl, and prints a summary table with our figures
 // as fractions of the ALU peak and as ratios to the peers of the same run.
 //
-// Groups: r0, mlp, l1, t1 by default; t0 (the 1-D experiment's 30,000
+// Groups: r0, mlp, l1, l2, t1, t2 by default; t0 (the 1-D experiment's 30,000
 // iterations, roughly 20 minutes on SwiftShader by itself, estimated from a
 // 300-iteration run) only when asked for, with --only t0 or --all.
 // --quick: fewer runs and smaller sizes, a smoke test only (lines carry
@@ -12,22 +12,31 @@
 // iterations instead of 30,000).
 // --only GROUP: that group (repeatable). The ALU peak (R0's first figure) is
 // measured whatever the groups, as the scale of their figures.
-// --n N, --width W (repeatable): only these cells of the L1 sweep.
+// --n N, --width W (repeatable): only these cells of the L1 and L2 sweeps.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { Runner, type HarnessPage } from '../harness/runner';
-import { runL1 } from './l1/l1';
+import { runLangevin } from './langevin/langevin';
+import { quickCells } from './langevin/main';
+import type { LangevinWorkload } from './langevin/spec';
+import { L1 } from './l1/l1-spec';
+import { L2 } from './l2/l2-spec';
 import { runT0 } from '../experiments/oned/t0';
-import { runT1, T1_QUICK } from './t1/t1';
+import { runTraining, trainingQuick } from './training/training';
+import type { TrainingWorkload } from './training/spec';
+import { T1 } from './t1/t1-spec';
+import { T2 } from './t2/t2-spec';
 import type { MlpJobConfig, MlpJobResult } from './r0/mlp-kernels.jobs';
 import type { AluJobConfig, AluJobResult, MatmulJobConfig, MatmulJobResult } from './r0/r0.jobs';
 import { backendName, round } from './timing';
 
-type Group = 'r0' | 'mlp' | 'l1' | 't0' | 't1';
-const GROUPS: Group[] = ['r0', 'mlp', 'l1', 't1', 't0'];
-const DEFAULT_GROUPS: Group[] = ['r0', 'mlp', 'l1', 't1'];
+type Group = 'r0' | 'mlp' | 'l1' | 'l2' | 't0' | 't1' | 't2';
+const GROUPS: Group[] = ['r0', 'mlp', 'l1', 'l2', 't1', 't2', 't0'];
+const DEFAULT_GROUPS: Group[] = ['r0', 'mlp', 'l1', 'l2', 't1', 't2'];
+const LANGEVIN: [Group, LangevinWorkload][] = [['l1', L1], ['l2', L2]];
+const TRAINING_WORKLOADS: [Group, TrainingWorkload][] = [['t1', T1], ['t2', T2]];
 
 interface Plan {
   alu: AluJobConfig;
@@ -101,10 +110,10 @@ function parseArgs(args: string[]): Args | string {
 export async function main(vite: ViteDevServer, args: string[]): Promise<number> {
   const parsed = parseArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only r0|mlp|l1|t1|t0]... [--all] [--n N]... [--width W]...\n`);
+    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only ${GROUPS.join('|')}]... [--all] [--n N]... [--width W]...\n`);
     return 2;
   }
-  const { quick, only, ns: l1Ns, widths: l1Widths } = parsed;
+  const { quick, only, ns: cellNs, widths: cellWidths } = parsed;
   const plan = quick ? QUICK : FULL;
   const lines: BenchLine[] = [];
   const emit = (line: BenchLine) => {
@@ -175,15 +184,16 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
         });
       }
     }
-    if (only.includes('l1')) {
+    for (const [group, workload] of LANGEVIN) {
+      if (!only.includes(group)) continue;
       // Peers are slow on an emulated adapter: each cell and each peer gets a
       // time budget, and every line records how many runs it rests on.
-      await attempt('L1', () =>
-        runL1(runner, {
+      await attempt(workload.name, () =>
+        runLangevin(runner, workload, {
           quick,
-          ...(quick ? { ns: [1024], widths: [64], runs: 3 } : {}),
-          ...(l1Ns ? { ns: l1Ns } : {}),
-          ...(l1Widths ? { widths: l1Widths } : {}),
+          ...(quick ? { ...quickCells(workload), ns: [workload.ns[0]], widths: [workload.widths[0]] } : {}),
+          ...(cellNs ? { ns: cellNs } : {}),
+          ...(cellWidths ? { widths: cellWidths } : {}),
           cellBudgetSeconds: quick ? 20 : 60,
           implBudgetSeconds: quick ? 60 : 200,
           onLine: (line) => emit({ ...line, of_alu_peak: aluPeak && typeof line.gflops === 'number' ? round(line.gflops / aluPeak, 3) : null }),
@@ -194,14 +204,15 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
       const t0 = await attempt('T0', () => runT0(p, { iterations: plan.t0Iterations }));
       if (t0) emit({ ...t0, of_alu_peak: aluPeak ? round(t0.gflops / aluPeak, 3) : null } as unknown as BenchLine);
     }
-    if (only.includes('t1')) {
+    for (const [group, workload] of TRAINING_WORKLOADS) {
+      if (!only.includes(group)) continue;
       // Ours runs the full protocol (5 blocks of 10 iterations); each peer gets
       // a time budget, and its line records how many blocks of how many
       // iterations it rests on.
-      await attempt('T1', () =>
-        runT1(runner, {
+      await attempt(workload.name, () =>
+        runTraining(runner, workload, {
           quick,
-          ...(quick ? T1_QUICK : {}),
+          ...(quick ? trainingQuick(workload) : {}),
           onLine: (line) => emit({ ...line, of_alu_peak: aluPeak && typeof line.gflops === 'number' ? round(line.gflops / aluPeak, 3) : null }),
         }),
       );
@@ -228,16 +239,18 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
       case 'MLP':
         return [`MLP ${l.impl} n=${l.n} w=${l.width}`, `${value.toFixed(3)} ${l.unit}  ${l.samples_per_s} samples/s`, ofPeak(value)];
       case 'L1':
-        return [`L1 ${l.impl} n=${l.n} w=${l.width}`, l.value === null ? `- (${l.error ?? l.skipped})` : `${Math.round(value)} ${l.unit} (${gflops.toFixed(3)} GFLOP/s, ${l.runs} runs)`, ofPeak(gflops)];
+      case 'L2':
+        return [`${l.workload} ${l.impl} n=${l.n} w=${l.width}`, l.value === null ? `- (${l.error ?? l.skipped})` : `${Math.round(value)} ${l.unit} (${gflops.toFixed(3)} GFLOP/s, ${l.runs} runs)`, ofPeak(gflops)];
       case 'T0':
         return [`T0 ${l.divergence} ${l.iterations} iterations`, `${value.toFixed(1)} s (mu ${l.mu}, sigma ${l.sigma}, ${gflops.toFixed(3)} GFLOP/s)`, ofPeak(gflops)];
       case 'T1':
+      case 'T2':
         if (l.name === 'stages') {
           const st = l.stage_s as Record<string, number>;
-          return [`T1 ${l.impl} stages alone`, Object.entries(st).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ') + ' s', '-'];
+          return [`${l.workload} ${l.impl} stages alone`, Object.entries(st).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ') + ' s', '-'];
         }
         return [
-          `T1 ${l.impl} n=${l.n} w=${l.width}`,
+          `${l.workload} ${l.impl} n=${l.n} w=${l.width}`,
           l.value === null ? `- (${l.error})` : `${value.toFixed(4)} ${l.unit} (${gflops.toFixed(3)} GFLOP/s, ${l.runs} blocks of ${l.block_iterations})`,
           ofPeak(gflops),
         ];
@@ -249,8 +262,8 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const fmt = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
   process.stdout.write(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(fmt).join('\n')}\n`);
-  // Ratios: our figure over each peer's in the same cell of the same run (L1 and T1: higher is better).
-  for (const workload of ['L1', 'T1']) {
+  // Ratios: our figure over each peer's in the same cell of the same run (higher is better).
+  for (const workload of ['L1', 'L2', 'T1', 'T2']) {
     const figures = lines.filter((l) => l.workload === workload && l.name !== 'stages' && typeof l.value === 'number');
     for (const o of figures.filter((l) => l.impl === 'febm-gpu')) {
       const peers = figures.filter((l) => l.impl !== 'febm-gpu' && l.n === o.n && l.width === o.width);

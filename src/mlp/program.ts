@@ -20,7 +20,7 @@ export const MLP_CHAINS = shaderConstant('mlp.wgsl', 'MLP_CHAINS');
 export const MLP_GROUP = shaderConstant('mlp.wgsl', 'MLP_GROUP');
 /** Samples per workgroup at the default group size. */
 export const MLP_SAMPLES_PER_GROUP = MLP_CHAINS * MLP_GROUP;
-const MLP_MAX_LAYERS = shaderConstant('mlp.wgsl', 'MLP_MAX_LAYERS');
+const MLP_MAX_LAYERS = shaderConstant('mlp_layout.wgsl', 'MLP_MAX_LAYERS');
 const MLP_TILE_J4 = shaderConstant('mlp_param_grad.wgsl', 'MLP_TILE_J4');
 const MLP_TILE_K4 = shaderConstant('mlp_param_grad.wgsl', 'MLP_TILE_K4');
 const MLP_REDUCE_GROUP = shaderConstant('mlp_param_grad.wgsl', 'MLP_REDUCE_GROUP');

@@ -1,9 +1,11 @@
-// T1 (bench/WORKLOADS.md), Node side: one f-EBM training iteration for our
-// trainer and the peers, each implementation in its own harness page (the
-// TensorFlow.js backends are page-wide singletons), returning one JSON line
-// per implementation with its "impl", plus one diagnostic line with the
-// seconds of each stage of our iteration. bench/run.ts and bench/t1/t1-main.ts
-// call runT1(runner, options); the protocol is in bench/t1/t1.jobs.ts.
+// The training workloads (bench/WORKLOADS.md, T1 and T2), Node side: one
+// f-EBM training iteration for our trainer and the peers, each
+// implementation in its own harness page (the TensorFlow.js backends are
+// page-wide singletons), returning one JSON line per implementation with its
+// "impl", plus one diagnostic line with the seconds of each stage of our
+// iteration. bench/run.ts and bench/training/main.ts call
+// runTraining(runner, T1 or T2, options); the protocol is in
+// bench/training/training.jobs.ts.
 //
 // Ours runs the full protocol (>= 5 blocks of >= 10 iterations); each peer
 // gets `peerBudgetSeconds` of timed work and its line records how many blocks
@@ -11,18 +13,18 @@
 // its correctness check (or errs) gets a line with the error and no figure.
 
 import type { HarnessPage, Runner } from '../../harness/runner';
-import { preloadPeers } from '../l1/l1';
-import { T1, T1_IMPLS, T1_SIZE, t1FlopsPerIteration, t1StageFlops, type T1Impl, type T1Size } from './t1-spec';
-import type { T1JobConfig, T1JobResult } from './t1.jobs';
+import { preloadPeers } from '../langevin/langevin';
+import { TRAINING, TRAINING_IMPLS, trainingFlopsPerIteration, trainingStageFlops, type TrainingImpl, type TrainingSize, type TrainingWorkload } from './spec';
+import type { TrainingJobConfig, TrainingJobResult } from './training.jobs';
 import { round } from '../timing';
 
-export type T1Line = Record<string, string | number | boolean | null | Record<string, number>>;
+export type TrainingLine = Record<string, string | number | boolean | null | Record<string, number>>;
 
-export interface T1Options {
-  /** Default: the workload's (T1_SIZE). */
-  size?: T1Size;
+export interface TrainingOptions {
+  /** Default: the workload's. */
+  size?: TrainingSize;
   /** Implementations (default: ours and every peer). */
-  impls?: T1Impl[];
+  impls?: TrainingImpl[];
   /** Blocks and iterations per block (default 5 and 10, the workload's protocol). */
   blocks?: number;
   blockIterations?: number;
@@ -32,28 +34,31 @@ export interface T1Options {
   stages?: boolean;
   /** Mark lines as a smoke test (figures not comparable with a full run). */
   quick?: boolean;
-  onLine?: (line: T1Line) => void;
+  onLine?: (line: TrainingLine) => void;
   log?: (message: string) => void;
 }
 
 
-/** --quick (a smoke test, not a figure): a smaller iteration, fewer and shorter blocks, short peer budgets. */
-export const T1_QUICK: Pick<T1Options, 'size' | 'blocks' | 'blockIterations' | 'peerBudgetSeconds'> = {
-  size: { width: 128, batch: 1024, chains: 1024, steps: 10 },
-  blocks: 3,
-  blockIterations: 2,
-  peerBudgetSeconds: 15,
-};
+/** --quick (a smoke test, not a figure): a quarter of the batch and chains, K / 6, fewer and shorter blocks, short peer budgets. */
+export function trainingQuick(w: TrainingWorkload): Pick<TrainingOptions, 'size' | 'blocks' | 'blockIterations' | 'peerBudgetSeconds'> {
+  const s = w.size;
+  return {
+    size: { width: s.width, batch: Math.max(16, s.batch / 4), chains: Math.max(16, s.chains / 4), steps: Math.max(1, Math.round(s.steps / 6)) },
+    blocks: 3,
+    blockIterations: 2,
+    peerBudgetSeconds: 15,
+  };
+}
 
-/** Runs T1; returns every line (also given to onLine as it comes). */
-export async function runT1(runner: Runner, options: T1Options = {}): Promise<T1Line[]> {
-  const size = options.size ?? T1_SIZE;
-  const impls = options.impls ?? [...T1_IMPLS];
+/** Runs a training workload; returns every line (also given to onLine as it comes). */
+export async function runTraining(runner: Runner, workload: TrainingWorkload, options: TrainingOptions = {}): Promise<TrainingLine[]> {
+  const size = options.size ?? workload.size;
+  const impls = options.impls ?? [...TRAINING_IMPLS];
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const flops = t1FlopsPerIteration(size);
-  const lines: T1Line[] = [];
-  const emit = (line: T1Line) => {
-    const full: T1Line = { workload: 'T1', ...line, ...(options.quick ? { quick: true } : {}) };
+  const flops = trainingFlopsPerIteration(workload, size);
+  const lines: TrainingLine[] = [];
+  const emit = (line: TrainingLine) => {
+    const full: TrainingLine = { workload: workload.name, ...line, ...(options.quick ? { quick: true } : {}) };
     lines.push(full);
     options.onLine?.(full);
   };
@@ -62,14 +67,14 @@ export async function runT1(runner: Runner, options: T1Options = {}): Promise<T1
   for (const impl of impls) {
     const base = { impl, n: size.chains, batch: size.batch, steps: size.steps, width: size.width, unit: 'iterations/s' };
     const ours = impl === 'febm-gpu';
-    const config: T1JobConfig = {
-      impl, size, blocks: options.blocks ?? T1.blocks, blockIterations: options.blockIterations ?? T1.blockIterations,
+    const config: TrainingJobConfig = {
+      workload: workload.name, impl, size, blocks: options.blocks ?? TRAINING.blocks, blockIterations: options.blockIterations ?? TRAINING.blockIterations,
       ...(ours ? { stages: options.stages ?? true } : { budgetSeconds: options.peerBudgetSeconds ?? 60 }),
     };
     let page: HarnessPage | null = null;
     try {
       page = await runner.page();
-      const r = await page.run<T1JobResult>('t1.cell', config);
+      const r = await page.run<TrainingJobResult>('training.cell', config);
       emit({
         ...base,
         backend: r.backend,
@@ -87,7 +92,7 @@ export async function runT1(runner: Runner, options: T1Options = {}): Promise<T1
         check_errors: Object.fromEntries(Object.entries(r.check.errors).map(([k, v]) => [k, round(v, 2)])),
       });
       if (r.stageSeconds) {
-        const sf = t1StageFlops(size);
+        const sf = trainingStageFlops(workload, size);
         const s = r.stageSeconds;
         const total = Object.values(s).reduce((a, b) => a + b, 0);
         emit({
@@ -100,7 +105,7 @@ export async function runT1(runner: Runner, options: T1Options = {}): Promise<T1
       }
     } catch (e) {
       const error = `${(e as Error).name}: ${(e as Error).message}`.slice(0, 400);
-      log(`T1 ${impl} failed: ${error}`);
+      log(`${workload.name} ${impl} failed: ${error}`);
       emit({ ...base, value: null, error });
     } finally {
       await page?.close().catch(() => {});
