@@ -1,5 +1,5 @@
 // `npm run bench [-- --quick] [-- --only r0|mlp|l1|l2|t1|t2|t0]... [-- --all]`: runs
-// the benchmark jobs (bench/*.jobs.ts) one at a time in one headless Chromium,
+// the benchmark jobs (bench/*/*.jobs.ts) one at a time in one headless Chromium,
 // prints one JSON line per measurement (bench/WORKLOADS.md), writes them all
 // to bench/results/latest.jsonl, and prints a summary table with our figures
 // as fractions of the ALU peak and as ratios to the peers of the same run.

@@ -5,8 +5,7 @@
 // submits once, and ends when mapAsync of that staging buffer resolves.
 // Untimed warm-up runs come first; the figure is the median run.
 
-import type { AdapterDescription, Gpu } from '../src/device/device';
-import type { Pass } from '../src/mlp/program';
+import type { AdapterDescription, Gpu, Pass } from '../src/index';
 
 export interface TimingOptions {
   /** Passes (dispatches) recorded per run, all in one submit. */

@@ -4,7 +4,7 @@
 // checkpoint format's, src/checkpoint/format.ts). PNG spec: ISO/IEC 15948.
 
 import { deflateSync } from 'node:zlib';
-import { crc32 } from '../src/checkpoint/format';
+import { crc32 } from '../src/kernels';
 
 const SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -5,8 +5,9 @@
 // grid, the chains). A diverged run returns the checkpoint of its restored
 // state; a lost device returns the last good parameters kept on the host.
 
-import { DeviceLostError } from '../src/errors';
-import { Trainer, TrainingDivergedError, type TrainerConfig, type TrainerMetrics, type ValidTrainerConfig } from '../src/trainer/trainer';
+import {
+  DeviceLostError, Trainer, TrainingDivergedError, type TrainerConfig, type TrainerMetrics, type ValidTrainerConfig,
+} from '../src/index';
 import { base64ToBytes, base64ToF32, bytesToBase64, f32ToBase64 } from '../harness/base64';
 import type { JobContext } from '../harness/job';
 

@@ -41,11 +41,10 @@ import { base64ToBytes, base64ToF32, bytesToBase64, f32ToBase64 } from '../harne
 import type { TrainEvent, TrainJobConfig, TrainJobResult } from './train.jobs';
 import type { JobProgress } from '../harness/protocol';
 import { Runner, type HarnessPage } from '../harness/runner';
-import { parseData } from '../src/data/load';
-import { generateToy, TOY_DATASETS } from '../src/data/toy';
-import { ConfigError } from '../src/errors';
-import { decodeTrainerCheckpoint } from '../src/trainer/checkpoint';
-import { validateTrainerConfig, type TrainerMetrics, type ValidTrainerConfig } from '../src/trainer/trainer';
+import {
+  ConfigError, decodeTrainerCheckpoint, generateToy, parseData, TOY_DATASETS, validateTrainerConfig, type TrainerMetrics,
+  type ValidTrainerConfig,
+} from '../src/index';
 import { densityImage, dim, drawPoints, squareBox } from './picture';
 import { encodePng } from './png';
 

@@ -3,8 +3,10 @@
 // animation frame, its metrics, its speed, and its last good parameters
 // (which the trainer keeps on the host: they survive a lost device).
 
-import { EnergyGrid, Trainer, type Gpu, type GridValues, type TrainerInit, type TrainerMetrics, type ValidTrainerConfig } from '../src/index';
-import { trainerMlpGroup } from '../src/trainer/memory';
+import {
+  EnergyGrid, Trainer, type Gpu, type GridValues, type TrainerInit, type TrainerMetrics, type ValidTrainerConfig,
+} from '../src/index';
+import { trainerMlpGroup } from '../src/kernels';
 import type { DataSet } from './data';
 
 /** Grid points per side of the heatmaps. */

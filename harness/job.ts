@@ -1,6 +1,6 @@
 // The context a job gets inside the harness page.
 
-import { requestGpu, type Gpu, type GpuOptions } from '../src/device/device';
+import { requestGpu, type Gpu, type GpuOptions } from '../src/index';
 
 export interface JobContext {
   /** The page's shared GPU (pipelines stay cached between jobs); a lost one is replaced. */

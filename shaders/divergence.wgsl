@@ -1,4 +1,4 @@
-// divergence.wgsl: the functions every f-divergence needs (docs/f-ebm.md), on
+// divergence.wgsl: the functions every f-divergence needs (docs/method.md), on
 // v = H(x) + E(x):
 //   g(v) = f'(e^v)   (data samples),   g'(v) = e^v f''(e^v),
 //   c(v) = e^v g(v) - f(e^v)   (model samples),   c'(v) = e^v g'(v).

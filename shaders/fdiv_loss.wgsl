@@ -1,8 +1,8 @@
 // fdiv_loss.wgsl: the f-EBM objective and the per-sample output weights of
-// one step (docs/f-ebm.md, "Gradients"), from v = H(x) + E(x) on a data
+// one step (docs/method.md, section 4), from v = H(x) + E(x) on a data
 // batch and on a model batch. Float64 reference: objectives64 in
 // src/divergence/reference.ts.
-// requires: divergence.wgsl
+// requires: common.wgsl, divergence.wgsl
 //
 // Bindings (group 0):
 //   0 uniform            loss: LossParams       divergence code, numerics mode, alpha, batch sizes
@@ -66,7 +66,7 @@ var<workgroup> loss_sum_c: array<f32, LOSS_WG>;
 var<workgroup> loss_hits_data: array<u32, LOSS_WG>;
 var<workgroup> loss_hits_model: array<u32, LOSS_WG>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LOSS_WG)
 fn loss_reduce(@builtin(local_invocation_index) t: u32) {
   let inv_d = 1.0 / f32(loss.n_data);
   let inv_m = 1.0 / f32(loss.n_model);
@@ -106,9 +106,9 @@ fn loss_reduce(@builtin(local_invocation_index) t: u32) {
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LOSS_WG)
 fn loss_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * LOSS_WG;
+  let i = fold_index(gid, groups, LOSS_WG);
   let n = loss.n_data + loss.n_model;
   if (i >= n) { return; }
   let v = loss_v[i];

@@ -3,7 +3,7 @@
 // inline (the MLP library, or an analytic test energy); lgv_advance then
 // moves the step counter on. Host side: src/sampler/sampler.ts; float64 reference:
 // src/sampler/reference.ts.
-// requires: mlp.wgsl, philox.wgsl
+// requires: common.wgsl, mlp.wgsl, philox.wgsl, langevin_counters.wgsl
 //
 // Bindings (group 0):
 //   0 uniform            mlp: MlpLayout            MLP layout, batch = chains (mlp.wgsl);
@@ -20,9 +20,9 @@
 //        Gaussian  E = (x - mu)' P (x - mu) / 2: mu [dim], then P [dim][dim] row-major;
 //        mixture   E = -log sum_m exp(c_m - |x - mu_m|^2 v_m / 2): per component m,
 //                  stride dim + 2: c_m (log weight - dim/2 log(2 pi s_m^2)), v_m = 1/s_m^2, mu_m [dim]
-//   8 storage read_write lgv_counters: array<u32>  [0] steps taken (the Philox step of the next
-//        step), [1] MALA proposals per chain since the last reset, [2..3] unused,
-//        [4 + i] MALA proposals accepted by chain i since the last reset
+//   8 storage read_write lgv_counters: array<u32>  steps taken (the Philox step of the next
+//        step), MALA proposals per chain and accepted by each chain since the last
+//        reset: words LGV_COUNT_* of langevin_counters.wgsl
 //
 // Steps (xi: standard normals, Philox counter (chain, step, 0, b) gives
 // xi[4b..4b+3]; u: uniform of counter (chain, step, 1, 0), lane x):
@@ -99,11 +99,6 @@ fn lgv_normal4(i: u32, s: u32, b: u32) -> vec4<f32> {
   let p = rng_normal_pair(u.x, u.y);
   let q = rng_normal_pair(u.z, u.w);
   return vec4<f32>(p.x, p.y, q.x, q.y);
-}
-
-// Finite test by bits (WGSL may assume no NaN or infinity, so v != v is unreliable).
-fn lgv_finite(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) < 0x7f800000u;
 }
 
 // Gaussian energy at y_i = mlp_x[i]; writes its gradient P (y - mu) to lgv_work[i].
@@ -255,13 +250,13 @@ fn lgv_update(i: u32, s: u32, ey: f32) {
     let ex = lgv_work[2u * n * d + i];
     let log_alpha = ex - ey - (rev - fwd) * lgv.inv_two_eta;
     let u = rng_uniform4(vec2<u32>(lgv.seed_lo, lgv.seed_hi), i, s, LGV_STREAM_ACCEPT).x;
-    if (lgv_finite(log_alpha) && rng_log(u) < log_alpha) {
+    if (finite_f32(log_alpha) && rng_log(u) < log_alpha) {
       for (var k = 0u; k < d; k++) {
         lgv_state[base + k] = mlp_x[base + k];
         lgv_work[gx_base + k] = lgv_work[base + k];
       }
       lgv_work[2u * n * d + i] = ey;
-      lgv_counters[4u + i] = lgv_counters[4u + i] + 1u;
+      lgv_counters[LGV_COUNT_ACCEPTED + i] = lgv_counters[LGV_COUNT_ACCEPTED + i] + 1u;
     }
   }
 }
@@ -274,7 +269,7 @@ fn lgv_sample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_
   if (mlp_workgroup_sample(group_id, groups) >= n) { return; }
   let lane = mlp_lane(gid, groups);
   let d = lgv.dim;
-  let step0 = lgv_counters[0];
+  let step0 = lgv_counters[LGV_COUNT_STEPS];
   if (lgv.sampler == LGV_MALA) {
     // E and grad E at the current states, carried from step to step.
     for (var c = 0u; c < MLP_CHAINS; c++) {
@@ -310,6 +305,6 @@ fn lgv_sample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_
 // after lgv_sample, in the same pass.
 @compute @workgroup_size(1)
 fn lgv_advance() {
-  lgv_counters[0] = lgv_counters[0] + lgv.steps;
-  lgv_counters[1] = lgv_counters[1] + lgv.steps;
+  lgv_counters[LGV_COUNT_STEPS] = lgv_counters[LGV_COUNT_STEPS] + lgv.steps;
+  lgv_counters[LGV_COUNT_PROPOSED] = lgv_counters[LGV_COUNT_PROPOSED] + lgv.steps;
 }

@@ -1,7 +1,7 @@
 // mlp.wgsl: batched MLP passes (forward, backward) for a scalar-output network
 // whose parameters are packed in one buffer (src/mlp/params.ts): the "lanes"
 // variant of the MLP kernels.
-// requires: mlp_layout.wgsl, activations.wgsl, mlp_weights.wgsl
+// requires: common.wgsl, mlp_layout.wgsl, activations.wgsl, mlp_weights.wgsl
 //
 // Library file: no entry point. The shader that composes it declares
 //   var<uniform> mlp: MlpLayout;                      the network and batch layout (mlp_layout.wgsl)
@@ -90,7 +90,7 @@ struct MlpBlocks4 {
 // are padding still run the passes, on zeros, because the shared weight loads
 // of mlp_weights_subgroup.wgsl need every invocation of a subgroup.
 fn mlp_workgroup_sample(group_id: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return (group_id.x + group_id.y * groups.x) * MLP_GROUP * MLP_CHAINS;
+  return fold_index(group_id, groups, 1u) * MLP_GROUP * MLP_CHAINS;
 }
 
 // Writes one 4-unit output block of layer l for a lane's samples: act'(z) of
@@ -402,5 +402,5 @@ fn mlp_backward_from(lane: u32, top: u32, input_grad: bool) {
 // The lane index of a 1-D dispatch of MLP_GROUP-wide workgroups, folded into
 // 2-D (x fastest) when it needs more than 65,535 workgroups per dimension.
 fn mlp_lane(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return gid.x + gid.y * groups.x * MLP_GROUP;
+  return fold_index(gid, groups, MLP_GROUP);
 }

@@ -68,7 +68,7 @@ const MLP_REDUCE_GROUP: u32 = 16u;
 
 @compute @workgroup_size(MLP_REDUCE_GROUP)
 fn reduce(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let index = gid.x + gid.y * groups.x * MLP_REDUCE_GROUP;
+  let index = fold_index(gid, groups, MLP_REDUCE_GROUP);
   if (index >= mlp.block_count) { return; }
   var l = 0u;
   for (var m = 1u; m < mlp.layer_count; m++) {

@@ -2,6 +2,7 @@
 // (PyTorch's torch.optim.SGD without momentum, and torch.optim.Adam without
 // weight decay or amsgrad), with the step counter kept on the GPU so that
 // many steps can be recorded into one submit.
+// requires: common.wgsl
 //
 // Bindings (group 0):
 //   0 uniform            optim: OptimParams        count, kind, direction, hyper-parameters
@@ -31,6 +32,8 @@
 //                          m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2
 //                          (1 - beta from the host, exact in float64 then rounded);
 //                          theta -= lr_t (m / bias1) / (sqrt(v / bias2) + eps).
+
+const OPTIM_WG: u32 = 64u;   // invocations per workgroup of optim_step
 
 const OPTIM_SGD: u32 = 0u;
 const OPTIM_ADAM: u32 = 1u;
@@ -104,9 +107,9 @@ fn optim_advance() {
   optim_counter.lr_t = lr;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(OPTIM_WG)
 fn optim_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
+  let i = fold_index(gid, groups, OPTIM_WG);
   if (i >= optim.count) { return; }
   var g = select(optim_grad[i], -optim_grad[i], optim.maximize == 1u);
   if (optim.kind == OPTIM_SGD) {

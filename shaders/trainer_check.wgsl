@@ -33,11 +33,11 @@ struct TrnCheck {
 @group(0) @binding(2) var<storage, read> trn_check_data: array<f32>;
 @group(0) @binding(3) var<storage, read_write> trn_flags: array<atomic<u32>>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(TRN_WG)
 fn trn_check(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = trn_index(gid, groups);
+  let i = fold_index(gid, groups, TRN_WG);
   if (i >= trn_q.count) { return; }
-  if (!trn_finite(trn_check_data[i])) {
+  if (!finite_f32(trn_check_data[i])) {
     atomicOr(&trn_flags[TRN_BITS], trn_q.bit);
   }
 }

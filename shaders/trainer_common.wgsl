@@ -1,8 +1,13 @@
 // trainer_common.wgsl: the uniform and counter layout shared by the trainer's
 // kernels (trainer_draw.wgsl, trainer_loss.wgsl, trainer_check.wgsl); host
-// side src/trainer/trainer.ts, which writes TrnParams by reflected member names.
+// side src/trainer/resources.ts, which writes TrnParams by reflected member
+// names, and src/trainer/layout.ts, which reads the constants below by name.
 //
-// Library file: no entry point, no bindings.
+// requires: common.wgsl
+//
+// Library file: no entry point, no bindings. The trainer's kernels that spread
+// over samples run TRN_WG invocations per workgroup, invocation i =
+// fold_index(gid, groups, TRN_WG) (common.wgsl).
 //
 // Counters (u32 words of the trainer's counter buffer, advanced by the GPU
 // only, in trn_advance; the host rewrites them only between submits):
@@ -15,12 +20,15 @@
 //   TRN_BAD_ITER    1 + the first iteration with a non-finite quantity (0: none)
 //   TRN_BAD_BITS    the TRN_Q_* bits of that iteration
 
+const TRN_WG: u32 = 64u;
+
 const TRN_ITER: u32 = 0u;
 const TRN_FILLED: u32 = 1u;
 const TRN_POS: u32 = 2u;
 const TRN_BITS: u32 = 3u;
 const TRN_BAD_ITER: u32 = 4u;
 const TRN_BAD_BITS: u32 = 5u;
+const TRN_COUNTER_WORDS: u32 = 8u;   // words of the counter buffer (the last two unused)
 
 // Training modes.
 const TRN_MODE_FDIV: u32 = 0u;
@@ -39,6 +47,7 @@ const TRN_S_E_DATA: u32 = 2u;    // mean E on the data batch
 const TRN_S_E_MODEL: u32 = 3u;   // mean E on the samples
 const TRN_S_MEAN_G: u32 = 4u;    // mean g(v) on data, E step (CD: 0)
 const TRN_S_MEAN_C: u32 = 5u;    // mean c(v) on samples, E step (CD: 0)
+const TRN_STATS_WORDS: u32 = 8u; // words of the stats buffer (the last two unused)
 
 struct TrnParams {
   dim: u32,            // dimension of x
@@ -57,14 +66,4 @@ struct TrnParams {
   objective_index: u32,  // f32 words of fdiv_loss.wgsl's LossMetrics members
   mean_g_index: u32,
   mean_c_index: u32,
-}
-
-// Finite test by bits (WGSL may assume there are no NaNs or infinities).
-fn trn_finite(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) < 0x7f800000u;
-}
-
-// Index of the invocation in a 1-D or folded 2-D grid of 64-wide workgroups.
-fn trn_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return gid.x + gid.y * groups.x * 64u;
 }

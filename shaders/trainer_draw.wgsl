@@ -40,9 +40,9 @@ fn trn_seed() -> vec2<u32> {
   return vec2<u32>(trn.seed_lo, trn.seed_hi);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(TRN_WG)
 fn trn_data(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = trn_index(gid, groups);
+  let i = fold_index(gid, groups, TRN_WG);
   if (i >= trn.batch) { return; }
   let bits = rng_bits4(trn_seed(), i, trn_counters[TRN_ITER], TRN_STREAM_DATA);
   let row = philox_mulhilo(bits.x, trn.n_set).x;
@@ -51,9 +51,9 @@ fn trn_data(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(TRN_WG)
 fn trn_restart(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let j = trn_index(gid, groups);
+  let j = fold_index(gid, groups, TRN_WG);
   if (j >= trn.chains) { return; }
   let it = trn_counters[TRN_ITER];
   let filled = trn_counters[TRN_FILLED];
@@ -75,9 +75,9 @@ fn trn_restart(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(TRN_WG)
 fn trn_gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let j = trn_index(gid, groups);
+  let j = fold_index(gid, groups, TRN_WG);
   if (j >= trn.chains) { return; }
   let slot = (trn_counters[TRN_POS] + j) % trn.capacity;
   for (var k = 0u; k < trn.dim; k++) {

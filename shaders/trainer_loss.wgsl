@@ -52,24 +52,24 @@ fn trn_warming() -> bool {
   return trn_counters[TRN_ITER] < trn.warmup;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(TRN_WG)
 fn trn_combine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = trn_index(gid, groups);
+  let i = fold_index(gid, groups, TRN_WG);
   if (i >= trn.batch + trn.chains) { return; }
   trn_v[i] = trn_hv[i] + trn_ev[i];
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(TRN_WG)
 fn trn_penalty_h(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = trn_index(gid, groups);
+  let i = fold_index(gid, groups, TRN_WG);
   if (i >= trn.batch + trn.chains) { return; }
   let base = select(trn_w_h[i], 0.0, trn_warming());
   trn_w_h[i] = base - 2.0 * trn.l2 * trn_hv[i] / trn_part(i);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(TRN_WG)
 fn trn_penalty_e(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = trn_index(gid, groups);
+  let i = fold_index(gid, groups, TRN_WG);
   if (i >= trn.batch + trn.chains) { return; }
   var base = trn_w_e[i];
   if (trn.mode == TRN_MODE_CD) {
@@ -84,7 +84,7 @@ fn trn_note_h() {
   trn_stats[TRN_S_OBJ_H] = trn_loss_metrics[trn.objective_index];
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(TRN_WG)
 fn trn_stats_e(@builtin(local_invocation_index) t: u32) {
   var sd = 0.0;
   var sm = 0.0;

@@ -8,16 +8,24 @@
 //   0 uniform            tm: TrnMetricsParams          sizes and the sampler kind (below)
 //   1 storage read       tm_grad_e: array<f32>         the E gradient the optimiser used, packed, [count_e]
 //   2 storage read       tm_grad_h: array<f32>         the H gradient, packed, [count_h] (count_h = 0: none)
-//   3 storage read       tm_lgv_counters: array<u32>   the sampler's lgv_counters (langevin.wgsl):
-//                        [1] proposals per chain since the last reset, [4 + j] accepted by chain j
-//   4 storage read_write tm_out: array<f32>            [0] |grad E|, [1] |grad H| (0 when count_h = 0),
-//                        [2] acceptance = sum_j accepted_j / (chains * proposals), -1 when
-//                        mala = 0 or nothing was proposed yet
+//   3 storage read       tm_lgv_counters: array<u32>   the sampler's lgv_counters (langevin_counters.wgsl):
+//                        proposals per chain since the last reset, accepted by chain j
+//   4 storage read_write tm_out: array<f32>            [TM_OUT_WORDS]: TM_GRAD_NORM_E |grad E|,
+//                        TM_GRAD_NORM_H |grad H| (0 when count_h = 0), TM_ACCEPTANCE
+//                        sum_j accepted_j / (chains * proposals), -1 when mala = 0 or
+//                        nothing was proposed yet; the last word 0
 //
 // Entry point trn_metrics: one workgroup of 64 invocations. A norm is taken in
 // two passes: the largest |entry| m, then m sqrt(sum (g / m)^2), so it
 // overflows only when the norm itself is beyond the f32 range (scaling applies
 // for m > 1e-30; below that the plain sum is used).
+// requires: langevin_counters.wgsl
+
+// Slots of tm_out (the host reads these constants: src/trainer/layout.ts).
+const TM_GRAD_NORM_E: u32 = 0u;
+const TM_GRAD_NORM_H: u32 = 1u;
+const TM_ACCEPTANCE: u32 = 2u;
+const TM_OUT_WORDS: u32 = 4u;
 
 struct TrnMetricsParams {
   count_e: u32,
@@ -81,15 +89,15 @@ fn trn_metrics(@builtin(local_invocation_index) t: u32) {
   let ne = tm_norm(t, 0u, tm.count_e);
   let nh = tm_norm(t, 1u, tm.count_h);
   var a = 0.0;
-  for (var j = t; j < tm.chains; j += 64u) { a += f32(tm_lgv_counters[4u + j]); }
+  for (var j = t; j < tm.chains; j += 64u) { a += f32(tm_lgv_counters[LGV_COUNT_ACCEPTED + j]); }
   let accepted = tm_sum(t, a);
   if (t == 0u) {
-    tm_out[0] = ne;
-    tm_out[1] = nh;
-    let proposed = tm_lgv_counters[1];
+    tm_out[TM_GRAD_NORM_E] = ne;
+    tm_out[TM_GRAD_NORM_H] = nh;
+    let proposed = tm_lgv_counters[LGV_COUNT_PROPOSED];
     var rate = -1.0;
     if (tm.mala != 0u && proposed > 0u) { rate = accepted / (f32(tm.chains) * f32(proposed)); }
-    tm_out[2] = rate;
-    tm_out[3] = 0.0;
+    tm_out[TM_ACCEPTANCE] = rate;
+    tm_out[TM_OUT_WORDS - 1u] = 0.0;
   }
 }

@@ -1,44 +1,67 @@
 // febm-gpu: train energy-based models with any f-divergence on WebGPU.
-export * from './errors';
-export { requestGpu, negotiateLimits, dispatchSize, kernelLimits, Gpu } from './device/device';
+//
+// The root entry point holds what a user of the library needs: the device,
+// MLP programs, divergences and their loss, Langevin samplers, optimisers,
+// the trainer, data, pictures, checkpoints and the errors. What a kernel
+// author needs beyond that (shader composition and reflection, struct
+// packing, layouts, the constants shared with the WGSL, the float64
+// references) is the second entry point, src/kernels.ts ('febm-gpu/kernels').
+
+// Errors: every failure a caller can act on has its own class.
+export {
+  FebmError, ConfigError, NoWebGpuError, InsecureContextError, NoAdapterError, LimitError, DeviceLostError, GpuError, ShaderCompileError,
+} from './errors';
+export { DataError } from './data/load';
+export { CheckpointError } from './checkpoint/format';
+export { TrainingDivergedError } from './trainer/metrics';
+
+// The device.
+export { requestGpu, Gpu } from './device/device';
 export type { GpuOptions, AdapterDescription, Kernel, KernelOptions, LimitName } from './device/device';
-export { SHADER_FILES, composeShader, requiredFiles, reflectShader, packStruct, shaderFilesFor } from './device/shader';
-export type { BindingInfo, BindingKind, ShaderInterface, StructLayout, MemberLayout } from './device/shader';
-export {
-  ACTIVATIONS, ACTIVATION_CODE, MAX_DEPTH, MAX_WIDTH, MAX_INPUT_DIM, paramLayout, packParams, unpackParams, initParams,
-  validateMlpSpec, mlpFlopsPerSample, roundUp4,
-} from './mlp/params';
+export type { GpuPart } from './device/part';
+
+// MLP programs and their packed parameters.
+export { MlpProgram } from './mlp/program';
+export type { Pass } from './mlp/program';
+export { ACTIVATIONS, MAX_DEPTH, MAX_WIDTH, MAX_INPUT_DIM, paramLayout, packParams, unpackParams, initParams, validateMlpSpec, mlpFlopsPerSample } from './mlp/params';
 export type { Activation, MlpSpec, ParamLayout, LayerLayout, DenseLayer } from './mlp/params';
-export { EnergyGrid, gridPoints, normalisedDensity, validateGridOptions, MAX_GRID_RESOLUTION } from './grid/grid';
-export type { GridBox, GridNetwork, GridCopy, GridOptions, GridValues } from './grid/grid';
-export {
-  MlpProgram, MLP_CHAINS, MLP_GROUP, MLP_GROUP_SIZES, MLP_SAMPLES_PER_GROUP, mlpGroupFor, mlpConstants, validateMlpGroup, scratchLayout, shaderConstant,
-} from './mlp/program';
-export type { Pass, ScratchLayout } from './mlp/program';
-export { seededUniform, seededNormal } from './rng/random';
-export { TOY_DATASETS, MAX_TOY_SAMPLES, generateToy, mixtureComponents, modeMasses, toyInfo } from './data/toy';
-export { DataError, parseCsv, parseJson, parseData } from './data/load';
-export { CHECKPOINT_VERSION, CheckpointError, encodeCheckpoint, decodeCheckpoint, crc32 } from './checkpoint/format';
-export {
-  DIVERGENCE_NAMES, DIVERGENCE_CODE, NUMERICS, NUMERICS_CODE, validateDivergence, validateNumerics, parseDivergence, describeDivergence,
-} from './divergence/divergence';
+
+// Divergences and the f-EBM loss.
+export { DIVERGENCE_NAMES, NUMERICS, EXAMPLE_DIVERGENCES, validateDivergence, validateNumerics, parseDivergence, describeDivergence } from './divergence/divergence';
 export type { DivergenceName, DivergenceSpec, CustomDivergence, Numerics } from './divergence/divergence';
-export { FdivLoss, gpuDivergence, divergenceUniforms, decodeLossMetrics, CUSTOM_WGSL_FUNCTIONS } from './divergence/loss';
-export type { GpuDivergence, LossMetrics, FdivLossOptions } from './divergence/loss';
-export { Optimizer, validateOptimizer, optimizerStep64, learningRate, OPTIMIZER_KINDS, OPTIMIZER_CODE } from './optim/optim';
+export { FdivLoss } from './divergence/loss';
+export type { LossMetrics, FdivLossOptions } from './divergence/loss';
+
+// Langevin samplers.
+export { LangevinSampler, SAMPLER_KINDS, MAX_CHAINS, validateSamplerConfig } from './sampler/sampler';
+export type { SamplerKind, SamplerConfig, SamplerLimits, ResolvedSamplerConfig, Energy, MlpEnergy, GaussianEnergy, MixtureEnergy, Acceptance } from './sampler/sampler';
+
+// Optimisers.
+export { Optimizer, OPTIMIZER_KINDS, validateOptimizer, learningRate } from './optim/optim';
 export type { OptimizerKind, OptimizerSpec, ValidOptimizerSpec } from './optim/optim';
-export {
-  LangevinSampler, validateSamplerConfig, validateInitialState, energyParams, SAMPLER_KINDS, SAMPLER_CODE, ENERGY_CODE, MAX_CHAINS,
-} from './sampler/sampler';
+
+// The trainer (Algorithm 1).
+export { Trainer, singleUpdate, validateTrainerConfig, MAX_TRAINER_BATCH, CHECKED_QUANTITIES, TRAINER_STAGES } from './trainer/trainer';
 export type {
-  SamplerKind, SamplerConfig, ResolvedSamplerConfig, SamplerLimits, Energy, MlpEnergy, GaussianEnergy, MixtureEnergy, Acceptance,
-} from './sampler/sampler';
-export { Trainer, singleUpdate, validateTrainerConfig, TrainingDivergedError, CHECKED_QUANTITIES, MAX_TRAINER_BATCH } from './trainer/trainer';
-export type {
-  TrainerConfig, ValidTrainerConfig, TrainerMode, TrainerSamplerSpec, ReplaySpec, TrainerMetrics, TrainerInit, SingleUpdateInput,
-  SingleUpdateResult, LastGoodParams, TrainerResumeOptions,
+  TrainerConfig, ValidTrainerConfig, TrainerMode, TrainerSamplerSpec, ReplaySpec, TrainerMetrics, TrainerInit, TrainerResumeOptions,
+  SingleUpdateInput, SingleUpdateResult, LastGoodParams, TrainerStage,
 } from './trainer/trainer';
-export { planTrainerMemory, checkTrainerMemory } from './trainer/memory';
-export type { TrainerMemoryPlan, PlannedBuffer, TrainerMemoryLimits } from './trainer/memory';
-export { encodeTrainerCheckpoint, decodeTrainerCheckpoint, dataFingerprint, trainerArrays, TRAINER_STATE_LAYOUT } from './trainer/checkpoint';
+export { planTrainerMemory } from './trainer/memory';
+export type { TrainerMemoryPlan, PlannedBuffer, TrainerPartName } from './trainer/memory';
+
+// Networks on a grid of the plane, for pictures.
+export { EnergyGrid, gridPoints, normalisedDensity, MAX_GRID_RESOLUTION } from './grid/grid';
+export type { GridBox, GridNetwork, GridCopy, GridOptions, GridValues } from './grid/grid';
+
+// Data.
+export { TOY_DATASETS, MAX_TOY_SAMPLES, generateToy, mixtureComponents, modeMasses, toyInfo } from './data/toy';
+export type { ToyDataset, ToyInfo, MixtureComponents } from './data/toy';
+export { parseCsv, parseJson, parseData } from './data/load';
+export type { ParsedData, LoadLimits, CsvOptions } from './data/load';
+export { seededUniform, seededNormal } from './rng/random';
+
+// Checkpoints.
+export { CHECKPOINT_VERSION, CHECKPOINT_MAGIC, encodeCheckpoint, decodeCheckpoint } from './checkpoint/format';
+export type { CheckpointState, CheckpointErrorKind } from './checkpoint/format';
+export { decodeTrainerCheckpoint, dataFingerprint } from './trainer/checkpoint';
 export type { TrainerSnapshot, DataFingerprint, DecodeTrainerOptions } from './trainer/checkpoint';

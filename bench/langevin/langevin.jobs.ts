@@ -14,13 +14,10 @@
 // run to run (persistent chains, as in training).
 
 import type { JobContext } from '../../harness/job';
-import type { AdapterDescription } from '../../src/device/device';
-import { initParams, paramLayout, unpackParams } from '../../src/mlp/params';
-import { seededNormal, seededUniform } from '../../src/rng/random';
-import { mlpEnergy64, referenceChain, type Energy64, type ReferenceSamplerConfig } from '../../src/sampler/reference';
-import { mlpBackwardInput64 } from '../../src/mlp/reference';
-import { relativeError } from '../../src/stats';
-import { LangevinSampler, type SamplerConfig } from '../../src/sampler/sampler';
+import {
+  initParams, LangevinSampler, paramLayout, seededNormal, seededUniform, unpackParams, type AdapterDescription, type SamplerConfig,
+} from '../../src/index';
+import { mlpBackwardInput64, mlpEnergy64, referenceChain, relativeError, type Energy64, type ReferenceSamplerConfig } from '../../src/kernels';
 import { backendName, median } from '../timing';
 import { L1 } from '../l1/l1-spec';
 import { L2 } from '../l2/l2-spec';

@@ -17,7 +17,7 @@
 // jax-js: grad of the summed energy inside jit, so one step is one compiled
 // function; the webgpu device.
 
-import type { DenseLayer } from '../../src/mlp/params';
+import type { DenseLayer } from '../../src/index';
 import type { LangevinUpdate } from './spec';
 
 export interface PeerModel {
@@ -41,7 +41,7 @@ export interface PeerSampler {
 
 // ---- TensorFlow.js
 
-/** TensorFlow.js with the op gradients registered and the given backend set and ready (also used by bench/t1/t1-peers.ts). */
+/** TensorFlow.js with the op gradients registered and the given backend set and ready (also used by bench/training/peers.ts). */
 export async function loadTfjs(backend: 'webgpu' | 'wasm'): Promise<typeof import('@tensorflow/tfjs-core')> {
   const tf = await import('@tensorflow/tfjs-core');
   // The gradients of the ops (what the @tensorflow/tfjs umbrella package registers for its users).
@@ -126,7 +126,7 @@ export async function tfjsSampler(backend: 'webgpu' | 'wasm', model: PeerModel):
 
 // ---- jax-js
 
-/** jax-js with its webgpu device as the default (also used by bench/t1/t1-peers.ts). */
+/** jax-js with its webgpu device as the default (also used by bench/training/peers.ts). */
 export async function loadJax(): Promise<typeof import('@jax-js/jax')> {
   const jax = await import('@jax-js/jax');
   const devices = await jax.init('webgpu');

@@ -5,7 +5,7 @@
 // (bench/langevin/peers.ts) measure both. The workloads themselves are defined
 // in bench/l1/l1-spec.ts and bench/l2/l2-spec.ts.
 
-import { mlpFlopsPerSample, type MlpSpec } from '../../src/mlp/params';
+import { mlpFlopsPerSample, type MlpSpec } from '../../src/index';
 
 /** One Langevin step of every chain: ULA, or Du & Mordatch's update with the gradient and box clips. */
 export type LangevinUpdate =

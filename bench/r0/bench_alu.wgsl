@@ -7,7 +7,8 @@
 //
 // Entry point: alu_peak, @workgroup_size(64); dispatch (x, y) workgroups with
 // 64 * x * y = the length of alu_out (the invocation index is
-// gid.x + gid.y * 64 * x; there is no bounds check).
+// gid.x + gid.y * 64 * x, common.wgsl's fold_index; there is no bounds check).
+// requires: common.wgsl
 //
 // Bindings (group 0):
 //   0 uniform            alu: AluParams, 48 bytes:
@@ -42,7 +43,7 @@ struct AluParams {
 
 @compute @workgroup_size(64)
 fn alu_peak(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
+  let i = fold_index(gid, groups, 64u);
   let m = alu.mul;
   let c = alu.add;
   let n = alu.iterations;

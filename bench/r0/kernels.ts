@@ -3,10 +3,8 @@
 // dispatch, to be encoded as often as needed. Runs in the page (benchmarks
 // and GPU tests); the CPU references at the end run anywhere.
 
-import { dispatchSize, type Gpu } from '../../src/device/device';
-import { ConfigError, FebmError } from '../../src/errors';
-import type { Pass } from '../../src/mlp/program';
-import { packStruct, type StructLayout } from '../../src/device/shader';
+import { ConfigError, FebmError, type Gpu, type Pass } from '../../src/index';
+import { dispatchSize, packStruct, type StructLayout } from '../../src/kernels';
 import benchAluWgsl from './bench_alu.wgsl?raw';
 import matmulWgsl from './matmul.wgsl?raw';
 

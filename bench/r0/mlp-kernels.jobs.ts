@@ -3,10 +3,9 @@
 // batch: the work of one Langevin step, without the noise and update.
 
 import type { JobContext } from '../../harness/job';
-import type { AdapterDescription } from '../../src/device/device';
-import { MlpProgram } from '../../src/mlp/program';
-import { initParams, mlpFlopsPerSample, paramLayout, type MlpSpec } from '../../src/mlp/params';
-import { seededNormal } from '../../src/rng/random';
+import {
+  initParams, mlpFlopsPerSample, MlpProgram, paramLayout, seededNormal, type AdapterDescription, type MlpSpec,
+} from '../../src/index';
 import { timeRuns, type Timing } from '../timing';
 
 export interface MlpJobConfig {

@@ -2,8 +2,7 @@
 // timings and FLOP counts; bench/run.ts turns them into JSON lines.
 
 import type { JobContext } from '../../harness/job';
-import type { AdapterDescription } from '../../src/device/device';
-import { seededUniform } from '../../src/rng/random';
+import { seededUniform, type AdapterDescription } from '../../src/index';
 import { aluReference, createAlu, createMatmul, matmulEntry64, MATMUL_TILES, tileShape, type MatmulTile } from './kernels';
 import { timeRuns, type Timing } from '../timing';
 

@@ -5,9 +5,8 @@
 // against the float64 reference of the same update (src/trainer/reference.ts:
 // objectives, both gradients with the covariance term, both Adam steps).
 
-import { relativeError } from '../../src/stats';
-import { trainerUpdate64, type Update64Result } from '../../src/trainer/reference';
-import { validateTrainerConfig } from '../../src/trainer/trainer';
+import { validateTrainerConfig } from '../../src/index';
+import { relativeError, trainerUpdate64, type Update64Result } from '../../src/kernels';
 import { trainingTrainerConfig, type TrainingSize, type TrainingWorkload } from './spec';
 
 /** One implementation's update, parameters and gradients packed (src/mlp/params.ts). */

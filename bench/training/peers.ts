@@ -1,5 +1,5 @@
 // The training workloads' peers (T1, T2), page side: one f-EBM training
-// iteration (Algorithm 1 of the method note, the T1 and T2 workloads of
+// iteration (Algorithm 1 of docs/method.md, the T1 and T2 workloads of
 // bench/WORKLOADS.md) written the way users of TensorFlow.js and jax-js
 // write it. Loaded on demand by bench/training/training.jobs.ts (dynamic
 // import), so that our own figures never need these packages.
@@ -13,7 +13,7 @@
 //           E(x) held constant; the library's autodiff and Adam.
 //   E step: with the updated H, descend L plus the covariance (score-function)
 //           term mean_j (c(v'_j) - mean c(v')) E(x'_j), whose weights carry no
-//           gradient, so that the gradient is the one the method note states:
+//           gradient, so that the gradient is the one docs/method.md states:
 //           mean g'(v) dE(x) - mean c'(v') dE(x') + Cov_q(c(v'), dE(x')).
 // Jensen-Shannon (f-GAN form): g(v) = log 2 - softplus(-v), c(v) = softplus(v) - log 2.
 //
@@ -26,7 +26,7 @@
 // its users do.
 
 import type { Scalar, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import type { DenseLayer } from '../../src/mlp/params';
+import type { DenseLayer } from '../../src/index';
 import { loadJax, loadTfjs } from '../langevin/peers';
 import type { LangevinUpdate } from '../langevin/spec';
 import { TRAINING, type TrainingSize } from './spec';
@@ -41,7 +41,7 @@ export interface TrainingPeerModel {
   omitCovariance?: boolean;
 }
 
-/** One training step's results (gradients of the objectives as the method note defines them). */
+/** One training step's results (gradients of the objectives as docs/method.md defines them). */
 export interface TrainingPeerUpdate {
   /** L before the H step. */
   hObjective: number;

@@ -6,9 +6,7 @@
 // both. The workloads themselves are defined in bench/t1/t1-spec.ts and
 // bench/t2/t2-spec.ts. Shared by the page side and the Node side.
 
-import type { MlpSpec } from '../../src/mlp/params';
-import { mlpFlopsPerSample } from '../../src/mlp/params';
-import type { TrainerConfig } from '../../src/trainer/trainer';
+import { mlpFlopsPerSample, type MlpSpec, type TrainerConfig } from '../../src/index';
 import type { LangevinUpdate } from '../langevin/spec';
 
 export const TRAINING_IMPLS = ['febm-gpu', 'tfjs-webgpu', 'tfjs-wasm', 'jax-js-webgpu'] as const;

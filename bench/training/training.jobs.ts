@@ -24,11 +24,10 @@
 //      E step, checks) timed alone, so that the cost can be traced.
 
 import type { JobContext } from '../../harness/job';
-import { generateToy } from '../../src/data/toy';
-import type { AdapterDescription } from '../../src/device/device';
-import { initParams, packParams, paramLayout, unpackParams } from '../../src/mlp/params';
-import { seededNormal, seededUniform } from '../../src/rng/random';
-import { singleUpdate, Trainer, TRAINER_STAGES, type TrainerStage } from '../../src/trainer/trainer';
+import {
+  generateToy, initParams, packParams, paramLayout, seededNormal, seededUniform, singleUpdate, Trainer, TRAINER_STAGES, unpackParams,
+  type AdapterDescription, type TrainerStage,
+} from '../../src/index';
 import { checkTrainingUpdate, trainingReference, type PackedUpdate, type TrainingCheckResult } from './check';
 import type { TrainingPeer } from './peers';
 import { TRAINING, trainingSpec, trainingTrainerConfig, type TrainingImpl, type TrainingSize, type TrainingWorkload } from './spec';

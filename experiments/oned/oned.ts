@@ -1,4 +1,4 @@
-// The 1-D experiment of docs/f-ebm.md on the GPU: data p = 0.33 N(-1, 0.25^2)
+// The 1-D experiment of docs/method.md on the GPU: data p = 0.33 N(-1, 0.25^2)
 // + 0.67 N(2, 2), EBM E(x) = 0.5 ((x - mu) / sigma)^2 with theta = (mu, sigma)
 // sampled exactly, H an MLP 1-64-64-1 with tanh (PyTorch default init), and
 // Algorithm 1: per iteration one ascent step on H, then, with the updated H,
@@ -15,16 +15,13 @@
 // `traceEvery` iterations into a buffer read at the end, and the host reads
 // (mu, sigma) between submits only to report progress.
 
-import { dispatchSize, type Gpu, type Kernel } from '../../src/device/device';
-import { describeDivergence, validateNumerics, type DivergenceSpec, type Numerics } from '../../src/divergence/divergence';
-import { ConfigError, FebmError } from '../../src/errors';
-import { FdivLoss, gpuDivergence, type LossMetrics } from '../../src/divergence/loss';
-import { MlpProgram, type Pass } from '../../src/mlp/program';
-import { Optimizer, validateOptimizer, type OptimizerSpec, type ValidOptimizerSpec } from '../../src/optim/optim';
-import { initParams, mlpFlopsPerSample, paramLayout, type MlpSpec } from '../../src/mlp/params';
-import { seedKey } from '../../src/rng/philox';
+import {
+  ConfigError, describeDivergence, FdivLoss, FebmError, initParams, mlpFlopsPerSample, MlpProgram, Optimizer, paramLayout,
+  validateNumerics, validateOptimizer, type DivergenceSpec, type Gpu, type Kernel, type LossMetrics, type MlpSpec, type Numerics,
+  type OptimizerSpec, type Pass, type ValidOptimizerSpec,
+} from '../../src/index';
+import { dispatchSize, gpuDivergence, integer, packStruct, seedKey, show } from '../../src/kernels';
 import { DATA_1D } from './optimum';
-import { packStruct } from '../../src/device/shader';
 import onedWgsl from './oned.wgsl?raw';
 import onedPenaltyWgsl from './oned_penalty.wgsl?raw';
 
@@ -91,15 +88,7 @@ export interface ValidOnedConfig {
   hSteps: number;
 }
 
-const show = (v: unknown): string => (typeof v === 'number' ? String(v) : v === undefined ? 'undefined' : JSON.stringify(v));
-
-function int(field: string, v: unknown, def: number, lo: number, hi: number): number {
-  const x = v === undefined ? def : v;
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) {
-    throw new ConfigError(field, `must be an integer in [${lo}, ${hi}], got ${show(x)}`);
-  }
-  return x;
-}
+const int = (field: string, v: unknown, fallback: number, lo: number, hi: number): number => integer(field, v, lo, hi, { fallback });
 
 const KNOWN_KEYS = [
   'divergence', 'numerics', 'iterations', 'seed', 'hSeed', 'optimizer', 'optimizerH', 'optimizerE', 'batch', 'init',

@@ -1,4 +1,4 @@
-// oned.wgsl: the 1-D experiment of docs/f-ebm.md on the GPU, apart from the
+// oned.wgsl: the 1-D experiment of docs/method.md on the GPU, apart from the
 // network H (MlpProgram) and the loss (fdiv_loss.wgsl): data and model
 // sampling with Philox, the Gaussian energy E(x) = 0.5 ((x - mu) / sigma)^2
 // and its parameter gradient, and the iteration counter.
@@ -36,8 +36,9 @@
 //   oned_advance: 1 invocation: writes the trace entry of this iteration when
 //                 iteration % trace_every == 0 (and it fits), then iteration += 1.
 
-const ONED_STREAM_MODEL: u32 = 0u;  // the model's noise (the "proposal" stream of src/rng/philox.ts)
-const ONED_STREAM_DATA: u32 = 2u;   // data batch draws (RNG_STREAM.dataBatch)
+// Philox streams (the host reads them by name: experiments/oned/reference.ts).
+const ONED_STREAM_MODEL: u32 = 0u;  // the model's noise
+const ONED_STREAM_DATA: u32 = 2u;   // data batch draws
 const ONED_WG: u32 = 64u;
 
 struct OnedParams {

@@ -1,5 +1,5 @@
 // oned_penalty.wgsl: the L2 output penalty on H of the 1-D experiment
-// (docs/f-ebm.md: the authors' l2 * (mean H(x)^2 + mean H(x')^2), here on H
+// (docs/method.md: the authors' l2 * (mean H(x)^2 + mean H(x')^2), here on H
 // alone, the Gaussian energy needs none). Omega then ascends
 // L - l2 (mean_data H^2 + mean_model H^2), which keeps H bounded where one
 // batch has samples and the other none (Pearson chi^2's data tail).

@@ -1,5 +1,5 @@
-// The exact optimum of the 1-D experiment (docs/f-ebm.md, "The 1-D
-// experiment"): the Gaussian N(mu, sigma^2) closest to the data
+// The exact optimum of the 1-D experiment (docs/method.md, section 7): the
+// Gaussian N(mu, sigma^2) closest to the data
 //   p = 0.33 N(-1, 0.25^2) + 0.67 N(2, (sqrt 2)^2)
 // in D_f(P || Q) = integral q(x) f(p(x)/q(x)) dx, which the learned
 // (mu, sigma) of an f-EBM run should approach.
@@ -23,9 +23,8 @@
 // (step 1e-4), which lands within ~1e-8 of the minimiser (far inside the
 // 1e-4 asked for).
 
-import type { DivergenceSpec } from '../../src/divergence/divergence';
-import { ConfigError } from '../../src/errors';
-import { df64, f64 } from '../../src/divergence/reference';
+import { ConfigError, type DivergenceSpec } from '../../src/index';
+import { df64, f64 } from '../../src/kernels';
 
 /** The data distribution of the 1-D experiment. */
 export const DATA_1D = {

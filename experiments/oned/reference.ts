@@ -3,17 +3,15 @@
 // energy and its parameter gradient, and the gradients of one Algorithm 1
 // iteration, for comparing the GPU with step by step.
 
-import type { DivergenceSpec, Numerics } from '../../src/divergence/divergence';
-import type { OptimizerState64, ValidOptimizerSpec } from '../../src/optim/optim';
-import { optimizerStep64 } from '../../src/optim/optim';
-import type { ParamLayout } from '../../src/mlp/params';
-import { normals4 } from '../../src/rng/philox';
-import { objectives64 } from '../../src/divergence/reference';
-import { mlpBackwardParams64, mlpForward64 } from '../../src/mlp/reference';
+import type { DivergenceSpec, Numerics, ParamLayout, ValidOptimizerSpec } from '../../src/index';
+import {
+  mlpBackwardParams64, mlpForward64, normals4, objectives64, optimizerStep64, wgslCodes, type OptimizerState64,
+} from '../../src/kernels';
 import { DATA_1D, logDensityData1D, logNormal } from './optimum';
+import onedWgsl from './oned.wgsl?raw';
 
-/** The Philox streams of oned.wgsl (ONED_STREAM_MODEL, ONED_STREAM_DATA). */
-export const ONED_STREAM = { model: 0, data: 2 } as const;
+/** The Philox streams of oned.wgsl (ONED_STREAM_MODEL, ONED_STREAM_DATA), read from it. */
+export const ONED_STREAM = wgslCodes(onedWgsl, 'ONED_STREAM_', ['model', 'data'] as const, 'oned.wgsl');
 
 /**
  * The samples oned_sample draws at `iteration`: data stratified (the first
@@ -121,7 +119,7 @@ export interface ExactCriticRun64 {
  * v = log p - log q_theta (the optimum H + E), and takes one optimiser step
  * on (mu, sigma) along the f-EBM gradient, covariance term included. It
  * separates what the optimiser does with theta's noisy gradients from what
- * an imperfect H adds (README: Pearson chi^2). Sigma is kept >= 1e-3.
+ * an imperfect H adds (docs/results-1d.md, "Pearson chi^2"). Sigma is kept >= 1e-3.
  */
 export function exactCriticTheta64(
   spec: DivergenceSpec,

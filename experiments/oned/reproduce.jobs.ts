@@ -1,8 +1,8 @@
 // Page side of `npm run reproduce` (experiments/oned/reproduce.ts) and of T0
-// (bench/t0/t0.jobs.ts): trains the 1-D experiment (experiments/oned/oned.ts) in
+// (experiments/oned/t0.jobs.ts): trains the 1-D experiment (experiments/oned/oned.ts) in
 // the page, reporting (iteration, mu, sigma, time left) as it goes.
 
-import { describeDivergence } from '../../src/divergence/divergence';
+import { describeDivergence } from '../../src/index';
 import { OnedExperiment, runOned, type OnedConfig, type OnedProgress } from './oned';
 import type { JobContext } from '../../harness/job';
 

@@ -19,19 +19,15 @@
 //   --beta1 X             Adam's beta1 (default 0.9)
 //   --beta2 X             Adam's beta2 (default 0.999). From (0, 1) Pearson chi^2's gradients are
 //                         heavy-tailed: one rare sample's square held in v for ~1000 steps shrinks
-//                         every later step, so theta stalls at (0.22, 1.20) even with the exact
-//                         critic (--exact-critic, seed 0); a short memory (0.9) lets it through
+//                         every later step; a short memory (0.9) lets theta through
 //   --beta2-e X           theta's beta2, if different from H's
 //   --clip-rms X          Adam's per-element gradient clipping (the authors' image optimiser: 3) on H and
 //                         theta: each element to +-(X RMS + clip-add), RMS from the second moment before the
-//                         step; 0 (default) is off. With the exact critic, Pearson chi^2 from (0, 1) reaches
-//                         its optimum with --clip-rms 1 even at beta2 0.999 (seed 0)
+//                         step; 0 (default) is off
 //   --clip-add X          the additive part of that bound (default 0.1)
-//   --clip-rms-e X        theta's clipping alone (H keeps --clip-rms, default off). With --beta2 0.9
-//                         --clip-rms-e 1 --l2-h 1e-3 (2000 iterations) Pearson chi^2 from (0, 1) ended
-//                         within 0.02 of its optimum for seeds 0, 1 and 2; without --l2-h seed 1 did
-//                         not; alpha(2) in 1 of 2 (README); with H clipped as well (--clip-rms 1),
-//                         2 of 3 runs ended with a collapsed H
+//   --clip-rms-e X        theta's clipping alone (H keeps --clip-rms, default off). Pearson chi^2 from
+//                         (0, 1) reaches its optimum with --beta2 0.9 --clip-rms-e 1 --l2-h 1e-3; what each
+//                         of these options did in measured runs is in docs/results-1d.md
 //   --l2-h X              L2 penalty on H's outputs, X (mean_data H^2 + mean_model H^2) subtracted from the
 //                         objective omega ascends (the authors' output penalty; default 0)
 //   --h-steps N           H steps per iteration, each on the iteration's samples, before theta's one
@@ -55,11 +51,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { Runner } from '../../harness/runner';
-import { describeDivergence, parseDivergence, type DivergenceSpec, type Numerics, validateNumerics } from '../../src/divergence/divergence';
-import { ConfigError } from '../../src/errors';
+import {
+  ConfigError, describeDivergence, parseDivergence, validateNumerics, validateOptimizer, type DivergenceSpec, type Numerics,
+  type OptimizerSpec,
+} from '../../src/index';
 import type { OnedConfig, OnedResult } from './oned';
 import { densityPlot, ratioPlot } from './plots';
-import { type OptimizerSpec, validateOptimizer } from '../../src/optim/optim';
 import { exactCriticTheta64 } from './reference';
 import { exactOptimum, type Optimum1D } from './optimum';
 import { runT0 } from './t0';

@@ -2,7 +2,7 @@
 // experiment (experiments/oned/oned.ts) with the authors' settings, timed.
 
 import type { JobContext } from '../../harness/job';
-import { describeDivergence } from '../../src/divergence/divergence';
+import { describeDivergence } from '../../src/index';
 import { ONED_AUTHORS, runOned, type OnedConfig } from './oned';
 import { onedReporter } from './reproduce.jobs';
 

@@ -95,6 +95,7 @@
 // back bit-identical (NaN payloads included), the JSON values equal.
 
 import { ConfigError, FebmError } from '../errors';
+import { integer } from '../validate';
 
 export const CHECKPOINT_VERSION = 1;
 export const CHECKPOINT_MAGIC = 'FEBMCKPT';
@@ -188,10 +189,7 @@ function checkJson(v: unknown, path: string, seen: Set<object>): void {
 }
 
 function checkCount(field: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    throw new ConfigError(field, `must be an integer in [0, 2^53 - 1], got ${JSON.stringify(v)}`);
-  }
-  return v;
+  return integer(field, v, 0, Number.MAX_SAFE_INTEGER, { hiText: '2^53 - 1' });
 }
 
 /** Bytes of `a` as little-endian float32s. */

@@ -14,7 +14,7 @@
 //
 //   8gaussians    8 equally weighted Gaussians, centres (2 cos(2 pi k / 8),
 //                 2 sin(2 pi k / 8)), k = 0..7, std 0.1 (the T1 workload data of
-//                 the benchmark spec, WORKLOADS.md)
+//                 the benchmark spec, bench/WORKLOADS.md)
 //   25gaussians   25 equally weighted Gaussians on the 5 x 5 grid
 //                 {-2, -1, 0, 1, 2}^2, std 0.1
 //   two_moons     the two interleaved half circles of scikit-learn's make_moons
@@ -39,6 +39,7 @@
 
 import { ConfigError } from '../errors';
 import { seededUniform } from '../rng/random';
+import { integer, oneOf } from '../validate';
 
 export const TOY_DATASETS = [
   '8gaussians',
@@ -140,19 +141,7 @@ const TOY_INFO: Record<ToyDataset, Omit<ToyInfo, 'name'>> = {
   },
 };
 
-function checkName(name: unknown, field = 'dataset'): ToyDataset {
-  if (typeof name !== 'string' || !(TOY_DATASETS as readonly string[]).includes(name)) {
-    throw new ConfigError(field, `must be one of ${TOY_DATASETS.join(', ')}, got ${JSON.stringify(name)}`);
-  }
-  return name as ToyDataset;
-}
-
-function checkInt(field: string, v: unknown, lo: number, hi: number, hiText: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
-    throw new ConfigError(field, `must be an integer in [${lo}, ${hiText}], got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
+const checkName = (name: unknown, field = 'dataset'): ToyDataset => oneOf(field, name, TOY_DATASETS);
 
 /** Centres and std of the Gaussian mixtures; null for the sets that are not one. */
 export function mixtureComponents(name: ToyDataset | string): MixtureComponents | null {
@@ -222,8 +211,8 @@ export function modeMasses(
  */
 export function generateToy(name: ToyDataset | string, n: number, seed: number): Float32Array {
   const set = checkName(name);
-  checkInt('n', n, 1, MAX_TOY_SAMPLES, '2^24');
-  checkInt('seed', seed, 0, 0xffffffff, '2^32 - 1');
+  integer('n', n, 1, MAX_TOY_SAMPLES, { hiText: '2^24' });
+  integer('seed', seed, 0, 0xffffffff, { hiText: '2^32 - 1' });
   const u = seededUniform(seed);
   // Box-Muller from the same stream; one uniform per pick, two per normal
   // pair, so each sample uses a fixed number of draws and prefixes agree.

@@ -1,12 +1,14 @@
 // The public description of an f-divergence and its validation.
 //
 // A divergence is either one of the built-ins of the method note
-// (docs/f-ebm.md, "Divergences") or a user-supplied convex f. For a custom f
+// (docs/method.md, section 2) or a user-supplied convex f. For a custom f
 // the host functions f, f', f'' are checked here in float64 (f(1) = 0,
 // convexity, derivatives consistent with finite differences); the optional
 // WGSL source is only carried: a later step composes it into the kernels.
 
 import { ConfigError } from '../errors';
+import { shaderCodes } from '../device/constants';
+import { show } from '../validate';
 
 export type DivergenceName =
   | 'kl'
@@ -70,8 +72,6 @@ export const CUSTOM_CHECK = {
 
 const ALLOWED = [...DIVERGENCE_NAMES, 'custom'].map((n) => `'${n}'`).join(', ');
 
-const show = (v: unknown): string =>
-  typeof v === 'number' ? String(v) : v === undefined ? 'undefined' : typeof v === 'function' ? 'a function' : JSON.stringify(v);
 
 /** The grid of u on which a custom f is checked. */
 export function customCheckGrid(): number[] {
@@ -204,23 +204,11 @@ export function describeDivergence(spec: DivergenceSpec): string {
   return spec.name === 'alpha' ? `alpha(${spec.alpha})` : spec.name;
 }
 
-/**
- * The code of each divergence in shaders/divergence.wgsl (its DIV_* constants;
- * a unit test checks that the two agree).
- */
-export const DIVERGENCE_CODE: Record<DivergenceName | 'custom', number> = {
-  kl: 0,
-  reverse_kl: 1,
-  jensen_shannon: 2,
-  squared_hellinger: 3,
-  pearson: 4,
-  neyman: 5,
-  alpha: 6,
-  custom: 7,
-};
+/** The code of each divergence in shaders/divergence.wgsl (its DIV_* constants: DIV_KL, ..., DIV_CUSTOM). */
+export const DIVERGENCE_CODE: Record<DivergenceName | 'custom', number> = shaderCodes('divergence.wgsl', 'DIV_', [...DIVERGENCE_NAMES, 'custom']);
 
 /** The code of each numerics mode in shaders/divergence.wgsl (DIV_AUTHORS, DIV_STABLE). */
-export const NUMERICS_CODE: Record<Numerics, number> = { authors: 0, stable: 1 };
+export const NUMERICS_CODE: Record<Numerics, number> = shaderCodes('divergence.wgsl', 'DIV_', NUMERICS);
 
 /**
  * Parses a divergence label as written on a command line or in a table:

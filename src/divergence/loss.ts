@@ -13,6 +13,8 @@ import { ConfigError, FebmError } from '../errors';
 import type { Pass } from '../mlp/program';
 import { SHADER_FILES, packStruct, type StructLayout } from '../device/shader';
 import { unpackStruct } from '../device/unpack';
+import type { GpuPart } from '../device/part';
+import { integer } from '../validate';
 
 /** The WGSL functions a custom divergence must define (see shaders/divergence.wgsl). */
 export const CUSTOM_WGSL_FUNCTIONS = ['custom_f', 'custom_df', 'custom_d2f'] as const;
@@ -108,14 +110,12 @@ export interface FdivLossOptions {
   nModel: number;
 }
 
-const WORKGROUP = 64;
-
 /**
  * The loss kernels for one divergence and batch sizes. Create once; build
  * passes for given buffers once and encode them every iteration. The
  * metrics buffer holds the last reduction's objectives until read.
  */
-export class FdivLoss {
+export class FdivLoss implements GpuPart {
   private constructor(
     readonly gpu: Gpu,
     readonly divergence: GpuDivergence,
@@ -132,7 +132,7 @@ export class FdivLoss {
     const d = gpuDivergence(options.divergence, options.numerics);
     for (const k of ['nData', 'nModel'] as const) {
       const n = options[k];
-      if (!Number.isInteger(n) || n < 1) throw new ConfigError(k, `must be an integer >= 1, got ${n}`);
+      integer(k, n, 1);
     }
     const [reduce, weights] = await Promise.all([
       gpu.kernel('fdiv_loss.wgsl', 'loss_reduce', { extra: d.userCode }),
@@ -156,7 +156,7 @@ export class FdivLoss {
     const buffers = { loss: this.uniform, loss_v: b.v, loss_w_h: b.wH, loss_w_e: b.wE, loss_metrics: this.metrics };
     const g1 = reduce.bind(buffers);
     const g2 = weights.bind(buffers);
-    const [x, y] = dispatchSize(this.nData + this.nModel, WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    const [x, y] = dispatchSize(this.nData + this.nModel, weights.workgroupSize[0], this.gpu.limits.maxComputeWorkgroupsPerDimension);
     return (pass) => {
       pass.setPipeline(reduce.pipeline);
       pass.setBindGroup(0, g1);
@@ -170,6 +170,11 @@ export class FdivLoss {
   /** Reads the metrics of the last reduction (one round trip). */
   async readMetrics(): Promise<LossMetrics> {
     return decodeLossMetrics(this.metricsLayout, await this.gpu.read(this.metrics, this.metricsLayout.size));
+  }
+
+  /** Bytes of GPU memory the loss holds (uniform and metrics). */
+  get bytes(): number {
+    return this.uniform.size + this.metrics.size;
   }
 
   destroy(): void {

@@ -1,5 +1,5 @@
 // Float64 references of the divergence functions of the method note
-// (docs/f-ebm.md): f, f', f'' on the density ratio u, and on the log-ratio
+// (docs/method.md): f, f', f'' on the density ratio u, and on the log-ratio
 // estimate v = H(x) + E(x)
 //
 //   g(v) = f'(e^v),  c(v) = f*(f'(e^v)) = e^v g(v) - f(e^v),
@@ -134,7 +134,7 @@ interface Formulas {
 
 const xlogx = (u: number): number => (u === 0 ? 0 : u * Math.log(u));
 
-/** The divergence table (docs/f-ebm.md); a is alpha (used by 'alpha' only). */
+/** The divergence table (docs/method.md); a is alpha (used by 'alpha' only). */
 const TABLE: Record<DivergenceName, (a: number) => Formulas> = {
   kl: () => ({
     f: xlogx,

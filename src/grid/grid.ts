@@ -16,6 +16,8 @@
 // picture (largest y), as image pixels are.
 
 import type { Gpu } from '../device/device';
+import { bytesOf, createPartList, destroyAll, type GpuPart } from '../device/part';
+import { integer } from '../validate';
 import { ConfigError, FebmError } from '../errors';
 import { MlpProgram, mlpGroupFor, validateMlpGroup, type Pass } from '../mlp/program';
 import { validateMlpSpec, type MlpSpec } from '../mlp/params';
@@ -76,9 +78,7 @@ function checkBox(box: unknown, field = 'box'): GridBox {
 /** Validates grid options (ConfigError naming the field); returns the box as a fresh tuple. */
 export function validateGridOptions(o: GridOptions): GridBox {
   const r = o?.resolution;
-  if (typeof r !== 'number' || !Number.isInteger(r) || r < 2 || r > MAX_GRID_RESOLUTION) {
-    throw new ConfigError('resolution', `must be an integer in [2, ${MAX_GRID_RESOLUTION}], got ${JSON.stringify(r)}`);
-  }
+  integer('resolution', r, 2, MAX_GRID_RESOLUTION);
   const box = checkBox(o.box);
   if (!Array.isArray(o.networks) || o.networks.length < 1 || o.networks.length > MAX_GRID_NETWORKS) {
     throw new ConfigError('networks', `must list 1 to ${MAX_GRID_NETWORKS} networks`);
@@ -92,7 +92,7 @@ export function validateGridOptions(o: GridOptions): GridBox {
   (o.copies ?? []).forEach((c, i) => {
     if (!(c?.buffer instanceof GPUBuffer)) throw new ConfigError(`copies[${i}].buffer`, 'must be a GPUBuffer');
     const offset = c.offset ?? 0;
-    if (!Number.isInteger(c.count) || c.count < 1) throw new ConfigError(`copies[${i}].count`, `must be an integer >= 1, got ${c.count}`);
+    integer(`copies[${i}].count`, c.count, 1);
     if (!Number.isInteger(offset) || offset < 0 || 4 * (offset + c.count) > c.buffer.size) {
       throw new ConfigError(`copies[${i}]`, `values [${offset}, ${offset + c.count}) do not lie in the buffer (${c.buffer.size / 4} values)`);
     }
@@ -142,7 +142,7 @@ export function normalisedDensity(energy: ArrayLike<number>, out: Float32Array):
 }
 
 /** Networks evaluated on a grid: build once per model, evaluate() per redraw. */
-export class EnergyGrid {
+export class EnergyGrid implements GpuPart {
   private pending: Promise<GridValues> | null = null;
   private destroyed = false;
 
@@ -169,7 +169,7 @@ export class EnergyGrid {
     const programs: MlpProgram[] = [];
     try {
       // The programs compile (or find in the device's cache) concurrently.
-      const made = await Promise.all(options.networks.map((net) => MlpProgram.create(gpu, net.spec, n, options.group ?? mlpGroupFor(n))));
+      const made = await createPartList(options.networks.map((net) => MlpProgram.create(gpu, net.spec, n, options.group ?? mlpGroupFor(n))));
       programs.push(...made);
       const pointsHost = gridPoints(res, box);
       const own = (b: GPUBuffer) => (created.push(b), b);
@@ -193,10 +193,7 @@ export class EnergyGrid {
       return new EnergyGrid(gpu, res, box, pointsHost, points, outputs, programs, passes, copies, staging, host, result);
     } catch (e) {
       for (const b of created) b.destroy();
-      for (const p of programs) {
-        p.uniform.destroy();
-        p.scratchBuffer.destroy();
-      }
+      destroyAll(programs);
       throw e;
     }
   }
@@ -214,7 +211,7 @@ export class EnergyGrid {
 
   /** Bytes of GPU memory held (programs, points, outputs, staging). */
   get bytes(): number {
-    return [this.points, ...this.outputs, this.staging].reduce((s, b) => s + b.size, 0) + this.programs.reduce((s, p) => s + p.bytes, 0);
+    return [this.points, ...this.outputs, this.staging].reduce((s, b) => s + b.size, 0) + bytesOf(this.programs);
   }
 
   /**
@@ -256,9 +253,6 @@ export class EnergyGrid {
   destroy(): void {
     this.destroyed = true;
     for (const b of [this.points, ...this.outputs, this.staging]) b.destroy();
-    for (const p of this.programs) {
-      p.uniform.destroy();
-      p.scratchBuffer.destroy();
-    }
+    destroyAll(this.programs);
   }
 }

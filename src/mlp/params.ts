@@ -11,11 +11,13 @@
 
 import { ConfigError } from '../errors';
 import { seededUniform } from '../rng/random';
+import { shaderCodes } from '../device/constants';
+import { integer, oneOf } from '../validate';
 
 export type Activation = 'silu' | 'tanh' | 'relu' | 'leaky_relu';
 export const ACTIVATIONS: readonly Activation[] = ['silu', 'tanh', 'relu', 'leaky_relu'];
-/** The WGSL activation code for each activation (see shaders/activations.wgsl). */
-export const ACTIVATION_CODE: Record<Activation, number> = { silu: 0, tanh: 1, relu: 2, leaky_relu: 3 };
+/** The WGSL activation code for each activation (shaders/activations.wgsl ACT_*). */
+export const ACTIVATION_CODE: Record<Activation, number> = shaderCodes('activations.wgsl', 'ACT_', ACTIVATIONS);
 
 /** Hidden layers, widths and input features the MLP kernels take (every pass, every kernel variant). */
 export const MAX_DEPTH = 4;
@@ -55,13 +57,6 @@ export interface ParamLayout {
 
 export const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
 
-function checkInt(field: string, v: unknown, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
-    throw new ConfigError(field, `must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
 /**
  * Validates a spec: inputDim 1 to MAX_INPUT_DIM, 1 to MAX_DEPTH hidden layers
  * of 1 to MAX_WIDTH units. Sizes that fit these may still exceed a device's
@@ -69,15 +64,13 @@ function checkInt(field: string, v: unknown, lo: number, hi: number): number {
  */
 export function validateMlpSpec(spec: MlpSpec, field = 'mlp'): MlpSpec {
   if (spec === null || typeof spec !== 'object') throw new ConfigError(field, 'must be an object');
-  checkInt(`${field}.inputDim`, spec.inputDim, 1, MAX_INPUT_DIM);
+  integer(`${field}.inputDim`, spec.inputDim, 1, MAX_INPUT_DIM);
   if (!Array.isArray(spec.hidden) || spec.hidden.length < 1 || spec.hidden.length > MAX_DEPTH) {
     throw new ConfigError(`${field}.hidden`, `must list 1 to ${MAX_DEPTH} hidden widths, got ${JSON.stringify(spec.hidden)}`);
   }
   // A plain loop, not forEach: holes in a sparse array must be reported too.
-  for (let i = 0; i < spec.hidden.length; i++) checkInt(`${field}.hidden[${i}]`, spec.hidden[i], 1, MAX_WIDTH);
-  if (!ACTIVATIONS.includes(spec.activation)) {
-    throw new ConfigError(`${field}.activation`, `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(spec.activation)}`);
-  }
+  for (let i = 0; i < spec.hidden.length; i++) integer(`${field}.hidden[${i}]`, spec.hidden[i], 1, MAX_WIDTH);
+  oneOf(`${field}.activation`, spec.activation, ACTIVATIONS);
   return spec;
 }
 

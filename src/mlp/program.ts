@@ -5,14 +5,10 @@
 import { Gpu, dispatchSize, type Kernel } from '../device/device';
 import { ConfigError, FebmError } from '../errors';
 import { ACTIVATION_CODE, paramLayout, validateMlpSpec, type Activation, type MlpSpec, type ParamLayout } from './params';
-import { SHADER_FILES, packStruct } from '../device/shader';
-
-/** Reads an integer `const NAME: u32 = Nu;` (or `override`, its default) from a shader file, so the host never keeps its own copy. */
-export function shaderConstant(file: string, name: string): number {
-  const m = new RegExp(`(?:const|override)\\s+${name}\\s*:\\s*u32\\s*=\\s*(\\d+)u\\s*;`).exec(SHADER_FILES[file] ?? '');
-  if (!m) throw new FebmError(`${file} declares no const or override ${name}: u32`);
-  return Number(m[1]);
-}
+import type { GpuPart } from '../device/part';
+import { packStruct } from '../device/shader';
+import { shaderConstant } from '../device/constants';
+import { integer } from '../validate';
 
 /** Samples per invocation in the MLP kernels. */
 export const MLP_CHAINS = shaderConstant('mlp.wgsl', 'MLP_CHAINS');
@@ -43,8 +39,7 @@ export function mlpGroupFor(batch: number): number {
 
 /** Checks a workgroup size for the MLP kernels (an integer in [1, 256]). */
 export function validateMlpGroup(group: number, field = 'group'): number {
-  if (!Number.isInteger(group) || group < 1 || group > 256) throw new ConfigError(field, `must be an integer in [1, 256] (invocations per workgroup), got ${group}`);
-  return group;
+  return integer(field, group, 1, 256);
 }
 
 /** The pipeline constants of an MLP kernel for a workgroup size and the hidden layers' activation. */
@@ -113,7 +108,7 @@ export function checkScratchFits(layout: ParamLayout, batch: number, group: numb
  * the pipelines, allocates the uniform and scratch); then build passes for
  * given buffers once and encode them every iteration.
  */
-export class MlpProgram {
+export class MlpProgram implements GpuPart {
   private constructor(
     readonly gpu: Gpu,
     readonly layout: ParamLayout,
@@ -130,7 +125,7 @@ export class MlpProgram {
    */
   static async create(gpu: Gpu, spec: MlpSpec, batch: number, group = mlpGroupFor(batch)): Promise<MlpProgram> {
     validateMlpSpec(spec);
-    if (!Number.isInteger(batch) || batch < 1) throw new ConfigError('batch', `must be an integer >= 1, got ${batch}`);
+    integer('batch', batch, 1);
     const layout = paramLayout(spec);
     if (layout.layers.length > MLP_MAX_LAYERS) throw new ConfigError('mlp.hidden', `at most ${MLP_MAX_LAYERS - 1} hidden layers`);
     const scratch = scratchLayout(layout, batch, group);

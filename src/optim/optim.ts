@@ -8,11 +8,14 @@ import { ConfigError, FebmError } from '../errors';
 import type { Pass } from '../mlp/program';
 import { packStruct, type StructLayout } from '../device/shader';
 import { unpackStruct } from '../device/unpack';
+import type { GpuPart } from '../device/part';
+import { shaderCodes } from '../device/constants';
+import { integer, oneOf, real, show } from '../validate';
 
 export type OptimizerKind = 'sgd' | 'adam';
 export const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['sgd', 'adam'];
 /** The kind codes of optim.wgsl (OPTIM_SGD, OPTIM_ADAM). */
-export const OPTIMIZER_CODE: Record<OptimizerKind, number> = { sgd: 0, adam: 1 };
+export const OPTIMIZER_CODE: Record<OptimizerKind, number> = shaderCodes('optim.wgsl', 'OPTIM_', OPTIMIZER_KINDS);
 
 export interface OptimizerSpec {
   kind: OptimizerKind;
@@ -46,31 +49,23 @@ export interface OptimizerSpec {
 
 export type ValidOptimizerSpec = Required<OptimizerSpec>;
 
-const show = (v: unknown): string => (typeof v === 'number' ? String(v) : v === undefined ? 'undefined' : JSON.stringify(v));
-
 /** Validates an optimiser description and fills in Adam's defaults; ConfigError names the field. */
 export function validateOptimizer(spec: unknown, field = 'optimizer'): ValidOptimizerSpec {
   if (typeof spec !== 'object' || spec === null) throw new ConfigError(field, `must be an object { kind, lr, ... }, got ${show(spec)}`);
   const s = spec as Record<string, unknown>;
-  if (typeof s.kind !== 'string' || !(OPTIMIZER_KINDS as readonly string[]).includes(s.kind)) {
-    throw new ConfigError(`${field}.kind`, `must be one of ${OPTIMIZER_KINDS.map((k) => `'${k}'`).join(', ')}, got ${show(s.kind)}`);
-  }
-  const num = (name: string, def: number, ok: (x: number) => boolean, what: string): number => {
-    const v = s[name] === undefined ? def : s[name];
-    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new ConfigError(`${field}.${name}`, `must be ${what}, got ${show(v)}`);
-    return v;
-  };
-  const lr = num('lr', NaN, (x) => x > 0, 'a finite number > 0');
-  const beta1 = num('beta1', 0.9, (x) => x >= 0 && x < 1, 'in [0, 1)');
-  const beta2 = num('beta2', 0.999, (x) => x >= 0 && x < 1, 'in [0, 1)');
-  const eps = num('eps', 1e-8, (x) => x > 0, 'a finite number > 0');
-  const decaySteps = num('decaySteps', 0, (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32, 'an integer in [0, 2^32 - 1]');
-  const lrFinal = num('lrFinal', lr, (x) => x >= 0, 'a finite number >= 0');
-  const warmupSteps = num('warmupSteps', 0, (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32, 'an integer in [0, 2^32 - 1]');
-  const clipRms = num('clipRms', 0, (x) => x >= 0, 'a finite number >= 0 (0: no clipping)');
-  const clipAdd = num('clipAdd', 0.1, (x) => x >= 0, 'a finite number >= 0');
-  if (clipRms > 0 && s.kind !== 'adam') throw new ConfigError(`${field}.clipRms`, `applies to 'adam' only, got kind ${show(s.kind)}`);
-  return { kind: s.kind as OptimizerKind, lr, beta1, beta2, eps, decaySteps, lrFinal, warmupSteps, clipRms, clipAdd };
+  const kind = oneOf(`${field}.kind`, s.kind, OPTIMIZER_KINDS);
+  const f = (name: string) => `${field}.${name}`;
+  const lr = real(f('lr'), s.lr, 'in (0, inf)', (x) => x > 0);
+  const beta1 = real(f('beta1'), s.beta1, 'in [0, 1)', (x) => x >= 0 && x < 1, 0.9);
+  const beta2 = real(f('beta2'), s.beta2, 'in [0, 1)', (x) => x >= 0 && x < 1, 0.999);
+  const eps = real(f('eps'), s.eps, 'in (0, inf)', (x) => x > 0, 1e-8);
+  const decaySteps = integer(f('decaySteps'), s.decaySteps, 0, 2 ** 32 - 1, { fallback: 0, hiText: '2^32 - 1' });
+  const lrFinal = real(f('lrFinal'), s.lrFinal, 'in [0, inf)', (x) => x >= 0, lr);
+  const warmupSteps = integer(f('warmupSteps'), s.warmupSteps, 0, 2 ** 32 - 1, { fallback: 0, hiText: '2^32 - 1' });
+  const clipRms = real(f('clipRms'), s.clipRms, 'in [0, inf) (0: no clipping)', (x) => x >= 0, 0);
+  const clipAdd = real(f('clipAdd'), s.clipAdd, 'in [0, inf)', (x) => x >= 0, 0.1);
+  if (clipRms > 0 && kind !== 'adam') throw new ConfigError(`${field}.clipRms`, `applies to 'adam' only, got kind ${show(s.kind)}`);
+  return { kind, lr, beta1, beta2, eps, decaySteps, lrFinal, warmupSteps, clipRms, clipAdd };
 }
 
 /** Optimiser state on the host, for the float64 reference. */
@@ -111,14 +106,12 @@ export function optimizerStep64(spec: ValidOptimizerSpec, state: OptimizerState6
   }
 }
 
-const WORKGROUP = 64;
-
 /**
  * The optimiser of one parameter buffer of `count` f32 values: owns its
  * uniform, moments and counter. step() records one step (advance the counter,
  * update every parameter); encode it as often as needed.
  */
-export class Optimizer {
+export class Optimizer implements GpuPart {
   private constructor(
     readonly gpu: Gpu,
     readonly spec: ValidOptimizerSpec,
@@ -133,7 +126,7 @@ export class Optimizer {
 
   static async create(gpu: Gpu, spec: OptimizerSpec, count: number, options: { maximize?: boolean; label?: string } = {}): Promise<Optimizer> {
     const s = validateOptimizer(spec);
-    if (!Number.isInteger(count) || count < 1) throw new ConfigError('count', `must be an integer >= 1, got ${count}`);
+    integer('count', count, 1);
     const [advance, step] = await Promise.all([gpu.kernel('optim.wgsl', 'optim_advance'), gpu.kernel('optim.wgsl', 'optim_step')]);
     const params = step.iface.bindings.find((b) => b.name === 'optim')?.struct;
     const counterLayout = step.iface.bindings.find((b) => b.name === 'optim_counter')?.struct;
@@ -171,7 +164,7 @@ export class Optimizer {
     const buffers = { optim: this.uniform, optim_theta: b.theta, optim_grad: b.grad, optim_moments: this.moments, optim_counter: this.counter };
     const g1 = advance.bind(buffers);
     const g2 = step.bind(buffers);
-    const [x, y] = dispatchSize(this.count, WORKGROUP, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    const [x, y] = dispatchSize(this.count, step.workgroupSize[0], this.gpu.limits.maxComputeWorkgroupsPerDimension);
     return (pass) => {
       pass.setPipeline(advance.pipeline);
       pass.setBindGroup(0, g1);
@@ -216,9 +209,7 @@ export class Optimizer {
    * from the step by optim_advance before they are used).
    */
   restore(state: { step: number; moments: Float32Array | null }): void {
-    if (!Number.isInteger(state.step) || state.step < 0 || state.step >= 2 ** 32) {
-      throw new ConfigError('step', `must be an integer in [0, 2^32 - 1], got ${state.step}`);
-    }
+    integer('step', state.step, 0, 2 ** 32 - 1, { hiText: '2^32 - 1' });
     if (this.spec.kind === 'adam') {
       if (!(state.moments instanceof Float32Array) || state.moments.length !== 2 * this.count) {
         throw new ConfigError('moments', `must be a Float32Array of 2 * count = ${2 * this.count} values (Adam's m, then v)`);
@@ -231,6 +222,11 @@ export class Optimizer {
   /** The number of steps taken (one round trip). */
   async steps(): Promise<number> {
     return unpackStruct(this.counterLayout, await this.gpu.read(this.counter, this.counterLayout.size)).step;
+  }
+
+  /** Bytes of GPU memory the optimiser holds (uniform, moments, counter). */
+  get bytes(): number {
+    return this.uniform.size + this.moments.size + this.counter.size;
   }
 
   destroy(): void {

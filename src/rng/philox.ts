@@ -7,8 +7,9 @@
 //   key     = (seed_lo, seed_hi)              the 2 x 32-bit halves of the seed
 //   counter = (chain, step, stream, 0)        chain / sample index, Langevin step
 //                                             (or iteration), stream
-// Streams pick independent sequences for the same (chain, step): 0 = proposal
-// noise, 1 = accept/reject uniforms, 2 = data batch draws (see RNG_STREAM).
+// Streams pick independent sequences for the same (chain, step); each kernel
+// declares its own (LGV_STREAM_* of langevin.wgsl, TRN_STREAM_* of
+// trainer_common.wgsl), read by the host from there (src/device/constants.ts).
 //
 // Contract between this file and shaders/philox.wgsl:
 //   - the four u32 words (philox4x32, randomBits) are bit-exact;
@@ -19,19 +20,18 @@
 //     NORMAL_ABS_TOLERANCE (see there for the error budget); normalPairF32
 //     replays the WGSL's f32 arithmetic step by step.
 
-import { ConfigError } from '../errors';
+import { integer } from '../validate';
+import { shaderConstant } from '../device/constants';
 
 export type U32x4 = [number, number, number, number];
 export type U32x2 = [number, number];
 export type F64x4 = [number, number, number, number];
 
-/** Independent streams for the same (chain, step). */
-export const RNG_STREAM = { proposal: 0, acceptReject: 1, dataBatch: 2 } as const;
-
-export const PHILOX_M0 = 0xd2511f53;
-export const PHILOX_M1 = 0xcd9e8d57;
-export const PHILOX_W0 = 0x9e3779b9;
-export const PHILOX_W1 = 0xbb67ae85;
+/** Philox4x32's multipliers and Weyl key increments, read from shaders/philox.wgsl (the known-answer tests pin them). */
+export const PHILOX_M0 = shaderConstant('philox.wgsl', 'PHILOX_M0');
+export const PHILOX_M1 = shaderConstant('philox.wgsl', 'PHILOX_M1');
+export const PHILOX_W0 = shaderConstant('philox.wgsl', 'PHILOX_W0');
+export const PHILOX_W1 = shaderConstant('philox.wgsl', 'PHILOX_W1');
 
 /** 2^-23: the spacing of the uniform grid. */
 const TWO_POW_M23 = 1.1920928955078125e-7;
@@ -54,10 +54,7 @@ const TWO_POW_M23 = 1.1920928955078125e-7;
 export const NORMAL_ABS_TOLERANCE = 1e-5;
 
 function checkU32(field: string, v: number): number {
-  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-    throw new ConfigError(field, `must be an integer in [0, 2^32 - 1], got ${v}`);
-  }
-  return v;
+  return integer(field, v, 0, 0xffffffff, { hiText: '2^32 - 1' });
 }
 
 /**
@@ -114,9 +111,7 @@ export function philox4x32(counter: U32x4, key: U32x2, rounds = 10): U32x4 {
 
 /** The Philox key of a seed: [seed_lo, seed_hi] (seed is an integer in [0, 2^53)). */
 export function seedKey(seed: number): U32x2 {
-  if (!Number.isSafeInteger(seed) || seed < 0) {
-    throw new ConfigError('seed', `must be an integer in [0, 2^53 - 1], got ${seed}`);
-  }
+  integer('seed', seed, 0, Number.MAX_SAFE_INTEGER, { hiText: '2^53 - 1' });
   return [seed % 0x100000000, Math.floor(seed / 0x100000000)];
 }
 

@@ -3,14 +3,15 @@
 // arithmetic throughout. GPU trajectories are judged against these.
 //
 // Random numbers, as on the GPU: the noise of step s of chain i is
-// xi[4b + r] = normal r of Philox counter (i, s, 0, b) under the seed
-// (Box-Muller on its uniforms (0, 1) and (2, 3)); the MALA uniform is lane 0 of
-// counter (i, s, 1, 0). Steps count on from `step0` (the sampler's counter).
+// xi[4b + r] = normal r of Philox counter (i, s, SAMPLER_STREAM.noise, b)
+// under the seed (Box-Muller on its uniforms (0, 1) and (2, 3)); the MALA
+// uniform is lane 0 of counter (i, s, SAMPLER_STREAM.accept, 0). Steps count
+// on from `step0` (the sampler's counter).
 
 import { ConfigError } from '../errors';
 import type { ParamLayout } from '../mlp/params';
 import { normalPair, philox4x32, seedKey, u32ToUniform } from '../rng/philox';
-import type { SamplerKind } from './sampler';
+import { SAMPLER_STREAM, type SamplerKind } from './sampler';
 import { mlpBackwardInput64, mlpForward64 } from '../mlp/reference';
 
 /** An energy and its gradient at one point, float64. */
@@ -26,19 +27,19 @@ export function normalsAt(seed: number, chain: number, step: number, stream: num
   return [...normalPair(u[0], u[1]), ...normalPair(u[2], u[3])];
 }
 
-/** The dim noise normals of chain i at step s (stream 0). */
+/** The dim noise normals of chain i at step s (the noise stream). */
 export function stepNoise(seed: number, chain: number, step: number, dim: number): Float64Array {
   const xi = new Float64Array(dim);
   for (let b = 0; 4 * b < dim; b++) {
-    const z = normalsAt(seed, chain, step, 0, b);
+    const z = normalsAt(seed, chain, step, SAMPLER_STREAM.noise, b);
     for (let r = 0; r < 4 && 4 * b + r < dim; r++) xi[4 * b + r] = z[r];
   }
   return xi;
 }
 
-/** The MALA accept/reject uniform of chain i at step s (stream 1, lane 0). */
+/** The MALA accept/reject uniform of chain i at step s (the accept stream, lane 0). */
 export function acceptUniform(seed: number, chain: number, step: number): number {
-  return u32ToUniform(philox4x32([chain >>> 0, step >>> 0, 1, 0], seedKey(seed))[0]);
+  return u32ToUniform(philox4x32([chain >>> 0, step >>> 0, SAMPLER_STREAM.accept, 0], seedKey(seed))[0]);
 }
 
 export function gaussianEnergy64(mean: number[], precision: number[][]): Energy64 {

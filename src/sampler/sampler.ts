@@ -15,12 +15,20 @@ import { MLP_CHAINS, MlpProgram, mlpConstants, mlpGroupFor, scratchLayout, valid
 import { paramLayout, validateMlpSpec, type MlpSpec } from '../mlp/params';
 import { seedKey } from '../rng/philox';
 import { packStruct, type StructLayout } from '../device/shader';
+import { OwnedBuffers, type GpuPart } from '../device/part';
+import { shaderCodes } from '../device/constants';
+import { integer, interval, oneOf, real, vector } from '../validate';
 
 export type SamplerKind = 'ula' | 'du-mordatch' | 'mala';
 export const SAMPLER_KINDS: readonly SamplerKind[] = ['ula', 'du-mordatch', 'mala'];
-/** Codes of shaders/langevin.wgsl (LGV_ULA, ...). */
-export const SAMPLER_CODE: Record<SamplerKind, number> = { ula: 0, 'du-mordatch': 1, mala: 2 };
-export const ENERGY_CODE = { mlp: 0, gaussian: 1, mixture: 2 } as const;
+/** Codes of shaders/langevin.wgsl (LGV_ULA, LGV_DU_MORDATCH, LGV_MALA). */
+export const SAMPLER_CODE: Record<SamplerKind, number> = shaderCodes('langevin.wgsl', 'LGV_', SAMPLER_KINDS);
+/** Energy codes of shaders/langevin.wgsl (LGV_ENERGY_*). */
+export const ENERGY_CODE = shaderCodes('langevin.wgsl', 'LGV_ENERGY_', ['mlp', 'gaussian', 'mixture'] satisfies Energy['kind'][]);
+/** Philox streams of the sampler (LGV_STREAM_*): counter (chain, step, stream, block). */
+export const SAMPLER_STREAM = shaderCodes('langevin.wgsl', 'LGV_STREAM_', ['noise', 'accept'] as const);
+/** Words of the sampler's counter buffer (langevin_counters.wgsl LGV_COUNT_*); the accepted counts start at word `accepted`. */
+export const SAMPLER_COUNTER = shaderCodes('langevin_counters.wgsl', 'LGV_COUNT_', ['steps', 'proposed', 'accepted'] as const);
 
 /** Most chains one sampler carries. */
 export const MAX_CHAINS = 1 << 20;
@@ -104,25 +112,7 @@ export interface ResolvedSamplerConfig {
   grid: [number, number];
 }
 
-const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-
-function checkInt(field: string, v: unknown, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
-    throw new ConfigError(field, `must be an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-function checkReal(field: string, v: unknown, range: string, ok: (x: number) => boolean): number {
-  if (!isFiniteNumber(v) || !ok(v)) throw new ConfigError(field, `must be a finite number ${range}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function checkVector(field: string, v: unknown, dim: number): number[] {
-  if (!Array.isArray(v) || v.length !== dim) throw new ConfigError(field, `must be an array of ${dim} numbers (dim), got length ${Array.isArray(v) ? v.length : typeof v}`);
-  v.forEach((x, k) => checkReal(`${field}[${k}]`, x, 'in (-inf, inf)', () => true));
-  return v as number[];
-}
+const checkVector = (field: string, v: unknown, dim: number): number[] => vector(field, v, dim, `${dim} numbers (dim)`);
 
 /** Cholesky of a symmetric matrix: true when positive definite (float64). */
 function positiveDefinite(a: number[][]): boolean {
@@ -178,11 +168,11 @@ function validateEnergy(energy: Energy, dim: number): void {
     case 'mixture': {
       const m = energy.weights?.length;
       if (!Array.isArray(energy.weights) || m < 1) throw new ConfigError('energy.weights', 'must list at least one component weight');
-      energy.weights.forEach((w, k) => checkReal(`energy.weights[${k}]`, w, 'in (0, inf)', (x) => x > 0));
+      energy.weights.forEach((w, k) => real(`energy.weights[${k}]`, w, 'in (0, inf)', (x) => x > 0));
       if (!Array.isArray(energy.means) || energy.means.length !== m) throw new ConfigError('energy.means', `must list ${m} means (one per weight)`);
       energy.means.forEach((mu, k) => checkVector(`energy.means[${k}]`, mu, dim));
       if (!Array.isArray(energy.stds) || energy.stds.length !== m) throw new ConfigError('energy.stds', `must list ${m} standard deviations (one per weight)`);
-      energy.stds.forEach((s, k) => checkReal(`energy.stds[${k}]`, s, 'in (0, inf)', (x) => x > 0));
+      energy.stds.forEach((s, k) => real(`energy.stds[${k}]`, s, 'in (0, inf)', (x) => x > 0));
       return;
     }
     default:
@@ -217,28 +207,23 @@ export function energyParams(energy: Energy, dim: number): Float32Array {
 export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimits): ResolvedSamplerConfig {
   if (config === null || typeof config !== 'object') throw new ConfigError('config', 'must be an object');
   const sampler = config.sampler;
-  if (!SAMPLER_KINDS.includes(sampler)) throw new ConfigError('sampler', `must be one of ${SAMPLER_KINDS.join(', ')}, got ${JSON.stringify(sampler)}`);
-  const chains = checkInt('chains', config.chains, 1, MAX_CHAINS);
-  const dim = checkInt('dim', config.dim, 1, 2 ** 28);
-  const steps = checkInt('steps', config.steps, 1, 2 ** 32 - 1);
-  const seed = checkInt('seed', config.seed, 0, Number.MAX_SAFE_INTEGER);
+  oneOf('sampler', sampler, SAMPLER_KINDS);
+  const chains = integer('chains', config.chains, 1, MAX_CHAINS);
+  const dim = integer('dim', config.dim, 1, 2 ** 28);
+  const steps = integer('steps', config.steps, 1, 2 ** 32 - 1);
+  const seed = integer('seed', config.seed, 0, Number.MAX_SAFE_INTEGER);
   validateEnergy(config.energy, dim);
 
   let eta = 0;
-  if (sampler === 'ula' || sampler === 'mala') eta = checkReal('eta', config.eta, 'in (0, inf)', (x) => x > 0);
-  const stepSize = checkReal('stepSize', config.stepSize ?? 10, 'in [0, inf)', (x) => x >= 0);
-  const noiseStd = checkReal('noiseStd', config.noiseStd ?? 0.005, 'in [0, inf)', (x) => x >= 0);
-  const gradClip = config.gradClip === null ? null : checkReal('gradClip', config.gradClip ?? 0.01, 'in (0, inf) (or null: no clip)', (x) => x > 0);
-  let box: [number, number] | null = null;
-  if (config.box) {
-    if (!Array.isArray(config.box) || config.box.length !== 2) throw new ConfigError('box', 'must be [lo, hi] or null');
-    const lo = checkReal('box[0]', config.box[0], 'in (-inf, inf)', () => true);
-    box = [lo, checkReal('box[1]', config.box[1], `in (box[0] = ${lo}, inf)`, (x) => x > lo)];
-  }
+  if (sampler === 'ula' || sampler === 'mala') eta = real('eta', config.eta, 'in (0, inf)', (x) => x > 0);
+  const stepSize = real('stepSize', config.stepSize ?? 10, 'in [0, inf)', (x) => x >= 0);
+  const noiseStd = real('noiseStd', config.noiseStd ?? 0.005, 'in [0, inf)', (x) => x >= 0);
+  const gradClip = config.gradClip === null ? null : real('gradClip', config.gradClip ?? 0.01, 'in (0, inf) (or null: no clip)', (x) => x > 0);
+  const box = config.box ? interval('box', config.box) : null;
 
   // Sizes against the device.
   const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  const maxPerDim = checkInt('maxWorkgroupsPerDimension', config.maxWorkgroupsPerDimension ?? limits.maxComputeWorkgroupsPerDimension, 1, limits.maxComputeWorkgroupsPerDimension);
+  const maxPerDim = integer('maxWorkgroupsPerDimension', config.maxWorkgroupsPerDimension ?? limits.maxComputeWorkgroupsPerDimension, 1, limits.maxComputeWorkgroupsPerDimension);
   const group = validateMlpGroup(config.group ?? mlpGroupFor(chains));
   const perGroup = MLP_CHAINS * group;
   const perChainBytes = (bytes: number) => bytes / chains;
@@ -254,7 +239,7 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
   fits('chains', `the work buffer (${sampler === 'mala' ? '2 gradients and an energy' : 'a gradient'} per chain)`, workBytes);
   const energyBytes = energyParams(config.energy, dim).byteLength;
   if (energyBytes > maxBinding) throw new ConfigError('dim', `the energy's parameters need ${energyBytes} bytes, over the device's storage buffer limit of ${maxBinding} bytes`);
-  const countersBytes = 4 * (chains + 4);
+  const countersBytes = 4 * (SAMPLER_COUNTER.accepted + chains);
   let scratch = 16;
   if (config.energy.kind === 'mlp') {
     const layout = paramLayout(config.energy.spec);
@@ -319,38 +304,37 @@ export interface Acceptance {
  * create() validates, compiles and allocates; run() dispatches K steps of
  * every chain (no readback); readSamples() reads the chains back.
  */
-export class LangevinSampler {
+export class LangevinSampler implements GpuPart {
   private stepsInUniform: number;
-  private readonly owned: GPUBuffer[];
 
   private constructor(
     readonly gpu: Gpu,
     readonly config: ResolvedSamplerConfig,
     /** The chains, [chains][dim] f32. They stay here between calls. */
     readonly state: GPUBuffer,
-    /** langevin.wgsl's lgv_counters: [0] steps taken, [1] proposals per chain since the last reset, [4 + i] accepted by chain i. */
+    /** langevin.wgsl's lgv_counters: steps taken, proposals per chain since the last reset, accepted by chain i (SAMPLER_COUNTER words). */
     readonly counters: GPUBuffer,
     private readonly uniform: GPUBuffer,
     private readonly struct: StructLayout,
     private readonly kernels: { sample: Kernel; advance: Kernel },
     private readonly group: GPUBindGroup,
-    owned: GPUBuffer[],
+    /** The sampler's own buffers (the MLP program holds its uniform and scratch). */
+    private readonly owned: OwnedBuffers,
     readonly mlp: MlpProgram | null,
   ) {
     this.stepsInUniform = config.steps;
-    this.owned = owned;
   }
 
   static async create(gpu: Gpu, config: SamplerConfig): Promise<LangevinSampler> {
     const c = validateSamplerConfig(config, gpu.limits);
     // The MLP program (its uniform and scratch) and our pipelines compile concurrently.
     const program = c.energy.kind === 'mlp' ? MlpProgram.create(gpu, c.energy.spec, c.chains, c.group) : Promise.resolve(null);
-    // Whatever fails below, the program's buffers are released once it exists.
-    const owned: GPUBuffer[] = [];
-    const own = (b: GPUBuffer) => (owned.push(b), b);
+    // Whatever fails below, the program is released once it exists.
+    const owned = new OwnedBuffers();
+    const own = (b: GPUBuffer) => owned.own(b);
     const release = () => {
-      for (const b of owned) b.destroy();
-      program.then((p) => { p?.uniform.destroy(); p?.scratchBuffer.destroy(); }, () => {});
+      owned.destroy();
+      program.then((p) => p?.destroy(), () => {});
     };
     try {
       const [sample, advance] = await Promise.all([gpu.kernel('langevin.wgsl', 'lgv_sample', { constants: { ...mlpConstants(c.group, c.energy.kind === 'mlp' ? c.energy.spec.activation : 'silu'), LGV_ENERGY_VALUE: c.sampler === 'mala' ? 1 : 0 } }), gpu.kernel('langevin.wgsl', 'lgv_advance')]);
@@ -363,8 +347,8 @@ export class LangevinSampler {
       let theta: GPUBuffer;
       if (c.energy.kind === 'mlp') {
         mlp = (await program)!;
-        mlpUniform = own(mlp.uniform);
-        scratch = own(mlp.scratchBuffer);
+        mlpUniform = mlp.uniform;
+        scratch = mlp.scratchBuffer;
         theta = ArrayBuffer.isView(c.energy.theta) ? own(gpu.bufferFrom('lgv theta', c.energy.theta)) : c.energy.theta;
       } else {
         mlpUniform = own(gpu.buffer('lgv mlp placeholder', mlpStruct.size, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST));
@@ -376,7 +360,7 @@ export class LangevinSampler {
       const work = own(gpu.buffer('lgv work', c.bytes.work));
       const energy = own(gpu.bufferFrom('lgv energy', energyParams(c.energy, c.dim)));
       const counters = own(gpu.buffer('lgv counters', c.bytes.counters));
-      gpu.device.queue.writeBuffer(counters, 0, new Uint32Array(c.chains + 4));
+      gpu.device.queue.writeBuffer(counters, 0, new Uint32Array(c.bytes.counters / 4));
       const [seedLo, seedHi] = seedKey(c.seed);
       const params = packStruct(struct, {
         chains: c.chains,
@@ -438,7 +422,7 @@ export class LangevinSampler {
 
   /** Runs `steps` steps (default: the configured K) of every chain in one dispatch and submits it; no readback. */
   run(steps = this.config.steps): void {
-    checkInt('steps', steps, 1, 2 ** 32 - 1);
+    integer('steps', steps, 1, 2 ** 32 - 1);
     this.gpu.check();
     if (steps !== this.stepsInUniform) {
       this.gpu.device.queue.writeBuffer(this.uniform, this.struct.members.steps.offset, new Uint32Array([steps]));
@@ -458,14 +442,14 @@ export class LangevinSampler {
 
   /** Steps taken so far: the Philox step of the next step. */
   async stepCount(): Promise<number> {
-    return new Uint32Array(await this.gpu.read(this.counters, 4))[0];
+    return new Uint32Array(await this.gpu.read(this.counters, 4 * (SAMPLER_COUNTER.steps + 1)))[SAMPLER_COUNTER.steps];
   }
 
   /** MALA acceptance since the last reset (for ULA and Du & Mordatch, nothing is ever accepted or rejected: rate 1). */
   async acceptance(): Promise<Acceptance> {
     const words = new Uint32Array(await this.gpu.read(this.counters, this.config.bytes.counters));
-    const perChain = words.slice(4);
-    const steps = words[1];
+    const perChain = words.slice(SAMPLER_COUNTER.accepted);
+    const steps = words[SAMPLER_COUNTER.proposed];
     const proposed = steps * this.config.chains;
     if (this.config.sampler !== 'mala') return { accepted: proposed, proposed, rate: 1, perChain: perChain.fill(steps) };
     let accepted = 0;
@@ -473,15 +457,16 @@ export class LangevinSampler {
     return { accepted, proposed, rate: proposed > 0 ? accepted / proposed : NaN, perChain };
   }
 
-  /** The counter words (lgv_counters), [chains + 4] (one round trip). */
+  /** The counter words (lgv_counters, SAMPLER_COUNTER), [SAMPLER_COUNTER.accepted + chains] (one round trip). */
   async readCounters(): Promise<Uint32Array> {
     return new Uint32Array(await this.gpu.read(this.counters, this.config.bytes.counters));
   }
 
   /** Puts back chains and counter words read earlier (readSamples, readCounters): the sampler goes on from there. */
   restore(state: ArrayLike<number>, counters: Uint32Array): void {
-    if (!(counters instanceof Uint32Array) || counters.length !== this.config.chains + 4) {
-      throw new ConfigError('counters', `must be a Uint32Array of chains + 4 = ${this.config.chains + 4} words`);
+    const words = SAMPLER_COUNTER.accepted + this.config.chains;
+    if (!(counters instanceof Uint32Array) || counters.length !== words) {
+      throw new ConfigError('counters', `must be a Uint32Array of ${SAMPLER_COUNTER.accepted} + chains = ${words} words`);
     }
     this.setState(state);
     this.gpu.write(this.counters, counters);
@@ -490,16 +475,17 @@ export class LangevinSampler {
   /** Zeroes the acceptance counts (the step counter goes on). */
   resetAcceptance(): void {
     const q = this.gpu.device.queue;
-    q.writeBuffer(this.counters, 4, new Uint32Array(1));
-    q.writeBuffer(this.counters, 16, new Uint32Array(this.config.chains));
+    q.writeBuffer(this.counters, 4 * SAMPLER_COUNTER.proposed, new Uint32Array(1));
+    q.writeBuffer(this.counters, 4 * SAMPLER_COUNTER.accepted, new Uint32Array(this.config.chains));
   }
 
-  /** Bytes of GPU memory the sampler holds. */
+  /** Bytes of GPU memory the sampler holds: its own buffers and its MLP program's. */
   get bytes(): number {
-    return this.owned.reduce((s, b) => s + b.size, 0);
+    return this.owned.bytes + (this.mlp?.bytes ?? 0);
   }
 
   destroy(): void {
-    for (const b of this.owned) b.destroy();
+    this.owned.destroy();
+    this.mlp?.destroy();
   }
 }

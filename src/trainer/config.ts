@@ -8,6 +8,7 @@ import { gpuDivergence } from '../divergence/loss';
 import { validateOptimizer, type OptimizerSpec, type ValidOptimizerSpec } from '../optim/optim';
 import { validateMlpSpec, type MlpSpec } from '../mlp/params';
 import { SAMPLER_KINDS, type SamplerKind } from '../sampler/sampler';
+import { integer, interval, knownKeys, oneOf, real, show } from '../validate';
 
 export type TrainerMode = 'fdiv' | 'cd';
 
@@ -87,35 +88,6 @@ export interface ValidTrainerConfig {
   iterationsPerSubmit: number;
 }
 
-const show = (v: unknown): string => (typeof v === 'number' ? String(v) : v === undefined ? 'undefined' : JSON.stringify(v));
-
-export function int(field: string, v: unknown, def: number | undefined, lo: number, hi: number, hiText = String(hi)): number {
-  const x = v === undefined ? def : v;
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) {
-    throw new ConfigError(field, `must be an integer in [${lo}, ${hiText}], got ${show(x)}`);
-  }
-  return x;
-}
-
-function real(field: string, v: unknown, def: number | undefined, range: string, ok: (x: number) => boolean): number {
-  const x = v === undefined ? def : v;
-  if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) throw new ConfigError(field, `must be a finite number ${range}, got ${show(x)}`);
-  return x;
-}
-
-function box(field: string, v: unknown): [number, number] {
-  if (!Array.isArray(v) || v.length !== 2) throw new ConfigError(field, `must be [lo, hi] with lo < hi, got ${show(v)}`);
-  const lo = real(`${field}[0]`, v[0], undefined, 'in (-inf, inf)', () => true);
-  const hi = real(`${field}[1]`, v[1], undefined, `in (${lo}, inf) (above ${field}[0])`, (x) => x > lo);
-  return [lo, hi];
-}
-
-function keys(field: string, v: Record<string, unknown>, allowed: string[]): void {
-  for (const k of Object.keys(v)) {
-    if (!allowed.includes(k)) throw new ConfigError(field ? `${field}.${k}` : k, `is not an option (options: ${allowed.join(', ')})`);
-  }
-}
-
 const CONFIG_KEYS = [
   'mode', 'energy', 'variational', 'divergence', 'numerics', 'optimizerE', 'optimizerH', 'batch', 'chains', 'sampler',
   'replay', 'l2', 'warmup', 'seed', 'initSeed', 'metricsEvery', 'iterationsPerSubmit',
@@ -131,9 +103,9 @@ export const MAX_TRAINER_BATCH = 65536;
 export function validateTrainerConfig(config: unknown): ValidTrainerConfig {
   if (typeof config !== 'object' || config === null) throw new ConfigError('config', `must be an object, got ${show(config)}`);
   const c = config as Record<string, unknown>;
-  keys('', c, CONFIG_KEYS);
+  knownKeys('', c, CONFIG_KEYS);
   const mode = (c.mode ?? 'fdiv') as TrainerMode;
-  if (mode !== 'fdiv' && mode !== 'cd') throw new ConfigError('mode', `must be 'fdiv' or 'cd', got ${show(c.mode)}`);
+  oneOf('mode', mode, ['fdiv', 'cd'] as const);
   const energy = validateMlpSpec(c.energy as MlpSpec, 'energy');
   const numerics = validateNumerics(c.numerics ?? 'stable', 'numerics');
   let variational: MlpSpec | null = null;
@@ -153,36 +125,33 @@ export function validateTrainerConfig(config: unknown): ValidTrainerConfig {
       if (c[k] !== undefined && c[k] !== null) throw new ConfigError(k, "must be left out in mode 'cd' (no H, no divergence)");
     }
   }
-  const batch = int('batch', c.batch, undefined, 1, MAX_TRAINER_BATCH);
-  const chains = int('chains', c.chains, batch, 1, MAX_TRAINER_BATCH);
+  const batch = integer('batch', c.batch, 1, MAX_TRAINER_BATCH);
+  const chains = integer('chains', c.chains, 1, MAX_TRAINER_BATCH, { fallback: batch });
 
   const s = c.sampler as Record<string, unknown> | undefined;
   if (typeof s !== 'object' || s === null) throw new ConfigError('sampler', `must be an object { kind, steps, ... }, got ${show(s)}`);
-  keys('sampler', s, ['kind', 'steps', 'eta', 'stepSize', 'noiseStd', 'gradClip', 'box']);
-  if (!SAMPLER_KINDS.includes(s.kind as SamplerKind)) {
-    throw new ConfigError('sampler.kind', `must be one of ${SAMPLER_KINDS.join(', ')}, got ${show(s.kind)}`);
-  }
-  const kind = s.kind as SamplerKind;
-  const steps = int('sampler.steps', s.steps, undefined, 1, 10_000);
-  const eta = kind === 'du-mordatch' ? 0 : real('sampler.eta', s.eta, undefined, 'in (0, inf)', (x) => x > 0);
-  const stepSize = real('sampler.stepSize', s.stepSize, 10, 'in [0, inf)', (x) => x >= 0);
-  const noiseStd = real('sampler.noiseStd', s.noiseStd, 0.005, 'in [0, inf)', (x) => x >= 0);
-  const gradClip = s.gradClip === null ? null : real('sampler.gradClip', s.gradClip, 0.01, 'in (0, inf) (or null: no clip)', (x) => x > 0);
-  const sbox = s.box === undefined || s.box === null ? null : box('sampler.box', s.box);
+  knownKeys('sampler', s, ['kind', 'steps', 'eta', 'stepSize', 'noiseStd', 'gradClip', 'box']);
+  const kind = oneOf('sampler.kind', s.kind, SAMPLER_KINDS);
+  const steps = integer('sampler.steps', s.steps, 1, 10_000);
+  const eta = kind === 'du-mordatch' ? 0 : real('sampler.eta', s.eta, 'in (0, inf)', (x) => x > 0);
+  const stepSize = real('sampler.stepSize', s.stepSize, 'in [0, inf)', (x) => x >= 0, 10);
+  const noiseStd = real('sampler.noiseStd', s.noiseStd, 'in [0, inf)', (x) => x >= 0, 0.005);
+  const gradClip = s.gradClip === null ? null : real('sampler.gradClip', s.gradClip, 'in (0, inf) (or null: no clip)', (x) => x > 0, 0.01);
+  const sbox = s.box === undefined || s.box === null ? null : interval('sampler.box', s.box);
 
   const r = (c.replay ?? {}) as Record<string, unknown>;
   if (typeof r !== 'object' || r === null) throw new ConfigError('replay', `must be an object { capacity, reuse, initBox }, got ${show(r)}`);
-  keys('replay', r, ['capacity', 'reuse', 'initBox']);
-  const capacity = int('replay.capacity', r.capacity, Math.max(10_000, chains), chains, 2 ** 24, '2^24 (at least chains)');
-  const reuse = real('replay.reuse', r.reuse, 0.95, 'in [0, 1]', (x) => x >= 0 && x <= 1);
-  const initBox = r.initBox === undefined || r.initBox === null ? null : box('replay.initBox', r.initBox);
+  knownKeys('replay', r, ['capacity', 'reuse', 'initBox']);
+  const capacity = integer('replay.capacity', r.capacity, chains, 2 ** 24, { fallback: Math.max(10_000, chains), hiText: '2^24 (at least chains)' });
+  const reuse = real('replay.reuse', r.reuse, 'in [0, 1]', (x) => x >= 0 && x <= 1, 0.95);
+  const initBox = r.initBox === undefined || r.initBox === null ? null : interval('replay.initBox', r.initBox);
 
-  const l2 = real('l2', c.l2, 0, 'in [0, inf)', (x) => x >= 0);
-  const warmup = int('warmup', c.warmup, 0, 0, 2 ** 31, '2^31');
-  const seed = int('seed', c.seed, 0, 0, Number.MAX_SAFE_INTEGER, '2^53 - 1');
-  const initSeed = int('initSeed', c.initSeed, seed, 0, Number.MAX_SAFE_INTEGER, '2^53 - 1');
-  const metricsEvery = int('metricsEvery', c.metricsEvery, 100, 1, 2 ** 31, '2^31');
-  const iterationsPerSubmit = int('iterationsPerSubmit', c.iterationsPerSubmit, 10, 1, 1000);
+  const l2 = real('l2', c.l2, 'in [0, inf)', (x) => x >= 0, 0);
+  const warmup = integer('warmup', c.warmup, 0, 2 ** 31, { fallback: 0, hiText: '2^31' });
+  const seed = integer('seed', c.seed, 0, Number.MAX_SAFE_INTEGER, { fallback: 0, hiText: '2^53 - 1' });
+  const initSeed = integer('initSeed', c.initSeed, 0, Number.MAX_SAFE_INTEGER, { fallback: seed, hiText: '2^53 - 1' });
+  const metricsEvery = integer('metricsEvery', c.metricsEvery, 1, 2 ** 31, { fallback: 100, hiText: '2^31' });
+  const iterationsPerSubmit = integer('iterationsPerSubmit', c.iterationsPerSubmit, 1, 1000, { fallback: 10 });
   return {
     mode, energy, variational, divergence, numerics, optimizerE, optimizerH, batch, chains,
     sampler: { kind, steps, eta, stepSize, noiseStd, gradClip, box: sbox },

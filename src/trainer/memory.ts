@@ -19,10 +19,23 @@ import { paramLayout } from '../mlp/params';
 import { validateSamplerConfig } from '../sampler/sampler';
 import { composeShader, reflectShader } from '../device/shader';
 import type { ValidTrainerConfig } from './config';
+import { readbackLayout, TRAINER_COUNTER_WORDS, TRAINER_METRICS_WORDS, TRAINER_STATS_WORDS } from './layout';
+
+/** The parts of a run that hold GPU memory (each a GpuPart once created). */
+export type TrainerPartName = 'trainer' | 'E program' | 'H program' | 'loss' | 'E optimiser' | 'H optimiser' | 'sampler';
+
+/** The trainer's own buffers, by the name src/trainer/resources.ts gives them. */
+export type TrainerBufferKey =
+  | 'thetaE' | 'thetaH' | 'uniform' | 'dataset' | 'x' | 'replay' | 'counters' | 'stats' | 'hv' | 'ev' | 'v' | 'wH' | 'wE'
+  | 'gradE' | 'gradH' | `check${number}` | 'lossMetrics' | 'metricsUniform' | 'metricsOut' | 'readback';
 
 export interface PlannedBuffer {
   /** What it holds. */
   name: string;
+  /** The part that allocates it. */
+  part: TrainerPartName;
+  /** For the trainer's own buffers: the key it is allocated under (resources.ts). */
+  key?: TrainerBufferKey;
   /** Bytes requested (before Gpu.buffer's rounding). */
   size: number;
   /** Bytes allocated (allocatedSize(size)). */
@@ -60,25 +73,10 @@ function structSize(file: string, binding: string, extra = ''): number {
   return size;
 }
 
-/** Number of f32 words of the trainer's counter and statistics buffers (trainer_common.wgsl). */
-export const TRAINER_COUNTER_WORDS = 8;
-export const TRAINER_STATS_WORDS = 8;
-/** f32 words of trainer_metrics.wgsl's tm_out. */
-export const TRAINER_METRICS_WORDS = 4;
 /** Checked quantities (trn_check dispatches, one uniform each). */
-const CHECKED_COUNT = 8;
+export const CHECKED_COUNT = 8;
 
-/** The readback buffer's layout: counters, statistics, metrics, then E's and H's parameters. */
-export function readbackLayout(sizeE: number, sizeH: number) {
-  const counters = 0;
-  const stats = counters + 4 * TRAINER_COUNTER_WORDS;
-  const metrics = stats + 4 * TRAINER_STATS_WORDS;
-  const paramsE = metrics + 4 * TRAINER_METRICS_WORDS;
-  const paramsH = paramsE + 4 * sizeE;
-  return { counters, stats, metrics, paramsE, paramsH, size: paramsH + 4 * sizeH };
-}
 
-/** Every buffer a run of this (validated) configuration allocates, for `rows` data rows. */
 /**
  * The workgroup size of all of a trainer's MLP kernels (sampler and updates):
  * one size means one set of pipelines to compile; the chain count decides it.
@@ -87,6 +85,7 @@ export function trainerMlpGroup(c: Pick<ValidTrainerConfig, 'chains'>): number {
   return mlpGroupFor(c.chains);
 }
 
+/** Every buffer a run of this (validated) configuration allocates, for `rows` data rows. */
 export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerMemoryPlan {
   const dim = c.energy.inputDim;
   const n = c.batch + c.chains;
@@ -95,40 +94,45 @@ export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerM
   const sizeE = layoutE.size;
   const sizeH = layoutH ? layoutH.size : 4;
   const buffers: PlannedBuffer[] = [];
-  const add = (name: string, size: number, field: string, kind: PlannedBuffer['kind'] = 'storage') => {
-    buffers.push({ name, size, bytes: allocatedSize(size), field, kind });
+  let part: TrainerPartName = 'trainer';
+  const add = (name: string, size: number, field: string, kind: PlannedBuffer['kind'] = 'storage', key?: TrainerBufferKey) => {
+    buffers.push({ name, part, ...(key ? { key } : {}), size, bytes: allocatedSize(size), field, kind });
   };
 
-  // The trainer's own buffers.
-  add('E parameters', sizeE * 4, 'energy');
-  add(layoutH ? 'H parameters' : 'H placeholder', sizeH * 4, 'variational');
-  add('trainer uniform', structSize('trainer_draw.wgsl', 'trn'), 'config', 'uniform');
-  add('data set', rows * dim * 4, 'data');
-  add('network inputs x', n * dim * 4, 'batch');
-  add('replay buffer', c.replay.capacity * dim * 4, 'replay.capacity');
-  add('trainer counters', TRAINER_COUNTER_WORDS * 4, 'config');
-  add('trainer statistics', TRAINER_STATS_WORDS * 4, 'config');
-  for (const name of ['H(x)', 'E(x)', 'v = H + E', 'H weights', 'E weights']) add(name, n * 4, 'batch');
-  add('E gradient', sizeE * 4, 'energy');
-  add(layoutH ? 'H gradient' : 'H gradient placeholder', sizeH * 4, 'variational');
+  // The trainer's own buffers (src/trainer/resources.ts allocates them by key, with these sizes).
+  add('E parameters', sizeE * 4, 'energy', 'storage', 'thetaE');
+  add(layoutH ? 'H parameters' : 'H placeholder', sizeH * 4, 'variational', 'storage', 'thetaH');
+  add('trainer uniform', structSize('trainer_draw.wgsl', 'trn'), 'config', 'uniform', 'uniform');
+  add('data set', rows * dim * 4, 'data', 'storage', 'dataset');
+  add('network inputs x', n * dim * 4, 'batch', 'storage', 'x');
+  add('replay buffer', c.replay.capacity * dim * 4, 'replay.capacity', 'storage', 'replay');
+  add('trainer counters', TRAINER_COUNTER_WORDS * 4, 'config', 'storage', 'counters');
+  add('trainer statistics', TRAINER_STATS_WORDS * 4, 'config', 'storage', 'stats');
+  const perSample = [['H(x)', 'hv'], ['E(x)', 'ev'], ['v = H + E', 'v'], ['H weights', 'wH'], ['E weights', 'wE']] as const;
+  for (const [name, key] of perSample) add(name, n * 4, 'batch', 'storage', key);
+  add('E gradient', sizeE * 4, 'energy', 'storage', 'gradE');
+  add(layoutH ? 'H gradient' : 'H gradient placeholder', sizeH * 4, 'variational', 'storage', 'gradH');
   const checkSize = structSize('trainer_check.wgsl', 'trn_q');
-  for (let q = 0; q < CHECKED_COUNT; q++) add(`NaN check uniform ${q}`, checkSize, 'config', 'uniform');
-  if (!layoutH) add('loss metrics placeholder', 16, 'config');
-  add('metrics uniform', structSize('trainer_metrics.wgsl', 'tm'), 'config', 'uniform');
-  add('metrics output', TRAINER_METRICS_WORDS * 4, 'config');
-  add('metrics readback', readbackLayout(sizeE, layoutH ? sizeH : 0).size, 'energy', 'readback');
+  for (let q = 0; q < CHECKED_COUNT; q++) add(`NaN check uniform ${q}`, checkSize, 'config', 'uniform', `check${q}`);
+  if (!layoutH) add('loss metrics placeholder', 16, 'config', 'storage', 'lossMetrics');
+  add('metrics uniform', structSize('trainer_metrics.wgsl', 'tm'), 'config', 'uniform', 'metricsUniform');
+  add('metrics output', TRAINER_METRICS_WORDS * 4, 'config', 'storage', 'metricsOut');
+  add('metrics readback', readbackLayout(sizeE, layoutH ? sizeH : 0).size, 'energy', 'readback', 'readback');
 
   // MLP programs of E and H over the batch and the chains.
   const mlpUniform = structSize('mlp_forward.wgsl', 'mlp');
+  part = 'E program';
   add('E program uniform', mlpUniform, 'energy', 'uniform');
   add('E program scratch', scratchLayout(layoutE, n, trainerMlpGroup(c)).vec4s * 16, 'batch');
   if (layoutH) {
+    part = 'H program';
     add('H program uniform', mlpUniform, 'variational', 'uniform');
     add('H program scratch', scratchLayout(layoutH, n, trainerMlpGroup(c)).vec4s * 16, 'batch');
   }
 
   // The loss.
   if (c.mode === 'fdiv') {
+    part = 'loss';
     const extra = gpuDivergence(c.divergence, c.numerics).userCode;
     add('loss uniform', structSize('fdiv_loss.wgsl', 'loss', extra), 'divergence', 'uniform');
     add('loss metrics', structSize('fdiv_loss.wgsl', 'loss_metrics', extra), 'divergence');
@@ -137,7 +141,8 @@ export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerM
   // The optimisers.
   const optUniform = structSize('optim.wgsl', 'optim');
   const optCounter = structSize('optim.wgsl', 'optim_counter');
-  const optimizer = (label: string, field: string, kind: string, count: number) => {
+  const optimizer = (label: 'E' | 'H', field: string, kind: string, count: number) => {
+    part = `${label} optimiser`;
     add(`${label} optimiser uniform`, optUniform, field, 'uniform');
     add(`${label} optimiser moments`, (kind === 'adam' ? 2 * count : 1) * 4, field === 'optimizerE' ? 'energy' : 'variational');
     add(`${label} optimiser counter`, optCounter, field);
@@ -146,6 +151,7 @@ export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerM
   if (layoutH && c.optimizerH) optimizer('H', 'optimizerH', c.optimizerH.kind, sizeH);
 
   // The sampler (its sizes from its own validation, limits aside).
+  part = 'sampler';
   const s = samplerSizes(c, Infinity);
   add('sampler program uniform', mlpUniform, 'energy', 'uniform');
   add('sampler program scratch', s.scratch, 'chains');
@@ -157,6 +163,13 @@ export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerM
   add('sampler uniform', structSize('langevin.wgsl', 'lgv'), 'sampler', 'uniform');
 
   return { buffers, total: buffers.reduce((t, b) => t + b.bytes, 0) };
+}
+
+/** Planned bytes per part (what each part's `bytes` must report once created). */
+export function plannedBytesByPart(plan: TrainerMemoryPlan): Partial<Record<TrainerPartName, number>> {
+  const out: Partial<Record<TrainerPartName, number>> = {};
+  for (const b of plan.buffers) out[b.part] = (out[b.part] ?? 0) + b.bytes;
+  return out;
 }
 
 function samplerSizes(c: ValidTrainerConfig, maxBinding: number, maxPerDim = 65535) {

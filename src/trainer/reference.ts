@@ -11,6 +11,7 @@ import { paramLayout, type MlpSpec } from '../mlp/params';
 import { mulhilo32, philox4x32, randomBits, seedKey, u32ToUniform } from '../rng/philox';
 import { objectives64 } from '../divergence/reference';
 import { mlpBackwardParams64, mlpForward64 } from '../mlp/reference';
+import { TRAINER_COUNTER, TRAINER_STREAM } from './layout';
 
 export interface Update64Config {
   mode: 'fdiv' | 'cd';
@@ -97,9 +98,6 @@ export function trainerUpdate64(
   };
 }
 
-/** Philox streams of trainer_common.wgsl (TRN_STREAM_*). */
-export const TRAINER_STREAM = { data: 2, replay: 3, fresh: 4 } as const;
-
 export interface TrainerDraw64Input {
   seed: number;
   iteration: number;
@@ -152,9 +150,6 @@ export function trainerDraw64(p: TrainerDraw64Input): { x: number[]; rows: numbe
   return { x, rows, state, fresh };
 }
 
-/** Counter words of trainer_common.wgsl (TRN_*). */
-export const TRAINER_COUNTER = { iteration: 0, filled: 1, pos: 2, bits: 3, badIteration: 4, badBits: 5 } as const;
-
 /**
  * trainer_check.wgsl's trn_check then trn_advance on counters: `bit` is set
  * when any of `values` (f32 bit patterns) is not a finite number; then a set
@@ -177,13 +172,13 @@ export function trainerCheck64(
   const C = TRAINER_COUNTER;
   if (!f32Bits.every(finite)) c[C.bits] = (c[C.bits] | bit) >>> 0;
   const afterCheck = [...c];
-  if (c[C.bits] !== 0 && c[C.badIteration] === 0) {
-    c[C.badIteration] = c[C.iteration] + 1;
+  if (c[C.bits] !== 0 && c[C.badIter] === 0) {
+    c[C.badIter] = c[C.iter] + 1;
     c[C.badBits] = c[C.bits];
   }
   c[C.bits] = 0;
   c[C.filled] = Math.min(c[C.filled] + chains, capacity);
   c[C.pos] = (c[C.pos] + chains) % capacity;
-  c[C.iteration] += 1;
+  c[C.iter] += 1;
   return { afterCheck, afterAdvance: c };
 }

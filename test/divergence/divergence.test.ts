@@ -23,7 +23,7 @@ import {
 const ALL = EXAMPLE_DIVERGENCES;
 const label = describeDivergence;
 
-/** f''(1) from the table of docs/f-ebm.md. */
+/** f''(1) from the table of docs/method.md. */
 const FPP1: Record<string, number> = {
   kl: 1,
   reverse_kl: 1,
@@ -35,7 +35,7 @@ const FPP1: Record<string, number> = {
 
 /**
  * The rate k of the (single) exponential e^(k v) in g and in c, per the
- * table of docs/f-ebm.md; null where the function has no exponential.
+ * table of docs/method.md; null where the function has no exponential.
  * Jensen-Shannon's exponential sits inside log(1 + e^v): rate 1 for both.
  */
 function rates(spec: DivergenceSpec): { g: number | null; c: number | null } {

@@ -72,6 +72,15 @@ describe('the dependency rule', () => {
     expect(wrong).toEqual([]);
   });
 
+  it("the other parts use the library through its two entry points (src/index.ts, src/kernels.ts)", () => {
+    const entries = ['src/index.ts', 'src/kernels.ts'];
+    const wrong = edges
+      .filter((e) => e.target !== null && top(e.file) !== 'src' && top(e.file) !== 'test' && top(e.target) === 'src')
+      .filter((e) => !entries.includes(e.target!.endsWith('.ts') ? e.target! : `${e.target}.ts`))
+      .map((e) => `${e.file} imports ${e.spec}`);
+    expect(wrong).toEqual([]);
+  });
+
   it('nothing outside test/ uses the tests', () => {
     const wrong = edges.filter((e) => e.target !== null && top(e.file) !== 'test' && top(e.target) === 'test').map((e) => `${e.file} imports ${e.spec}`);
     expect(wrong).toEqual([]);

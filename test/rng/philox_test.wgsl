@@ -1,6 +1,6 @@
 // philox_test.wgsl: test-only kernel checking shaders/philox.wgsl against
 // src/rng/philox.ts (test/rng/philox.gpu.test.ts).
-// requires: philox.wgsl
+// requires: common.wgsl, philox.wgsl
 //
 // Entry point: philox_test_main, @workgroup_size(64). Invocation j =
 // gid.x + gid.y * num_workgroups.x * 64 (a 1-D dispatch, or the same grid
@@ -40,7 +40,7 @@ struct PhiloxTestParams {
 
 @compute @workgroup_size(64)
 fn philox_test_main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let j = gid.x + gid.y * groups.x * 64u;
+  let j = fold_index(gid, groups, 64u);
   let p = philox_test_params;
   if (j >= p.count) {
     return;

@@ -11,6 +11,7 @@ import {
   dataFingerprint, decodeTrainerCheckpoint, encodeTrainerCheckpoint, trainerArrays, type TrainerSnapshot,
 } from '../../src/trainer/checkpoint';
 import { checkTrainerMemory, planTrainerMemory } from '../../src/trainer/memory';
+import { checkPlannedParts } from '../../src/trainer/resources';
 import { validateTrainerConfig, type TrainerConfig } from '../../src/trainer/config';
 
 const CONFIG: TrainerConfig = {
@@ -146,6 +147,22 @@ describe('trainer memory plan', () => {
     const cd = planTrainerMemory(validateTrainerConfig({ ...CONFIG, mode: 'cd', divergence: undefined, variational: undefined, optimizerH: undefined }), 1000);
     expect(cd.buffers.some((b) => b.name.startsWith('H optimiser') || b.name === 'loss uniform')).toBe(false);
     expect(cd.total).toBeLessThan(plan.total);
+  });
+
+  it("gives every buffer its part, and the trainer's own a distinct key; a part that holds other than its plan is refused", () => {
+    for (const c of [validateTrainerConfig(CONFIG), validateTrainerConfig({ ...CONFIG, mode: 'cd', divergence: undefined, variational: undefined, optimizerH: undefined })]) {
+      const plan = planTrainerMemory(c, 1000);
+      const own = plan.buffers.filter((b) => b.part === 'trainer');
+      expect(own.every((b) => b.key !== undefined)).toBe(true);
+      expect(new Set(own.map((b) => b.key)).size).toBe(own.length);
+      expect(plan.buffers.filter((b) => b.part !== 'trainer').every((b) => b.key === undefined)).toBe(true);
+      const sum = (part: string) => plan.buffers.filter((b) => b.part === part).reduce((s, b) => s + b.bytes, 0);
+      const parts = Object.fromEntries(
+        ['trainer', 'E program', 'H program', 'loss', 'E optimiser', 'H optimiser', 'sampler'].map((name) => [name, sum(name) > 0 ? { bytes: sum(name), destroy() {} } : null]),
+      );
+      expect(() => checkPlannedParts(plan, parts)).not.toThrow();
+      expect(() => checkPlannedParts(plan, { ...parts, sampler: { bytes: sum('sampler') + 16, destroy() {} } })).toThrow(/the sampler holds \d+ bytes of GPU memory, the plan says \d+/);
+    }
   });
 
   it('refuses a buffer over the device limit naming its field, and a total over memoryLimit', () => {

@@ -8,7 +8,8 @@
 // in test/trainer/trainer.gpu.test.ts ("one update against float64": trainerUpdate64;
 // "metrics": the float64 norms of the read-back gradients).
 import { describe, expect, it } from 'vitest';
-import { trainerCheck64, trainerDraw64, TRAINER_COUNTER } from '../../src/trainer/reference';
+import { trainerCheck64, trainerDraw64 } from '../../src/trainer/reference';
+import { TRAINER_COUNTER } from '../../src/trainer/layout';
 import type { TrainerConfig } from '../../src/trainer/trainer';
 import type { DrawResult } from './kernels.jobs';
 import { useHarness } from '../support/harness';

@@ -6,7 +6,7 @@ import { generateToy } from '../../src/data/toy';
 import { dispatchSize } from '../../src/device/device';
 import { packStruct } from '../../src/device/shader';
 import { Trainer, type TrainerConfig } from '../../src/trainer/trainer';
-import { TRAINER_COUNTER_WORDS } from '../../src/trainer/memory';
+import { TRAINER_COUNTER_WORDS } from '../../src/trainer/layout';
 
 export interface DrawResult {
   dataset: number[];

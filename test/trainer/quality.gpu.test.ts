@@ -18,7 +18,7 @@
 //    of radius 2 0.049, 7 of the 8 modes 0.015.
 // The tolerances are what this budget reaches with margin, per method: at
 // 1500 iterations CD and KL are closest to the data, reverse KL next, then
-// Jensen-Shannon and squared Hellinger (README, "Training quality").
+// Jensen-Shannon and squared Hellinger (docs/training-quality.md).
 import { describe, expect, it } from 'vitest';
 import { generateToy, mixtureComponents, modeMasses } from '../../src/data/toy';
 import { mmd2 } from '../../src/stats';

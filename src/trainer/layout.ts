@@ -1,0 +1,34 @@
+// The layout of the trainer's small GPU buffers and its codes, read from the
+// trainer's shaders (src/device/constants.ts): the counter words
+// (trainer_common.wgsl TRN_*), the statistics slots (TRN_S_*), the modes
+// (TRN_MODE_*), the Philox streams (TRN_STREAM_*), the metrics kernel's output
+// slots (trainer_metrics.wgsl TM_*), and the readback buffer of a metrics point.
+
+import { shaderCodes, shaderConstant } from '../device/constants';
+import type { TrainerMode } from './config';
+
+/** Words of the trainer's counter buffer (u32). */
+export const TRAINER_COUNTER = shaderCodes('trainer_common.wgsl', 'TRN_', ['iter', 'filled', 'pos', 'bits', 'badIter', 'badBits'] as const);
+/** Slots of the trainer's statistics buffer (f32), rewritten every iteration. */
+export const TRAINER_STAT = shaderCodes('trainer_common.wgsl', 'TRN_S_', ['objH', 'objE', 'eData', 'eModel', 'meanG', 'meanC'] as const);
+/** TrnParams.mode. */
+export const TRAINER_MODE = shaderCodes('trainer_common.wgsl', 'TRN_MODE_', ['fdiv', 'cd'] satisfies TrainerMode[]);
+/** Philox streams of the data batch, replay restarts and fresh starts (counter (index, iteration, stream, block)). */
+export const TRAINER_STREAM = shaderCodes('trainer_common.wgsl', 'TRN_STREAM_', ['data', 'replay', 'fresh'] as const);
+/** Slots of trainer_metrics.wgsl's output (f32). */
+export const TRAINER_METRIC = shaderCodes('trainer_metrics.wgsl', 'TM_', ['gradNormE', 'gradNormH', 'acceptance'] as const);
+
+/** Words of the counter, statistics and metrics buffers. */
+export const TRAINER_COUNTER_WORDS = shaderConstant('trainer_common.wgsl', 'TRN_COUNTER_WORDS');
+export const TRAINER_STATS_WORDS = shaderConstant('trainer_common.wgsl', 'TRN_STATS_WORDS');
+export const TRAINER_METRICS_WORDS = shaderConstant('trainer_metrics.wgsl', 'TM_OUT_WORDS');
+
+/** The readback buffer's layout (byte offsets): counters, statistics, metrics, then E's and H's parameters. */
+export function readbackLayout(sizeE: number, sizeH: number) {
+  const counters = 0;
+  const stats = counters + 4 * TRAINER_COUNTER_WORDS;
+  const metrics = stats + 4 * TRAINER_STATS_WORDS;
+  const paramsE = metrics + 4 * TRAINER_METRICS_WORDS;
+  const paramsH = paramsE + 4 * sizeE;
+  return { counters, stats, metrics, paramsE, paramsH, size: paramsH + 4 * sizeH };
+}
