@@ -12,7 +12,13 @@
 // iterations instead of 30,000).
 // --only GROUP: that group (repeatable). The ALU peak (R0's first figure) is
 // measured whatever the groups, as the scale of their figures.
-// --n N, --width W (repeatable): only these cells of the L1 and L2 sweeps.
+// --n N, --width W (repeatable): only these cells of the L1 and L2 sweeps;
+// --l1-n, --l1-width, --l2-n, --l2-width: the same for one of them (so that
+// one run can time L1's and L2's headline cells: --l1-n 4096 --l1-width 128
+// --l2-n 256 --l2-width 512).
+// --variant lanes|tiled: our MLP kernels in that variant (src/mlp/variant.ts;
+// default: the one chosen for the adapter). Every line has a "variant" field:
+// the variant ours ran, null for peers and for R0.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +37,7 @@ import { T2 } from './t2/t2-spec';
 import type { MlpJobConfig, MlpJobResult } from './r0/mlp-kernels.jobs';
 import type { AluJobConfig, AluJobResult, MatmulJobConfig, MatmulJobResult } from './r0/r0.jobs';
 import { backendName, round } from './timing';
+import { MLP_VARIANTS, type MlpVariant } from '../src/index';
 
 type Group = 'r0' | 'mlp' | 'l1' | 'l2' | 't0' | 't1' | 't2';
 const GROUPS: Group[] = ['r0', 'mlp', 'l1', 'l2', 't1', 't2', 't0'];
@@ -82,42 +89,54 @@ const QUICK: Plan = {
 export type BenchLine = Record<string, string | number | boolean | null | Record<string, number>>;
 
 
-interface Args { quick: boolean; only: Group[]; ns?: number[]; widths?: number[] }
+type CellKey = 'ns' | 'widths' | 'l1ns' | 'l1widths' | 'l2ns' | 'l2widths';
+const CELL_FLAGS: Record<string, CellKey> = {
+  '--n': 'ns', '--width': 'widths', '--l1-n': 'l1ns', '--l1-width': 'l1widths', '--l2-n': 'l2ns', '--l2-width': 'l2widths',
+};
+
+interface Args { quick: boolean; only: Group[]; cells: Partial<Record<CellKey, number[]>>; variant?: MlpVariant }
 
 function parseArgs(args: string[]): Args | string {
   let quick = false;
   let only: Group[] = [];
-  const sizes: { ns?: number[]; widths?: number[] } = {};
+  const cells: Partial<Record<CellKey, number[]>> = {};
+  let variant: MlpVariant | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--quick') quick = true;
-    else if (a === '--n' || a === '--width') {
+    else if (a in CELL_FLAGS) {
       const v = Number(args[++i]);
       if (!Number.isInteger(v) || v < 1) return `${a} takes an integer >= 1, got ${JSON.stringify(args[i])}`;
-      const key = a === '--n' ? 'ns' : 'widths';
-      sizes[key] = [...(sizes[key] ?? []), v];
+      const key = CELL_FLAGS[a];
+      cells[key] = [...(cells[key] ?? []), v];
     }
     else if (a === '--all') only = [...GROUPS];
+    else if (a === '--variant') {
+      const v = args[++i] as MlpVariant;
+      if (!MLP_VARIANTS.includes(v)) return `--variant takes one of ${MLP_VARIANTS.join(', ')}, got ${JSON.stringify(v)}`;
+      variant = v;
+    }
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a === '--only' ? args[++i] : a.slice('--only='.length);
       if (!GROUPS.includes(v as Group)) return `--only takes one of ${GROUPS.join(', ')}, got ${JSON.stringify(v)}`;
       only = [...new Set([...only, v as Group])];
     } else return `unknown argument ${JSON.stringify(a)}`;
   }
-  return { quick, only: only.length ? only : DEFAULT_GROUPS, ...sizes };
+  return { quick, only: only.length ? only : DEFAULT_GROUPS, cells, ...(variant ? { variant } : {}) };
 }
 
 export async function main(vite: ViteDevServer, args: string[]): Promise<number> {
   const parsed = parseArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only ${GROUPS.join('|')}]... [--all] [--n N]... [--width W]...\n`);
+    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only ${GROUPS.join('|')}]... [--all] [--n N]... [--width W]... [--l1-n N]... [--l1-width W]... [--l2-n N]... [--l2-width W]... [--variant ${MLP_VARIANTS.join('|')}]\n`);
     return 2;
   }
-  const { quick, only, ns: cellNs, widths: cellWidths } = parsed;
+  const { quick, only, cells, variant } = parsed;
   const plan = quick ? QUICK : FULL;
   const lines: BenchLine[] = [];
   const emit = (line: BenchLine) => {
     if (quick) line.quick = true;
+    if (!('variant' in line)) line.variant = null;
     lines.push(line);
     process.stdout.write(`${JSON.stringify(line)}\n`);
   };
@@ -170,11 +189,11 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
     }
 
     if (only.includes('mlp')) {
-      const mlp = await attempt('MLP inputGrad', () => p.run<MlpJobResult>('mlp-kernels.inputGrad', plan.mlp));
+      const mlp = await attempt('MLP inputGrad', () => p.run<MlpJobResult>('mlp-kernels.inputGrad', { ...plan.mlp, ...(variant ? { variant } : {}) }));
       if (mlp) {
         const ref = matmulFigures[plan.mlpShapedMatmul];
         emit({
-          workload: 'MLP', impl: 'febm-gpu', n: plan.mlp.batch, width: plan.mlp.width,
+          workload: 'MLP', impl: 'febm-gpu', n: plan.mlp.batch, width: plan.mlp.width, variant: mlp.variant,
           backend: backendName(mlp.adapter), value: round(mlp.gflops), unit: 'GFLOP/s', runs: mlp.timing.runs,
           dispatches: mlp.timing.dispatches, seconds: round(mlp.timing.median),
           samples_per_s: round(mlp.samplesPerSecond),
@@ -186,6 +205,8 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
     }
     for (const [group, workload] of LANGEVIN) {
       if (!only.includes(group)) continue;
+      const cellNs = (group === 'l1' ? cells.l1ns : cells.l2ns) ?? cells.ns;
+      const cellWidths = (group === 'l1' ? cells.l1widths : cells.l2widths) ?? cells.widths;
       // Peers are slow on an emulated adapter: each cell and each peer gets a
       // time budget, and every line records how many runs it rests on.
       await attempt(workload.name, () =>
@@ -196,6 +217,7 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
           ...(cellWidths ? { widths: cellWidths } : {}),
           cellBudgetSeconds: quick ? 20 : 60,
           implBudgetSeconds: quick ? 60 : 200,
+          ...(variant ? { variant } : {}),
           onLine: (line) => emit({ ...line, of_alu_peak: aluPeak && typeof line.gflops === 'number' ? round(line.gflops / aluPeak, 3) : null }),
         }),
       );
@@ -213,6 +235,7 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
         runTraining(runner, workload, {
           quick,
           ...(quick ? trainingQuick(workload) : {}),
+          ...(variant ? { variant } : {}),
           onLine: (line) => emit({ ...line, of_alu_peak: aluPeak && typeof line.gflops === 'number' ? round(line.gflops / aluPeak, 3) : null }),
         }),
       );

@@ -18,6 +18,7 @@ import {
   initParams, LangevinSampler, paramLayout, seededNormal, seededUniform, unpackParams, type AdapterDescription, type SamplerConfig,
 } from '../../src/index';
 import { mlpBackwardInput64, mlpEnergy64, referenceChain, relativeError, type Energy64, type ReferenceSamplerConfig } from '../../src/kernels';
+import type { MlpVariant } from '../../src/index';
 import { backendName, median } from '../timing';
 import { L1 } from '../l1/l1-spec';
 import { L2 } from '../l2/l2-spec';
@@ -43,6 +44,8 @@ export interface LangevinJobConfig {
   seed?: number;
   /** Ours only: false runs on a device without the subgroups feature (plain weight loads); default: the page's device. */
   subgroups?: boolean;
+  /** Ours only: the MLP kernels' variant on a device of its own (default: the page's device and the variant chosen for its adapter). */
+  variant?: MlpVariant;
 }
 
 export interface LangevinJobResult {
@@ -67,6 +70,8 @@ export interface LangevinJobResult {
   finite: boolean;
   /** Ours only: whether the kernels shared weight loads across subgroups. */
   subgroups?: boolean;
+  /** Ours only: the MLP kernels' variant the sampler ran. */
+  variant?: MlpVariant;
 }
 
 /** Largest relative error allowed in the correctness check (float32 arithmetic over sums of up to 1,024 terms). */
@@ -138,8 +143,9 @@ export async function cell(ctx: JobContext, config: LangevinJobConfig): Promise<
   };
 
   if (impl === 'febm-gpu') {
-    const gpu = config.subgroups === false ? await ctx.freshGpu({ subgroups: false }) : await ctx.gpu();
-    ctx.progress(`${label}: compiling${gpu.subgroups ? '' : ' (no subgroups)'}`);
+    const own = config.subgroups === false || config.variant !== undefined;
+    const gpu = own ? await ctx.freshGpu({ subgroups: config.subgroups, mlpVariant: config.variant }) : await ctx.gpu();
+    ctx.progress(`${label}: compiling the ${gpu.mlpVariant} kernels${gpu.subgroups ? '' : ' (no subgroups)'}`);
     const settings = samplerSettings(w.update);
     const base = { chains: n, dim: d, steps, seed, energy: { kind: 'mlp' as const, spec, theta }, initialState: x0 };
     // Check: one step of the first 16 chains against the float64 reference,
@@ -188,11 +194,11 @@ export async function cell(ctx: JobContext, config: LangevinJobConfig): Promise<
       };
       const r = await timed(ctx, label, once, runs, budget);
       gpu.check();
-      return { ...result(r, check, gpu.adapter, backendName(gpu.adapter), await sampler.readSamples()), subgroups: gpu.subgroups };
+      return { ...result(r, check, gpu.adapter, backendName(gpu.adapter), await sampler.readSamples()), subgroups: gpu.subgroups, variant: sampler.config.variant };
     } finally {
       staging.destroy();
       sampler.destroy();
-      if (config.subgroups === false) gpu.destroy();
+      if (own) gpu.destroy();
     }
   }
 

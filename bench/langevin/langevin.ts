@@ -19,6 +19,7 @@
 import type { HarnessPage, Runner } from '../../harness/runner';
 import { LANGEVIN_IMPLS, type LangevinImpl, type LangevinJobConfig, type LangevinJobResult } from './langevin.jobs';
 import { langevinFlopsPerChainStep, type LangevinWorkload } from './spec';
+import type { MlpVariant } from '../../src/index';
 import { round } from '../timing';
 
 export type LangevinLine = Record<string, string | number | boolean | null>;
@@ -40,6 +41,8 @@ export interface LangevinOptions {
   quick?: boolean;
   /** false: ours on a device without the subgroups feature (plain weight loads). */
   subgroups?: boolean;
+  /** Ours with this MLP kernel variant (default: the one chosen for the adapter). */
+  variant?: MlpVariant;
   /** Called with each line as soon as it exists (e.g. to print it). */
   onLine?: (line: LangevinLine) => void;
   /** Progress messages. */
@@ -93,7 +96,8 @@ export async function runLangevin(runner: Runner, workload: LangevinWorkload, op
     try {
       page = await runner.page();
       for (const c of cells) {
-        const base = { impl, n: c.n, width: c.width, unit: 'chain-steps/s' };
+        // variant: the MLP kernels' variant ours ran (src/mlp/variant.ts), on every line; null for peers and cells not run.
+        const base = { impl, n: c.n, width: c.width, unit: 'chain-steps/s', variant: null };
         if (failed) {
           emit({ ...base, value: null, skipped: `not run: ${failed}` });
           continue;
@@ -107,7 +111,12 @@ export async function runLangevin(runner: Runner, workload: LangevinWorkload, op
           emit({ ...base, value: null, skipped: `implementation budget of ${implBudget} s spent` });
           continue;
         }
-        const config: LangevinJobConfig = { workload: workload.name, impl, n: c.n, width: c.width, runs, budgetSeconds: cellBudget, ...(impl === 'febm-gpu' && options.subgroups === false ? { subgroups: false } : {}) };
+        const ours = impl === 'febm-gpu';
+        const config: LangevinJobConfig = {
+          workload: workload.name, impl, n: c.n, width: c.width, runs, budgetSeconds: cellBudget,
+          ...(ours && options.subgroups === false ? { subgroups: false } : {}),
+          ...(ours && options.variant ? { variant: options.variant } : {}),
+        };
         const t0 = Date.now();
         try {
           const r = await page.run<LangevinJobResult>('langevin.cell', config);
@@ -128,6 +137,7 @@ export async function runLangevin(runner: Runner, workload: LangevinWorkload, op
             check_rel_err: round(r.check.relError, 3),
             finite: r.finite,
             ...(r.subgroups === undefined ? {} : { subgroups: r.subgroups }),
+            variant: r.variant ?? null,
           });
         } catch (e) {
           spent += (Date.now() - t0) / 1000;

@@ -1,6 +1,6 @@
 // The command line of a Langevin workload run alone (bench/l1/l1-main.ts,
 // bench/l2/l2-main.ts): [--quick] [--impl NAME]... [--n N]... [--width W]...
-// [--runs R] [--cell-budget S] [--impl-budget S] [--no-subgroups] [--out FILE].
+// [--runs R] [--cell-budget S] [--impl-budget S] [--no-subgroups] [--variant lanes|tiled] [--out FILE].
 // Prints one JSON line per figure; with --out, also writes them to FILE.
 import { writeFileSync } from 'node:fs';
 import type { ViteDevServer } from 'vite';
@@ -8,6 +8,7 @@ import { Runner } from '../../harness/runner';
 import { runLangevin, type LangevinLine, type LangevinOptions } from './langevin';
 import { LANGEVIN_IMPLS, type LangevinImpl } from './langevin.jobs';
 import type { LangevinWorkload } from './spec';
+import { MLP_VARIANTS, type MlpVariant } from '../../src/index';
 
 /** --quick: the two cheapest chain counts and widths of the sweep, 3 runs, 20 s per cell (a smoke test). */
 export function quickCells(w: LangevinWorkload): Pick<LangevinOptions, 'ns' | 'widths' | 'runs' | 'cellBudgetSeconds'> {
@@ -36,6 +37,14 @@ export async function langevinMain(vite: ViteDevServer, args: string[], workload
     else if (a === '--cell-budget') opts.cellBudgetSeconds = Number(next());
     else if (a === '--impl-budget') opts.implBudgetSeconds = Number(next());
     else if (a === '--no-subgroups') opts.subgroups = false;
+    else if (a === '--variant') {
+      const v = next() as MlpVariant;
+      if (!MLP_VARIANTS.includes(v)) {
+        process.stderr.write(`--variant takes one of ${MLP_VARIANTS.join(', ')}\n`);
+        return 2;
+      }
+      opts.variant = v;
+    }
     else if (a === '--out') out = next();
     else {
       process.stderr.write(`unknown argument ${JSON.stringify(a)}\n`);

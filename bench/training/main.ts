@@ -1,7 +1,7 @@
 // The command line of a training workload run alone (bench/t1/t1-main.ts,
 // bench/t2/t2-main.ts): [--quick] [--impl NAME]... [--peer-budget S]
 // [--blocks B] [--block-iterations I] [--batch B] [--chains N] [--steps K]
-// [--width W] [--no-stages] [--out FILE]. Runs the workload after the ALU
+// [--width W] [--no-stages] [--variant lanes|tiled] [--out FILE]. Runs the workload after the ALU
 // peak (R0, bench/r0/r0.jobs.ts) in the same browser, and prints one JSON
 // line per figure (the R0 line first), each with its fraction of that peak;
 // with --out, also writes them to FILE. Sizes other than the workload's are
@@ -14,6 +14,7 @@ import { FULL_ALU } from '../run';
 import { backendName, round } from '../timing';
 import { runTraining, trainingQuick, type TrainingLine, type TrainingOptions } from './training';
 import { TRAINING_IMPLS, type TrainingImpl, type TrainingWorkload } from './spec';
+import { MLP_VARIANTS, type MlpVariant } from '../../src/index';
 
 export async function trainingMain(vite: ViteDevServer, args: string[], workload: TrainingWorkload): Promise<number> {
   const opts: TrainingOptions = {};
@@ -43,6 +44,11 @@ export async function trainingMain(vite: ViteDevServer, args: string[], workload
       else if (a === '--steps') size.steps = num();
       else if (a === '--width') size.width = num();
       else if (a === '--no-stages') opts.stages = false;
+      else if (a === '--variant') {
+        const v = args[++i] as MlpVariant;
+        if (!MLP_VARIANTS.includes(v)) throw new Error(`--variant takes one of ${MLP_VARIANTS.join(', ')}, got ${JSON.stringify(v)}`);
+        opts.variant = v;
+      }
       else if (a === '--out') out = args[++i];
       else throw new Error(`unknown argument ${JSON.stringify(a)}`);
     } catch (e) {

@@ -26,7 +26,7 @@
 import type { JobContext } from '../../harness/job';
 import {
   generateToy, initParams, packParams, paramLayout, seededNormal, seededUniform, singleUpdate, Trainer, TRAINER_STAGES, unpackParams,
-  type AdapterDescription, type TrainerStage,
+  type AdapterDescription, type Gpu, type MlpVariant, type TrainerStage,
 } from '../../src/index';
 import { checkTrainingUpdate, trainingReference, type PackedUpdate, type TrainingCheckResult } from './check';
 import type { TrainingPeer } from './peers';
@@ -56,6 +56,8 @@ export interface TrainingJobConfig {
   seed?: number;
   /** Peers, for tests only: leave the covariance term out of the E step (the check must then fail). */
   omitCovariance?: boolean;
+  /** Ours only: the MLP kernels' variant on a device of its own (default: the page's device and the variant chosen for its adapter). */
+  variant?: MlpVariant;
 }
 
 export interface TrainingJobResult {
@@ -77,6 +79,8 @@ export interface TrainingJobResult {
   adapter: AdapterDescription | null;
   /** Where the implementation ran, in words. */
   backend: string;
+  /** Ours only: the MLP kernels' variant the trainer ran. */
+  variant?: MlpVariant;
 }
 
 
@@ -92,10 +96,10 @@ async function createPeer(
 
 /** One training step of an implementation from the given parameters, batch and negatives (packed results). */
 async function updateOnce(
-  ctx: JobContext, w: TrainingWorkload, impl: TrainingImpl, size: TrainingSize, input: { paramsE: Float32Array; paramsH: Float32Array; data: Float32Array; samples: Float32Array }, omitCovariance = false,
+  gpu: Gpu | null, w: TrainingWorkload, impl: TrainingImpl, size: TrainingSize, input: { paramsE: Float32Array; paramsH: Float32Array; data: Float32Array; samples: Float32Array }, omitCovariance = false,
 ): Promise<PackedUpdate> {
   if (impl === 'febm-gpu') {
-    const r = await singleUpdate(await ctx.gpu(), trainingTrainerConfig(w, size), input);
+    const r = await singleUpdate(gpu!, trainingTrainerConfig(w, size), input);
     return { hObjective: r.hObjective, eObjective: r.eObjective, gradH: r.gradH!, gradE: r.gradE, paramsH: r.paramsH!, paramsE: r.paramsE };
   }
   const peer = await createPeer(w, impl, size, input.paramsE, input.paramsH, 1, omitCovariance);
@@ -144,18 +148,30 @@ export async function cell(ctx: JobContext, config: TrainingJobConfig): Promise<
   const { impl } = config;
   const w = TRAINING_WORKLOADS[config.workload];
   if (!w) throw new Error(`unknown workload ${JSON.stringify(config.workload)} (one of ${Object.keys(TRAINING_WORKLOADS).join(', ')})`);
+  const label = `${w.name} ${impl}`;
+  // Ours: the page's device, or one of its own with the variant asked for.
+  const ownDevice = impl === 'febm-gpu' && config.variant !== undefined;
+  const gpu = impl !== 'febm-gpu' ? null : ownDevice ? await ctx.freshGpu({ mlpVariant: config.variant }) : await ctx.gpu();
+  try {
+    return await runCell(ctx, config, w, gpu, label);
+  } finally {
+    if (ownDevice) gpu!.destroy();
+  }
+}
+
+async function runCell(ctx: JobContext, config: TrainingJobConfig, w: TrainingWorkload, gpu: Gpu | null, label: string): Promise<TrainingJobResult> {
+  const { impl } = config;
   const size = config.size ?? w.size;
   const checkBatch = config.checkBatch ?? 64;
   const blocksWanted = config.blocks ?? TRAINING.blocks;
   const itersWanted = config.blockIterations ?? TRAINING.blockIterations;
   const budget = config.budgetSeconds ?? Infinity;
   const seed = config.seed ?? 1;
-  const label = `${w.name} ${impl}`;
 
   // 1. Check.
   ctx.progress(`${label}: checking one update (B = N = ${checkBatch}) against float64`);
   const input = checkInputs(w, size.width, checkBatch, seed);
-  const got = await updateOnce(ctx, w, impl, { ...size, batch: checkBatch, chains: checkBatch }, input, config.omitCovariance);
+  const got = await updateOnce(gpu, w, impl, { ...size, batch: checkBatch, chains: checkBatch }, input, config.omitCovariance);
   const check = { ...checkTrainingUpdate(got, trainingReference(w, size, input), input), batch: checkBatch };
   ctx.progress(`${label}: check ${check.ok ? 'passed' : 'FAILED'}: ${Object.entries(check.errors).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
   if (!check.ok) throw new Error(`${label}: the update differs from the float64 reference: ${check.failure}`);
@@ -172,8 +188,7 @@ export async function cell(ctx: JobContext, config: TrainingJobConfig): Promise<
   let adapter: AdapterDescription | null = null;
   let backend: string;
   ctx.progress(`${label}: setting up B = ${size.batch}, N = ${size.chains}, K = ${size.steps}, width ${size.width}`);
-  if (impl === 'febm-gpu') {
-    const gpu = await ctx.gpu();
+  if (gpu) {
     adapter = gpu.adapter;
     backend = backendName(adapter);
     const trainer = await Trainer.create(gpu, trainingTrainerConfig(w, size, seed), dataset, { paramsE, paramsH });
@@ -203,6 +218,7 @@ export async function cell(ctx: JobContext, config: TrainingJobConfig): Promise<
       return out;
     };
   } else {
+    if (impl === 'febm-gpu') throw new Error('febm-gpu runs on a device');
     const peer = await createPeer(w, impl, size, paramsE, paramsH, seed);
     peer.setData(dataset, initialChains(w, size.chains, seed + 12));
     iterate = (count) => peer.iterate(count);
@@ -253,7 +269,7 @@ export async function cell(ctx: JobContext, config: TrainingJobConfig): Promise<
     const perIteration = median(seconds) / blockIterations;
     return {
       workload: w.name, impl, size, check, seconds, blockIterations, secondsPerIteration: perIteration, iterationsPerSecond: 1 / perIteration,
-      warmupSeconds, protocol, ...(stageSeconds ? { stageSeconds } : {}), adapter, backend,
+      warmupSeconds, protocol, ...(stageSeconds ? { stageSeconds } : {}), adapter, backend, ...(gpu ? { variant: gpu.mlpVariant } : {}),
     };
   } finally {
     finish();

@@ -17,6 +17,7 @@ import { preloadPeers } from '../langevin/langevin';
 import { TRAINING, TRAINING_IMPLS, trainingFlopsPerIteration, trainingStageFlops, type TrainingImpl, type TrainingSize, type TrainingWorkload } from './spec';
 import type { TrainingJobConfig, TrainingJobResult } from './training.jobs';
 import { round } from '../timing';
+import type { MlpVariant } from '../../src/index';
 
 export type TrainingLine = Record<string, string | number | boolean | null | Record<string, number>>;
 
@@ -32,6 +33,8 @@ export interface TrainingOptions {
   peerBudgetSeconds?: number;
   /** Time our iteration's stages alone and emit the diagnostic line (default true). */
   stages?: boolean;
+  /** Ours with this MLP kernel variant (default: the one chosen for the adapter). */
+  variant?: MlpVariant;
   /** Mark lines as a smoke test (figures not comparable with a full run). */
   quick?: boolean;
   onLine?: (line: TrainingLine) => void;
@@ -65,11 +68,12 @@ export async function runTraining(runner: Runner, workload: TrainingWorkload, op
   if (impls.some((i) => i !== 'febm-gpu')) await preloadPeers(runner, log);
 
   for (const impl of impls) {
-    const base = { impl, n: size.chains, batch: size.batch, steps: size.steps, width: size.width, unit: 'iterations/s' };
+    // variant: the MLP kernels' variant ours ran (src/mlp/variant.ts), on every line; null for peers and failures.
+    const base = { impl, n: size.chains, batch: size.batch, steps: size.steps, width: size.width, unit: 'iterations/s', variant: null };
     const ours = impl === 'febm-gpu';
     const config: TrainingJobConfig = {
       workload: workload.name, impl, size, blocks: options.blocks ?? TRAINING.blocks, blockIterations: options.blockIterations ?? TRAINING.blockIterations,
-      ...(ours ? { stages: options.stages ?? true } : { budgetSeconds: options.peerBudgetSeconds ?? 60 }),
+      ...(ours ? { stages: options.stages ?? true, ...(options.variant ? { variant: options.variant } : {}) } : { budgetSeconds: options.peerBudgetSeconds ?? 60 }),
     };
     let page: HarnessPage | null = null;
     try {
@@ -77,6 +81,7 @@ export async function runTraining(runner: Runner, workload: TrainingWorkload, op
       const r = await page.run<TrainingJobResult>('training.cell', config);
       emit({
         ...base,
+        variant: r.variant ?? null,
         backend: r.backend,
         value: round(r.iterationsPerSecond),
         runs: r.seconds.length,
@@ -96,7 +101,7 @@ export async function runTraining(runner: Runner, workload: TrainingWorkload, op
         const s = r.stageSeconds;
         const total = Object.values(s).reduce((a, b) => a + b, 0);
         emit({
-          impl, name: 'stages', n: size.chains, batch: size.batch, steps: size.steps, width: size.width, backend: r.backend,
+          impl, name: 'stages', n: size.chains, batch: size.batch, steps: size.steps, width: size.width, variant: r.variant ?? null, backend: r.backend,
           value: round(total), unit: 's',
           note: 'each stage of one iteration timed alone (one submit, median of 3); compare value with 1 / the iterations/s figure',
           stage_s: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, round(v)])),

@@ -380,7 +380,8 @@ export class OnedExperiment {
       program.run(program.forward({ theta: this.b.hParams, x, out }));
       return Array.from(await this.gpu.readF32(out, xs.length));
     } finally {
-      for (const buf of [x, out, program.uniform, program.scratchBuffer]) buf.destroy();
+      for (const buf of [x, out]) buf.destroy();
+      program.destroy();
     }
   }
 
@@ -467,8 +468,7 @@ export class OnedExperiment {
     this.loss.destroy();
     this.optH.destroy();
     this.optE.destroy();
-    this.mlp.uniform.destroy();
-    this.mlp.scratchBuffer.destroy();
+    this.mlp.destroy();
   }
 }
 

@@ -8,6 +8,7 @@ import { mlpBackwardInput64, mlpBackwardParams64, mlpForward64 } from '../../src
 import { relativeError, useHarness } from '../support/harness';
 import { base64ToF32, f32ToBase64 } from '../../harness/base64';
 import type { MlpJobCase } from './mlp.jobs';
+import type { MlpVariant } from '../../src/mlp/variant';
 
 const FORWARD_TOL = 2e-5;
 const BACKWARD_TOL = 1e-4;
@@ -18,7 +19,7 @@ const BACKWARD_TOL = 1e-4;
  * loads); otherwise the page's device, which on SwiftShader shares weight loads
  * across subgroups (mlp_weights_subgroup.wgsl).
  */
-interface Case { name: string; spec: MlpSpec; batch: number; group?: number; subgroups?: boolean }
+interface Case { name: string; spec: MlpSpec; batch: number; group?: number; subgroups?: boolean; variant?: MlpVariant }
 
 const act = (a: Activation, hidden: number[], inputDim: number, batch: number): Case => ({
   name: `${a} d=${inputDim} [${hidden.join(',')}] batch ${batch}`,
@@ -48,6 +49,17 @@ const CASES: Case[] = [
   ...[act('silu', [130, 64, 3, 1], 2, 13), act('leaky_relu', [64, 64], 5, 70), act('tanh', [20], 2, 2100)].map((c) => ({
     ...c, name: `${c.name}, without subgroups`, subgroups: false,
   })),
+  // The tiled variant (the GPUs' kernels, forced here): tiles of 32 samples x 32
+  // units, so batches and widths on both sides of a tile's edge, every
+  // activation, depth 1 to 4, image-sized inputs.
+  ...[
+    act('silu', [64], 2, 1),
+    act('tanh', [1], 1, 67),
+    act('relu', [3, 3, 3, 3], 5, 33),
+    act('leaky_relu', [130, 1024], 65, 37),
+    act('silu', [512, 512], 784, 5),
+    act('tanh', [1024], 3072, 1),
+  ].map((c) => ({ ...c, name: `${c.name}, tiled`, variant: 'tiled' as const })),
 ];
 
 function inputs(c: Case, seed: number) {
@@ -68,7 +80,7 @@ describe('MLP kernels match the float64 reference', () => {
   for (const [index, c] of CASES.entries()) {
     describe(c.name, () => {
       const { layout, params, x, weights } = inputs(c, 100 + index);
-      const job: MlpJobCase = { spec: c.spec, batch: c.batch, group: c.group, subgroups: c.subgroups, params: b64(params), x: b64(x), weights: b64(weights) };
+      const job: MlpJobCase = { spec: c.spec, batch: c.batch, group: c.group, subgroups: c.subgroups, variant: c.variant, params: b64(params), x: b64(x), weights: b64(weights) };
 
       it('forward', async () => {
         const out = f32((await page().run<{ out: string }>('mlp.forward', job)).out);

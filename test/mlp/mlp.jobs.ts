@@ -5,6 +5,7 @@ import type { JobContext } from '../../harness/job';
 import { base64ToF32, f32ToBase64 } from '../../harness/base64';
 import { MlpProgram } from '../../src/mlp/program';
 import type { MlpSpec } from '../../src/mlp/params';
+import type { MlpVariant } from '../../src/mlp/variant';
 
 export interface MlpJobCase {
   spec: MlpSpec;
@@ -18,12 +19,15 @@ export interface MlpJobCase {
   subgroups?: boolean;
   /** paramGrad: run forward() first, then the backward-only pass (paramGrad's afterForward). */
   afterForward?: boolean;
+  /** The kernels' variant (default: the device's). */
+  variant?: MlpVariant;
 }
 
 async function withProgram<T>(ctx: JobContext, c: MlpJobCase, fn: (p: MlpProgram, theta: GPUBuffer, x: GPUBuffer) => Promise<T>): Promise<T> {
   const gpu = c.subgroups === false ? await ctx.freshGpu({ subgroups: false }) : await ctx.gpu();
   if (c.subgroups === false && gpu.subgroups) throw new Error('asked for a device without subgroups, got one with');
-  const program = await MlpProgram.create(gpu, c.spec, c.batch, c.group ?? undefined);
+  const program = await MlpProgram.create(gpu, c.spec, c.batch, { group: c.group ?? undefined, variant: c.variant });
+  if (c.variant && program.variant !== c.variant) throw new Error(`asked for the ${c.variant} variant, got ${program.variant}`);
   const theta = gpu.bufferFrom('theta', base64ToF32(c.params));
   const x = gpu.bufferFrom('x', base64ToF32(c.x));
   try {

@@ -18,7 +18,8 @@ import {
   type ParamLayout,
 } from '../../src/mlp/params';
 import { seededNormal, seededUniform } from '../../src/rng/random';
-import { checkScratchFits, scratchLayout } from '../../src/mlp/program';
+import { checkScratchFits, MLP_TILED_S, mlpProgramBuffers, scratchLayout } from '../../src/mlp/program';
+import { chooseMlpVariant } from '../../src/mlp/variant';
 import {
   activation64,
   activationGrad64,
@@ -162,6 +163,30 @@ describe('param layout', () => {
     expect(most).toBeGreaterThan(0);
     expect(() => fits(most)).not.toThrow();
     expect(() => fits(most + 1)).toThrow(ConfigError);
+  });
+
+  it('the MLP kernels\' variant: lanes on CPU implementations of WebGPU, tiled on GPUs', () => {
+    const adapter = (vendor: string, architecture: string, description = '', isFallbackAdapter = false) => ({ vendor, architecture, description, isFallbackAdapter });
+    expect(chooseMlpVariant(adapter('google', 'swiftshader'))).toBe('lanes');
+    expect(chooseMlpVariant(adapter('', '', 'llvmpipe (LLVM 15.0.6, 256 bits)'))).toBe('lanes');
+    expect(chooseMlpVariant(adapter('microsoft', '', 'Microsoft Basic Render Driver'))).toBe('lanes');
+    expect(chooseMlpVariant(adapter('unknown', 'unknown', '', true))).toBe('lanes');
+    expect(chooseMlpVariant(adapter('nvidia', 'hopper'))).toBe('tiled');
+    expect(chooseMlpVariant(adapter('apple', 'metal-3'))).toBe('tiled');
+    expect(chooseMlpVariant(adapter('intel', 'gen-12lp'))).toBe('tiled');
+  });
+
+  it('the tiled variant pads the batch to whole 32-sample tiles and keeps no copy of the input', () => {
+    const layout = paramLayout({ inputDim: 784, hidden: [130, 3], activation: 'silu' });
+    const lanes = scratchLayout(layout, 37, 4, 'lanes');
+    const tiled = scratchLayout(layout, 37, 4, 'tiled');
+    expect(lanes.batchPadded).toBe(64);
+    expect(tiled.batchPadded).toBe(Math.ceil(37 / MLP_TILED_S) * MLP_TILED_S);
+    // The input's region (196 blocks of 4 features) is the lanes variant's only.
+    expect(lanes.vec4s / lanes.batchPadded - tiled.vec4s / tiled.batchPadded).toBe(196);
+    const bytes = (v: 'lanes' | 'tiled') => mlpProgramBuffers(layout, 37, { group: 4, variant: v, uniformBytes: 176 }).map((b) => b.name);
+    expect(bytes('lanes')).toEqual(['uniform', 'scratch']);
+    expect(bytes('tiled')).toEqual(['uniform', 'scratch', 'step uniforms', 'values', 'unused grad_x', 'unused weights', 'unused grad']);
   });
 
   it('paramLayout keeps its own copy of the spec', () => {
