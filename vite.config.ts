@@ -1,4 +1,6 @@
-// One config for the pages (demo, headless harness), the library build and Vitest.
+// One config for the pages served from the sources (demo, headless harness)
+// and Vitest. The package's build (library, types, prebuilt jobs page,
+// command, standalone kernels) is build/build.mjs.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,11 +8,6 @@ export default defineConfig({
   // wgsl_reflect's "main" is CommonJS inside a "type": "module" package, which
   // Node refuses; its ES module build works everywhere.
   resolve: { alias: { wgsl_reflect: 'wgsl_reflect/wgsl_reflect.module.js' } },
-  build: {
-    lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'febm-gpu' },
-    outDir: 'dist',
-    rollupOptions: { external: [/^wgsl_reflect/] },
-  },
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [

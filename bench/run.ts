@@ -1,8 +1,10 @@
-// `npm run bench [-- --quick] [-- --only r0|mlp|l1|l2|t1|t2|t0]... [-- --all]`: runs
-// the benchmark jobs (bench/*/*.jobs.ts) one at a time in one headless Chromium,
-// prints one JSON line per measurement (bench/WORKLOADS.md), writes them all
-// to bench/results/latest.jsonl, and prints a summary table with our figures
-// as fractions of the ALU peak and as ratios to the peers of the same run.
+// `febm-gpu bench [options]` (in the repository: `npm run bench -- ...`;
+// cli/bench.ts makes the command of it): runs the benchmark jobs
+// (bench/*/*.jobs.ts) one at a time in one headless Chromium, prints one JSON
+// line per measurement (bench/WORKLOADS.md), writes them all to --out
+// (default bench/results/latest.jsonl), and prints a summary table with our
+// figures as fractions of the ALU peak and as ratios to the peers of the
+// same run.
 //
 // Groups: r0, mlp, l1, l2, t1, t2 by default; t0 (the 1-D experiment's 30,000
 // iterations, roughly 20 minutes on SwiftShader by itself, estimated from a
@@ -14,16 +16,16 @@
 // measured whatever the groups, as the scale of their figures.
 // --n N, --width W (repeatable): only these cells of the L1 and L2 sweeps;
 // --l1-n, --l1-width, --l2-n, --l2-width: the same for one of them (so that
-// one run can time L1's and L2's headline cells: --l1-n 4096 --l1-width 128
-// --l2-n 256 --l2-width 512).
+// one run can time L1's and L2's headline cells).
 // --variant lanes|tiled: our MLP kernels in that variant (src/mlp/variant.ts;
 // default: the one chosen for the adapter). Every line has a "variant" field:
 // the variant ours ran, null for peers and for R0.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ViteDevServer } from 'vite';
-import { Runner, type HarnessPage } from '../harness/runner';
+import { dirname, join } from 'node:path';
+import type { HostProvider, JobHost } from '../harness/host';
+import { ConfigError } from '../src/index';
+import { MLP_VARIANTS, type MlpVariant } from '../src/index';
 import { runLangevin } from './langevin/langevin';
 import { quickCells } from './langevin/main';
 import type { LangevinWorkload } from './langevin/spec';
@@ -37,7 +39,6 @@ import { T2 } from './t2/t2-spec';
 import type { MlpJobConfig, MlpJobResult } from './r0/mlp-kernels.jobs';
 import type { AluJobConfig, AluJobResult, MatmulJobConfig, MatmulJobResult } from './r0/r0.jobs';
 import { backendName, round } from './timing';
-import { MLP_VARIANTS, type MlpVariant } from '../src/index';
 
 type Group = 'r0' | 'mlp' | 'l1' | 'l2' | 't0' | 't1' | 't2';
 const GROUPS: Group[] = ['r0', 'mlp', 'l1', 'l2', 't1', 't2', 't0'];
@@ -72,7 +73,7 @@ const FULL: Plan = {
   t0Iterations: 30_000,
 };
 
-/** The full run's ALU peak job (also bench/t1/t1-main.ts's). */
+/** The full run's ALU peak job (also bench/training/main.ts's). */
 export const FULL_ALU = FULL.alu;
 
 const QUICK: Plan = {
@@ -89,56 +90,73 @@ const QUICK: Plan = {
 export type BenchLine = Record<string, string | number | boolean | null | Record<string, number>>;
 
 
-type CellKey = 'ns' | 'widths' | 'l1ns' | 'l1widths' | 'l2ns' | 'l2widths';
-const CELL_FLAGS: Record<string, CellKey> = {
-  '--n': 'ns', '--width': 'widths', '--l1-n': 'l1ns', '--l1-width': 'l1widths', '--l2-n': 'l2ns', '--l2-width': 'l2widths',
-};
+/** The command's options: the one source of the parser and of --help (cli/bench.ts). */
+export const BENCH_OPTIONS = {
+  quick: { type: 'boolean', default: false, help: 'fewer runs and smaller sizes: a smoke test, not a figure (lines carry "quick": true)' },
+  only: { type: 'string', value: GROUPS.join('|'), multiple: true, help: 'run only this group (the ALU peak is always measured)', default: DEFAULT_GROUPS.join(',') },
+  all: { type: 'boolean', default: false, help: `every group (${GROUPS.join(', ')}; t0 takes about 20 minutes on SwiftShader)` },
+  n: { type: 'string', value: 'N', multiple: true, help: 'only these chain counts of the L1 and L2 sweeps', default: 'the sweep' },
+  width: { type: 'string', value: 'W', multiple: true, help: 'only these widths of the L1 and L2 sweeps', default: 'the sweep' },
+  'l1-n': { type: 'string', value: 'N', multiple: true, help: 'only these chain counts of the L1 sweep (before --n)', default: '--n' },
+  'l1-width': { type: 'string', value: 'W', multiple: true, help: 'only these widths of the L1 sweep (before --width)', default: '--width' },
+  'l2-n': { type: 'string', value: 'N', multiple: true, help: 'only these chain counts of the L2 sweep (before --n)', default: '--n' },
+  'l2-width': { type: 'string', value: 'W', multiple: true, help: 'only these widths of the L2 sweep (before --width)', default: '--width' },
+  variant: { type: 'string', value: MLP_VARIANTS.join('|'), help: 'our MLP kernels in this variant (every line names the one that ran)', default: 'chosen for the adapter' },
+  out: { type: 'string', value: 'FILE', help: 'write every JSON line here too', default: join('bench', 'results', 'latest.jsonl') },
+} as const;
 
-interface Args { quick: boolean; only: Group[]; cells: Partial<Record<CellKey, number[]>>; variant?: MlpVariant }
+/** Cells of the Langevin sweeps: for both workloads, or for one (l1ns, ...), which wins. */
+export interface BenchCells { ns?: number[]; widths?: number[]; l1ns?: number[]; l1widths?: number[]; l2ns?: number[]; l2widths?: number[] }
 
-function parseArgs(args: string[]): Args | string {
-  let quick = false;
+export interface BenchArgs { quick: boolean; only: Group[]; cells: BenchCells; variant?: MlpVariant; out: string }
+
+/** The benchmark's arguments from the parsed command line; ConfigError naming the flag. */
+export function benchArgs(values: Record<string, string | boolean | string[] | undefined>): BenchArgs {
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []);
+  const ints = (flag: string): number[] | undefined => {
+    const vs = list(values[flag]);
+    if (vs.length === 0) return undefined;
+    return vs.map((t) => {
+      const v = Number(t);
+      if (t.trim() === '' || !Number.isInteger(v) || v < 1) throw new ConfigError(`--${flag}`, `must be an integer >= 1, got ${JSON.stringify(t)}`);
+      return v;
+    });
+  };
   let only: Group[] = [];
-  const cells: Partial<Record<CellKey, number[]>> = {};
-  let variant: MlpVariant | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--quick') quick = true;
-    else if (a in CELL_FLAGS) {
-      const v = Number(args[++i]);
-      if (!Number.isInteger(v) || v < 1) return `${a} takes an integer >= 1, got ${JSON.stringify(args[i])}`;
-      const key = CELL_FLAGS[a];
-      cells[key] = [...(cells[key] ?? []), v];
-    }
-    else if (a === '--all') only = [...GROUPS];
-    else if (a === '--variant') {
-      const v = args[++i] as MlpVariant;
-      if (!MLP_VARIANTS.includes(v)) return `--variant takes one of ${MLP_VARIANTS.join(', ')}, got ${JSON.stringify(v)}`;
-      variant = v;
-    }
-    else if (a === '--only' || a.startsWith('--only=')) {
-      const v = a === '--only' ? args[++i] : a.slice('--only='.length);
-      if (!GROUPS.includes(v as Group)) return `--only takes one of ${GROUPS.join(', ')}, got ${JSON.stringify(v)}`;
-      only = [...new Set([...only, v as Group])];
-    } else return `unknown argument ${JSON.stringify(a)}`;
+  for (const g of list(values.only)) {
+    if (!GROUPS.includes(g as Group)) throw new ConfigError('--only', `must be one of ${GROUPS.join(', ')}, got ${JSON.stringify(g)}`);
+    only = [...new Set([...only, g as Group])];
   }
-  return { quick, only: only.length ? only : DEFAULT_GROUPS, cells, ...(variant ? { variant } : {}) };
+  if (values.all === true) only = [...GROUPS];
+  const out = typeof values.out === 'string' ? values.out : BENCH_OPTIONS.out.default;
+  if (out === '') throw new ConfigError('--out', 'needs a file name');
+  const cells: BenchCells = {
+    ns: ints('n'), widths: ints('width'), l1ns: ints('l1-n'), l1widths: ints('l1-width'), l2ns: ints('l2-n'), l2widths: ints('l2-width'),
+  };
+  let variant: MlpVariant | undefined;
+  if (values.variant !== undefined) {
+    if (!MLP_VARIANTS.includes(values.variant as MlpVariant)) throw new ConfigError('--variant', `must be one of ${MLP_VARIANTS.join(', ')}, got ${JSON.stringify(values.variant)}`);
+    variant = values.variant as MlpVariant;
+  }
+  return { quick: values.quick === true, only: only.length ? only : DEFAULT_GROUPS, cells, ...(variant ? { variant } : {}), out };
 }
 
-export async function main(vite: ViteDevServer, args: string[]): Promise<number> {
-  const parsed = parseArgs(args);
-  if (typeof parsed === 'string') {
-    process.stderr.write(`${parsed}\nusage: npm run bench -- [--quick] [--only ${GROUPS.join('|')}]... [--all] [--n N]... [--width W]... [--l1-n N]... [--l1-width W]... [--l2-n N]... [--l2-width W]... [--variant ${MLP_VARIANTS.join('|')}]\n`);
-    return 2;
-  }
-  const { quick, only, cells, variant } = parsed;
+/** What the benchmark needs from the command line (cli/command.ts's CommandEnv). */
+export interface BenchEnv {
+  startHost(options?: { log?: (line: string) => void }): Promise<HostProvider>;
+  out(text: string): void;
+}
+
+/** Runs the benchmark; the exit code: 0 every measurement done, 1 some failed. */
+export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number> {
+  const { quick, only, cells, variant, out } = parsed;
   const plan = quick ? QUICK : FULL;
   const lines: BenchLine[] = [];
   const emit = (line: BenchLine) => {
     if (quick) line.quick = true;
     if (!('variant' in line)) line.variant = null;
     lines.push(line);
-    process.stdout.write(`${JSON.stringify(line)}\n`);
+    env.out(`${JSON.stringify(line)}\n`);
   };
   let failures = 0;
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
@@ -152,13 +170,13 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
   };
 
   const started = Date.now();
-  const runner = await Runner.start({ vite });
-  let page: HarnessPage | undefined;
+  const runner = await env.startHost();
+  let page: JobHost | undefined;
   let aluPeak: number | undefined;
   /** By index into plan.matmuls; absent where not run or failed. */
   const matmulFigures: ({ name: string; gflops: number } | undefined)[] = [];
   try {
-    page = await runner.page();
+    page = await runner.open();
     const p = page;
 
     // The ALU peak: R0's first figure, and the scale of every group's figures (measured whatever --only says).
@@ -245,9 +263,8 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
     await runner.close();
   }
 
-  const dir = join(vite.config.root, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'latest.jsonl');
+  const file = out;
+  mkdirSync(dirname(file) || '.', { recursive: true });
   writeFileSync(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
 
   // Summary: figure, value, fraction of the ALU peak measured in this run.
@@ -284,17 +301,17 @@ export async function main(vite: ViteDevServer, args: string[]): Promise<number>
   const header = ['figure', 'value', 'of ALU peak'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const fmt = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
-  process.stdout.write(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(fmt).join('\n')}\n`);
+  env.out(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(fmt).join('\n')}\n`);
   // Ratios: our figure over each peer's in the same cell of the same run (higher is better).
   for (const workload of ['L1', 'L2', 'T1', 'T2']) {
     const figures = lines.filter((l) => l.workload === workload && l.name !== 'stages' && typeof l.value === 'number');
     for (const o of figures.filter((l) => l.impl === 'febm-gpu')) {
       const peers = figures.filter((l) => l.impl !== 'febm-gpu' && l.n === o.n && l.width === o.width);
       if (peers.length) {
-        process.stdout.write(`${workload} n=${o.n} w=${o.width}: febm-gpu is ${peers.map((p) => `${((o.value as number) / (p.value as number)).toFixed(2)}x ${p.impl}`).join(', ')}\n`);
+        env.out(`${workload} n=${o.n} w=${o.width}: febm-gpu is ${peers.map((p) => `${((o.value as number) / (p.value as number)).toFixed(2)}x ${p.impl}`).join(', ')}\n`);
       }
     }
   }
-  process.stdout.write(`${lines.length} lines written to ${file} in ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (--quick: smoke test, not a figure)' : ''}\n`);
+  env.out(`${lines.length} lines written to ${file} in ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (--quick: smoke test, not a figure)' : ''}\n`);
   return failures === 0 && lines.length > 0 ? 0 : 1;
 }

@@ -1,28 +1,60 @@
-// `npm run job -- <job> [config.json | '{"inline":"json"}'] [--out result.json]`:
-// runs one harness job headless and prints its JSON result.
+// `febm-gpu job <file.export> [config.json | '{"inline": "json"}'] [--out result.json]`
+// (in the repository: `npm run job -- ...`): runs one job of the jobs page
+// (the command line's, the benchmarks' and the experiments' *.jobs.ts)
+// headless and prints its JSON result.
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import type { ViteDevServer } from 'vite';
-import { Runner } from '../harness/runner';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../src/index';
+import { EXIT, stringArg, type Command } from './command';
+import { writeFileAtomic } from './files';
 
-export async function main(vite: ViteDevServer, argv: string[]): Promise<number> {
-  const out = argv.indexOf('--out');
-  const outFile = out >= 0 ? argv[out + 1] : undefined;
-  const args = out >= 0 ? [...argv.slice(0, out), ...argv.slice(out + 2)] : argv;
-  const [job, configArg] = args;
-  if (!job) {
-    process.stderr.write('usage: npm run job -- <file.job> [config.json | JSON] [--out result.json]\n');
-    return 2;
-  }
-  const config = configArg === undefined ? {} : JSON.parse(configArg.trim().startsWith('{') ? configArg : readFileSync(configArg, 'utf8'));
-  const runner = await Runner.start({ vite });
+/** The job's config: inline JSON (starting with "{") or a JSON file; ConfigError naming the argument. */
+export function jobConfig(arg: string | undefined): unknown {
+  if (arg === undefined) return {};
+  const inline = arg.trim().startsWith('{');
+  let text: string;
   try {
-    const result = await runner.run(job, config);
-    const text = JSON.stringify(result, null, 2);
-    process.stdout.write(`${text}\n`);
-    if (outFile) writeFileSync(outFile, `${text}\n`);
-    return 0;
-  } finally {
-    await runner.close();
+    text = inline ? arg : readFileSync(arg, 'utf8');
+  } catch (e) {
+    throw new ConfigError('config', `cannot be read: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError('config', `${inline ? 'the inline config' : arg} is not JSON: ${(e as Error).message}`);
   }
 }
+
+export const jobCommand: Command = {
+  name: 'job',
+  summary: 'run one job of the jobs page (e.g. device.adapter) and print its JSON result',
+  usage: 'job <file.export> [config.json | JSON] [options]',
+  description: [
+    'Runs one job headless and prints its JSON result. A job is an export of a *.jobs.ts module of the',
+    'jobs page, named "<file>.<export>" (e.g. device.adapter, train.train, l1.cell); its config is a',
+    'JSON file or inline JSON starting with "{" (default {}).',
+  ].join('\n'),
+  options: {
+    out: { type: 'string', value: 'FILE', help: 'also write the result to FILE' },
+  },
+  positionals: { max: 2, what: 'job and config' },
+  onInterrupt: 'exit',
+  async run(p, env) {
+    const [job, configArg] = p.positionals;
+    if (!job) throw new ConfigError('job', 'needs a job name "<file>.<export>", e.g. device.adapter');
+    if (!/^[\w/-]+\.\w+$/.test(job)) throw new ConfigError('job', `must be "<file>.<export>", got ${JSON.stringify(job)}`);
+    const config = jobConfig(configArg);
+    const outFile = stringArg(p, 'out');
+    const provider = await env.startHost();
+    const host = await provider.open();
+    try {
+      const result = await host.run(job, config, { signal: env.signal });
+      const text = JSON.stringify(result, null, 2);
+      env.out(`${text}\n`);
+      if (outFile) writeFileAtomic(outFile, `${text}\n`);
+      return EXIT.done;
+    } finally {
+      await host.close().catch(() => {});
+    }
+  },
+};

@@ -1,52 +1,63 @@
-// `npm run train -- [config.json] [--out DIR] [--resume CHECKPOINT] [--iterations N]`:
-// trains an energy-based model headless (the trainer of src/trainer/trainer.ts in the
-// runner's Chromium, page side cli/train.jobs.ts) and writes, in DIR
-// (default out/train):
+// `febm-gpu train [config.json] [options]` (in the repository: `npm run train
+// -- ...`): trains an energy-based model headless (the trainer of
+// src/trainer/trainer.ts in the runner's Chromium, page side cli/train.jobs.ts)
+// and writes, in the output folder (--out; default out/train, or the
+// checkpoint's folder with --resume):
 //   config.json       the run: the trainer configuration with every default
 //                     filled in, the data, iterations, GPU memory, adapter
 //   metrics.jsonl     one JSON object per metrics point (TrainerMetrics), as
-//                     they come; appended to when resuming into the same DIR
-//   checkpoint.febm   the final checkpoint (also every checkpointEvery
-//                     iterations), for --resume and Trainer.resume
+//                     they come; a resumed run goes on with the same file
+//                     (records after the checkpoint's iteration are dropped first)
+//   checkpoint.febm   the trainer's whole state, for --resume and
+//                     Trainer.resume: every few minutes (checkpointMinutes),
+//                     every checkpointEvery iterations if set, at the end, and
+//                     on Ctrl-C or SIGTERM (the last completed iteration; then
+//                     the command exits with 130). Every file is written
+//                     atomically (a temporary file, fsync, rename), so a run
+//                     killed at any moment leaves the previous checkpoint whole
 //   density.png       2-D data: exp(-E) on a grid (relative to its maximum)
-//   samples.png       2-D data: the same density dimmed, the data points
-//                     (grey) and the chains' samples (red) drawn over it
+//   samples.png       2-D data: the data points (grey) and the chains'
+//                     samples (red); both pictures drawn by the library's
+//                     picture module, as the demo page draws them
 //   last-good-params.json  only if the device was lost: the parameters of
 //                     the last good metrics point, kept on the host
 // and prints a progress line (iteration, it/s, both objectives, time left).
+// A resumed run continues exactly as the uninterrupted one would have: same
+// checkpoint bytes at the end, same metrics (the command's interrupt-and-resume test).
 //
 // The config file is one JSON object: any field of the trainer configuration
 // (src/trainer/config.ts: energy, variational, divergence, numerics,
 // optimizerE, optimizerH, batch, chains, sampler, replay, l2, warmup, seed,
 // initSeed, metricsEvery, iterationsPerSubmit, mode) plus
-//   data             {"toy": name, "count": n, "seed": s} (src/data/toy.ts) or
-//                    {"file": path} (CSV or JSON rows, src/data/load.ts; a
-//                    relative path is relative to the config file)
-//   iterations       total iterations to reach (a resumed run goes on to it)
-//   checkpointEvery  write checkpoint.febm every N iterations (0: at the end only)
-//   picture          {"size": grid cells a side, "scale": pixels per cell,
-//                    "box": [lo, hi] (default: the data's range plus 10%)} or null
+//   data              {"toy": name, "count": n, "seed": s} (src/data/toy.ts) or
+//                     {"file": path} (CSV or JSON rows, src/data/load.ts; a
+//                     relative path is relative to the config file)
+//   iterations        total iterations to reach (a resumed run goes on to it)
+//   checkpointMinutes write checkpoint.febm at the first metrics point after
+//                     this many minutes since the last one (0: off)
+//   checkpointEvery   also every N iterations (0: off)
+//   picture           {"size": grid cells a side, "scale": pixels per cell,
+//                     "box": [lo, hi] (default: the data's range plus 10%)} or null
 // Fields left out take the values of DEFAULT_TRAIN_CONFIG (Jensen-Shannon on
 // 8 Gaussians); with "mode": "cd" the default's divergence, variational network
 // and H optimiser are dropped; without "energy" the default networks take the
 // data's dimension. With --resume the trainer configuration is the
-// checkpoint's; data, iterations, checkpointEvery and picture come from the
-// config file if given, else from the checkpoint (the run that wrote it),
-// and --iterations overrides iterations.
+// checkpoint's; the run fields come from the config file if given, else from
+// the checkpoint (the run that wrote it); the options override both.
+// The data reach the page as one binary transfer through the runner's server
+// (harness/host.ts), never inside a message.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { ViteDevServer } from 'vite';
-import { base64ToBytes, base64ToF32, bytesToBase64, f32ToBase64 } from '../harness/base64';
 import type { TrainEvent, TrainJobConfig, TrainJobResult } from './train.jobs';
+import type { BlobRef, JobHost } from '../harness/host';
 import type { JobProgress } from '../harness/protocol';
-import { Runner, type HarnessPage } from '../harness/runner';
 import {
-  ConfigError, decodeTrainerCheckpoint, generateToy, parseData, TOY_DATASETS, validateTrainerConfig, type TrainerMetrics,
-  type ValidTrainerConfig,
+  ConfigError, decodeTrainerCheckpoint, densityPicture, encodePng, generateToy, parseData, samplesPicture, TOY_DATASETS, validateTrainerConfig,
+  type TrainerMetrics, type ValidTrainerConfig,
 } from '../src/index';
-import { densityImage, dim, drawPoints, squareBox } from './picture';
-import { encodePng } from './png';
+import { EXIT, intArg, numberArg, parseCommandLine, stringArg, type Command, type Parsed } from './command';
+import { appendLines, writeFileAtomic } from './files';
 
 /** Jensen-Shannon f-EBM on 8 Gaussians, sized to train visibly in a couple of minutes on a CPU adapter. */
 export const DEFAULT_TRAIN_CONFIG = {
@@ -64,11 +75,12 @@ export const DEFAULT_TRAIN_CONFIG = {
   iterationsPerSubmit: 25,
   data: { toy: '8gaussians', count: 20000, seed: 0 },
   iterations: 800,
+  checkpointMinutes: 5,
   checkpointEvery: 0,
   picture: { size: 200, scale: 2 },
 } as const;
 
-const RUN_KEYS = ['data', 'iterations', 'checkpointEvery', 'picture'] as const;
+const RUN_KEYS = ['data', 'iterations', 'checkpointMinutes', 'checkpointEvery', 'picture'] as const;
 
 export type DataSpec = { toy: string; count: number; seed: number } | { file: string };
 
@@ -81,15 +93,20 @@ export interface PictureSpec {
 export interface TrainRun {
   data: DataSpec;
   iterations: number;
+  /** Minutes of training between periodic checkpoints (0: off). */
+  checkpointMinutes: number;
   checkpointEvery: number;
   picture: PictureSpec | null;
 }
 
 export interface TrainArgs {
   config?: string;
-  out: string;
+  /** Output folder; undefined: out/train, or the checkpoint's folder with --resume. */
+  out?: string;
   resume?: string;
   iterations?: number;
+  checkpointMinutes?: number;
+  checkpointEvery?: number;
 }
 
 const show = (v: unknown) => (v === undefined ? 'undefined' : JSON.stringify(v));
@@ -100,27 +117,35 @@ function integer(field: string, v: unknown, lo: number, hi: number): number {
   return v;
 }
 
+/** The `train` command's options: the one source of its parser and --help. */
+const TRAIN_OPTIONS = {
+  out: { type: 'string', value: 'DIR', help: 'output folder', default: "out/train; with --resume, the checkpoint's folder" },
+  resume: { type: 'string', value: 'CHECKPOINT', help: 'go on from a checkpoint.febm (its trainer configuration; the run fields of the config file, else of the checkpoint)' },
+  iterations: { type: 'string', value: 'N', help: 'total iterations to reach (overrides the config file\'s "iterations")', default: `the config's, else ${DEFAULT_TRAIN_CONFIG.iterations}` },
+  'checkpoint-minutes': {
+    type: 'string', value: 'M', help: 'write the checkpoint at the first metrics point M minutes after the last one; 0: only at the end and on Ctrl-C',
+    default: `the config's checkpointMinutes, else ${DEFAULT_TRAIN_CONFIG.checkpointMinutes}`,
+  },
+  'checkpoint-every': { type: 'string', value: 'N', help: 'also write it every N iterations; 0: off', default: `the config's checkpointEvery, else ${DEFAULT_TRAIN_CONFIG.checkpointEvery}` },
+} as const;
+
 /** Parses the command line; ConfigError naming the flag on anything wrong. */
 export function parseTrainArgs(argv: string[]): TrainArgs {
-  const out: TrainArgs = { out: join('out', 'train') };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) {
-      if (!['--out', '--resume', '--iterations'].includes(a)) throw new ConfigError(a, 'unknown option (options: --out DIR, --resume CHECKPOINT, --iterations N)');
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new ConfigError(a, 'needs a value');
-      if (a === '--out') out.out = v;
-      else if (a === '--resume') out.resume = v;
-      else {
-        const n = Number(v);
-        out.iterations = integer('--iterations', Number.isFinite(n) && v.trim() !== '' ? n : v, 1, 2 ** 31);
-      }
-    } else if (out.config === undefined) {
-      out.config = a;
-    } else {
-      throw new ConfigError('config', `only one config file can be given (got ${show(out.config)} and ${show(a)})`);
-    }
-  }
+  return trainArgs(parseCommandLine(trainCommand, argv));
+}
+
+/** The options' values (undefined where not given: the config file or the checkpoint decides). */
+function trainArgs(p: Parsed): TrainArgs {
+  const out: TrainArgs = {};
+  const set = <K extends keyof TrainArgs>(k: K, v: TrainArgs[K] | undefined) => {
+    if (v !== undefined) out[k] = v;
+  };
+  set('config', p.positionals[0]);
+  set('out', stringArg(p, 'out'));
+  set('resume', stringArg(p, 'resume'));
+  set('iterations', intArg(p, 'iterations', 1, 2 ** 31));
+  set('checkpointMinutes', numberArg(p, 'checkpoint-minutes', 0, 1e6));
+  set('checkpointEvery', intArg(p, 'checkpoint-every', 0, 2 ** 31));
   return out;
 }
 
@@ -143,6 +168,12 @@ export function resolveRun(json: Record<string, unknown>, base: TrainRun, config
     }
   }
   const iterations = json.iterations === undefined ? base.iterations : integer('iterations', json.iterations, 1, 2 ** 31);
+  let checkpointMinutes = base.checkpointMinutes;
+  if (json.checkpointMinutes !== undefined) {
+    const m = json.checkpointMinutes;
+    if (typeof m !== 'number' || !Number.isFinite(m) || m < 0 || m > 1e6) throw new ConfigError('checkpointMinutes', `must be a number in [0, 1000000] (0: off), got ${show(m)}`);
+    checkpointMinutes = m;
+  }
   const checkpointEvery = json.checkpointEvery === undefined ? base.checkpointEvery : integer('checkpointEvery', json.checkpointEvery, 0, 2 ** 31);
   let picture = base.picture;
   if (json.picture === null) picture = null;
@@ -160,12 +191,13 @@ export function resolveRun(json: Record<string, unknown>, base: TrainRun, config
     }
     picture = { size: integer('picture.size', p.size ?? 200, 8, 1024), scale: integer('picture.scale', p.scale ?? 2, 1, 8), box };
   }
-  return { data, iterations, checkpointEvery, picture };
+  return { data, iterations, checkpointMinutes, checkpointEvery, picture };
 }
 
 const DEFAULT_RUN: TrainRun = {
   data: { ...DEFAULT_TRAIN_CONFIG.data },
   iterations: DEFAULT_TRAIN_CONFIG.iterations,
+  checkpointMinutes: DEFAULT_TRAIN_CONFIG.checkpointMinutes,
   checkpointEvery: DEFAULT_TRAIN_CONFIG.checkpointEvery,
   picture: { ...DEFAULT_TRAIN_CONFIG.picture, box: null },
 };
@@ -184,7 +216,7 @@ export function splitConfig(json: unknown): { run: Record<string, unknown>; trai
  * default's (see the header), validated; `dataDim` is the data's dimension.
  */
 export function resolveTrainer(fields: Record<string, unknown>, dataDim: number): ValidTrainerConfig {
-  const { data: _d, iterations: _i, checkpointEvery: _c, picture: _p, ...defaults } = DEFAULT_TRAIN_CONFIG;
+  const { data: _d, iterations: _i, checkpointMinutes: _m, checkpointEvery: _c, picture: _p, ...defaults } = DEFAULT_TRAIN_CONFIG;
   const base: Record<string, unknown> = JSON.parse(JSON.stringify(defaults));
   for (const k of ['energy', 'variational'] as const) (base[k] as { inputDim: number }).inputDim = dataDim;
   if (fields.mode === 'cd') for (const k of ['divergence', 'variational', 'optimizerH']) if (!(k in fields)) delete base[k];
@@ -250,32 +282,44 @@ const defaultIo = (): TrainIo => {
   };
 };
 
-function writePictures(out: string, result: TrainJobResult, data: Float32Array, picture: PictureSpec, box: [number, number]): string[] {
-  if (!result.picture) return [];
-  const energies = base64ToF32(result.picture.energies);
-  const samples = base64ToF32(result.picture.samples);
-  const density = densityImage(energies, picture.size, picture.scale);
-  writeFileSync(join(out, 'density.png'), encodePng(density));
-  const over = dim(density, 0.45);
-  drawPoints(over, data, box, [200, 200, 200], 0, 5000);
-  drawPoints(over, samples, box, [255, 60, 40], 1);
-  writeFileSync(join(out, 'samples.png'), encodePng(over));
+/** The square [lo, hi]^2 holding every point ([n][2]) with a margin of `margin` of the range on each side. */
+export function squareBox(points: ArrayLike<number>, margin = 0.1): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < points.length; i++) {
+    lo = Math.min(lo, points[i]);
+    hi = Math.max(hi, points[i]);
+  }
+  if (!(hi > lo)) return [lo - 1, lo + 1];
+  const pad = (hi - lo) * margin;
+  return [lo - pad, hi + pad];
+}
+
+function writePictures(out: string, picture: { energies: Float32Array; samples: Float32Array }, data: Float32Array, spec: PictureSpec, box: [number, number]): string[] {
+  const side = spec.size * spec.scale;
+  writeFileAtomic(join(out, 'density.png'), encodePng(densityPicture(picture.energies, spec.size, { pixelsPerCell: spec.scale })));
+  const square: [number, number, number, number] = [box[0], box[1], box[0], box[1]];
+  writeFileAtomic(join(out, 'samples.png'), encodePng(samplesPicture(data, picture.samples, square, { width: side, dataLimit: 5000 })));
   return [join(out, 'density.png'), join(out, 'samples.png')];
 }
 
 /** A checked command line and config, with its data loaded: everything but the GPU. */
 export interface PreparedTraining {
   args: TrainArgs;
+  /** The output folder. */
+  out: string;
   run: TrainRun;
   config: ValidTrainerConfig;
   resumeBytes?: Uint8Array;
+  /** The iteration the run starts from (the checkpoint's; 0 for a new run). */
+  startIteration: number;
   loaded: { data: Float32Array; dim: number; rows: number };
   notes: string[];
 }
 
 /** Parses the arguments, reads the config and the checkpoint, loads the data; throws ConfigError, DataError, CheckpointError. */
-export function prepareTraining(argv: string[]): PreparedTraining {
-  const args = parseTrainArgs(argv);
+export function prepareTraining(argv: string[] | TrainArgs): PreparedTraining {
+  const args = Array.isArray(argv) ? parseTrainArgs(argv) : argv;
   let file: unknown = {};
   if (args.config !== undefined) {
     let text: string;
@@ -297,6 +341,7 @@ export function prepareTraining(argv: string[]): PreparedTraining {
   let config: ValidTrainerConfig;
   let resumeBytes: Uint8Array | undefined;
   let loaded: PreparedTraining['loaded'];
+  let startIteration = 0;
   if (args.resume) {
     try {
       resumeBytes = new Uint8Array(readFileSync(args.resume));
@@ -304,6 +349,7 @@ export function prepareTraining(argv: string[]): PreparedTraining {
       throw new ConfigError('--resume', `cannot be read: ${(e as Error).message}`);
     }
     const before = decodeTrainerCheckpoint(resumeBytes);
+    startIteration = before.iteration;
     const stored = before.extra?.run;
     const base = isObject(stored) ? resolveRun(stored, DEFAULT_RUN) : DEFAULT_RUN;
     run = resolveRun(runFields, base, configDir);
@@ -319,21 +365,25 @@ export function prepareTraining(argv: string[]): PreparedTraining {
     config = resolveTrainer(trainerFields, loaded.dim);
   }
   if (args.iterations !== undefined) run = { ...run, iterations: args.iterations };
-  return { args, run, config, resumeBytes, loaded, notes };
+  if (args.checkpointMinutes !== undefined) run = { ...run, checkpointMinutes: args.checkpointMinutes };
+  if (args.checkpointEvery !== undefined) run = { ...run, checkpointEvery: args.checkpointEvery };
+  const out = args.out ?? (args.resume ? dirname(args.resume) : join('out', 'train'));
+  return { args, out, run, config, resumeBytes, startIteration, loaded, notes };
 }
 
 /**
- * The whole command on an open harness page (main opens one; tests pass
- * theirs). Returns the exit code: 0 done, 1 diverged or device lost, 2 bad
- * arguments, config, data or checkpoint.
+ * The whole command on an open job host (the command opens one; tests pass
+ * theirs). Returns the exit code (cli/command.ts): 0 done, 1 diverged or
+ * device lost, 2 bad arguments, config, data or checkpoint, 130 stopped by
+ * `signal` (after writing the checkpoint of the last completed iteration).
  */
-export async function runTraining(page: HarnessPage, argv: string[], io: TrainIo = defaultIo()): Promise<number> {
+export async function runTraining(host: JobHost, argv: string[], io: TrainIo = defaultIo(), signal?: AbortSignal): Promise<number> {
   const prepared = prepareOrSay(argv, io);
-  return prepared ? executeTraining(page, prepared, io) : 2;
+  return prepared ? executeTraining(host, prepared, io, signal) : EXIT.refused;
 }
 
 /** prepareTraining, or null after saying why (the caller exits with 2). */
-function prepareOrSay(argv: string[], io: TrainIo): PreparedTraining | null {
+function prepareOrSay(argv: string[] | TrainArgs, io: TrainIo): PreparedTraining | null {
   try {
     return prepareTraining(argv);
   } catch (e) {
@@ -342,21 +392,44 @@ function prepareOrSay(argv: string[], io: TrainIo): PreparedTraining | null {
   }
 }
 
-async function executeTraining(page: HarnessPage, prepared: PreparedTraining, io: TrainIo): Promise<number> {
-  const { args, run, config, resumeBytes, loaded } = prepared;
+/** The lines of a metrics file up to `iteration` (a resumed run drops the records its checkpoint did not reach). */
+export function metricsUpTo(text: string, iteration: number): string[] {
+  return text.split('\n').filter((line) => {
+    if (line.trim() === '') return false;
+    try {
+      return (JSON.parse(line) as { iteration: number }).iteration <= iteration;
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function executeTraining(host: JobHost, prepared: PreparedTraining, io: TrainIo, signal?: AbortSignal): Promise<number> {
+  const { args, out, run, config, resumeBytes, loaded } = prepared;
   for (const note of prepared.notes) io.log(`note: ${note}`);
-  const out = args.out;
   mkdirSync(out, { recursive: true });
   const metricsFile = join(out, 'metrics.jsonl');
   const checkpointFile = join(out, 'checkpoint.febm');
-  // A fresh run starts the metrics file; a resumed one into the same folder goes on with it.
+  // A fresh run starts the metrics file; a resumed one goes on with the
+  // file in its output folder, up to the checkpoint's iteration.
   const sameFolder = args.resume !== undefined && resolve(dirname(args.resume)) === resolve(out);
-  if (!sameFolder || !existsSync(metricsFile)) writeFileSync(metricsFile, '');
+  const previous = sameFolder && existsSync(metricsFile) ? metricsUpTo(readFileSync(metricsFile, 'utf8'), prepared.startIteration) : [];
+  writeFileAtomic(metricsFile, previous.map((l) => `${l}\n`).join(''));
   const box: [number, number] = run.picture?.box ?? (loaded.dim === 2 ? squareBox(loaded.data) : [0, 1]);
   const dataText = 'file' in run.data ? run.data.file : `${run.data.toy} (${run.data.count} samples, seed ${run.data.seed})`;
   io.log(`data: ${dataText}: ${loaded.rows} rows of ${loaded.dim}; ${args.resume ? `resuming ${args.resume}` : 'a new run'} to iteration ${run.iterations}; output in ${out}`);
 
+  // Files are written in the order their events came (taking bytes from the host is asynchronous).
+  let writes: Promise<void> = Promise.resolve();
+  const queue = (fn: () => Promise<void> | void) => {
+    writes = writes.then(fn).catch((e: Error) => io.log(`could not write: ${e.message}`));
+  };
   const written = new Set<number>();
+  const record = (m: TrainerMetrics) => {
+    if (written.has(m.iteration)) return;
+    written.add(m.iteration);
+    queue(() => appendLines(metricsFile, [JSON.stringify(m)]));
+  };
   const started = { time: 0, iteration: -1 };
   const onProgress = (p: JobProgress) => {
     const ev = p.data as TrainEvent | undefined;
@@ -365,86 +438,115 @@ async function executeTraining(page: HarnessPage, prepared: PreparedTraining, io
       started.time = performance.now();
       started.iteration = ev.iteration;
       const c = ev.config as ValidTrainerConfig;
-      writeFileSync(join(out, 'config.json'), `${JSON.stringify({ ...run, trainer: c, gpuBytes: ev.bytes, adapter: ev.adapter }, null, 2)}\n`);
+      queue(() => writeFileAtomic(join(out, 'config.json'), `${JSON.stringify({ ...run, trainer: c, gpuBytes: ev.bytes, adapter: ev.adapter }, null, 2)}\n`));
       io.log(
         `trainer: ${c.mode === 'cd' ? 'contrastive divergence' : `f-EBM, ${c.divergence?.name}`}, E [${[c.energy.inputDim, ...c.energy.hidden, 1].join(', ')}] ${c.energy.activation}, ` +
           `batch ${c.batch} + ${c.chains} chains, ${c.sampler.kind} x ${c.sampler.steps}; GPU memory ${(ev.bytes / 2 ** 20).toFixed(2)} MiB ` +
-          `(${ev.adapter}); set up in ${ev.setupSeconds.toFixed(1)} s`,
+          `(${ev.adapter}); data in ${ev.dataSeconds.toFixed(2)} s; set up in ${ev.setupSeconds.toFixed(1)} s`,
       );
     } else if (ev.type === 'metrics') {
       const m = ev.metrics;
-      if (!written.has(m.iteration)) {
-        appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
-        written.add(m.iteration);
-      }
+      record(m);
       const elapsed = started.iteration >= 0 ? (performance.now() - started.time) / 1000 : 0;
       const rate = elapsed > 0 ? (m.iteration - started.iteration) / elapsed : m.itPerSecond;
       io.progress(progressLine({ iteration: m.iteration, total: run.iterations, itPerSecond: m.itPerSecond, hObjective: m.hObjective, eObjective: m.eObjective, secondsLeft: (run.iterations - m.iteration) / rate }));
     } else if (ev.type === 'checkpoint') {
-      writeFileSync(checkpointFile, base64ToBytes(ev.checkpoint));
-      io.log(`checkpoint at iteration ${ev.iteration}: ${checkpointFile}`);
+      queue(async () => {
+        writeFileAtomic(checkpointFile, await host.take(ev.checkpoint));
+        io.log(`checkpoint at iteration ${ev.iteration}: ${checkpointFile}`);
+      });
     }
   };
 
+  const data = await host.offer(new Uint8Array(loaded.data.buffer, loaded.data.byteOffset, loaded.data.byteLength));
+  const resume = resumeBytes ? await host.offer(resumeBytes) : undefined;
   const job: TrainJobConfig = {
     config,
-    data: f32ToBase64(loaded.data),
+    data,
     iterations: run.iterations,
     checkpointEvery: run.checkpointEvery,
+    checkpointSeconds: run.checkpointMinutes * 60,
     picture: run.picture && loaded.dim === 2 ? { size: run.picture.size, box } : null,
     extra: { run: { ...run } as unknown as Record<string, unknown> },
-    ...(resumeBytes ? { resume: bytesToBase64(resumeBytes) } : {}),
+    ...(resume ? { resume } : {}),
   };
-  const result = await page.run<TrainJobResult>('train.train', job, { onProgress });
-  // Records whose progress event did not arrive (the result holds them all).
-  for (const m of result.metrics as TrainerMetrics[]) {
-    if (!written.has(m.iteration)) {
-      appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
-      written.add(m.iteration);
-    }
+  let result: TrainJobResult;
+  try {
+    result = await host.run<TrainJobResult>('train.train', job, { onProgress, ...(signal ? { signal } : {}) });
+  } finally {
+    await host.release(data).catch(() => {});
+    if (resume) await host.release(resume).catch(() => {});
   }
+  // Records whose progress event did not arrive (the result holds them all).
+  for (const m of result.metrics) record(m);
+  await writes;
   io.log('');
   const files = [metricsFile];
   if (result.checkpoint) {
-    writeFileSync(checkpointFile, base64ToBytes(result.checkpoint));
+    writeFileAtomic(checkpointFile, await host.take(result.checkpoint));
     files.push(checkpointFile);
   }
   if (result.lastGood) {
     const g = result.lastGood;
     const file = join(out, 'last-good-params.json');
-    writeFileSync(file, `${JSON.stringify({
-      iteration: g.iteration, energy: config.energy, paramsE: Array.from(base64ToF32(g.paramsE)),
-      variational: config.variational, paramsH: g.paramsH ? Array.from(base64ToF32(g.paramsH)) : null,
+    const paramsE = await takeF32(host, g.paramsE);
+    const paramsH = g.paramsH ? await takeF32(host, g.paramsH) : null;
+    writeFileAtomic(file, `${JSON.stringify({
+      iteration: g.iteration, energy: config.energy, paramsE: Array.from(paramsE), variational: config.variational, paramsH: paramsH ? Array.from(paramsH) : null,
     })}\n`);
     files.push(file);
   }
-  if (run.picture && loaded.dim === 2) files.push(...writePictures(out, result, loaded.data, run.picture, box));
-  else if (run.picture) io.log(`no pictures: the data has ${loaded.dim} dimensions (pictures need 2)`);
+  if (run.picture && loaded.dim === 2 && result.picture) {
+    const picture = { energies: await takeF32(host, result.picture.energies), samples: await takeF32(host, result.picture.samples) };
+    files.push(...writePictures(out, picture, loaded.data, run.picture, box));
+  } else if (run.picture && loaded.dim !== 2) io.log(`no pictures: the data has ${loaded.dim} dimensions (pictures need 2)`);
   const last = result.metrics.at(-1);
   const rate = result.seconds > 0 && started.iteration >= 0 ? (result.iteration - started.iteration) / result.seconds : 0;
-  if (result.status !== 'done') io.log(`${result.error?.name}: ${result.error?.message}`);
+  if (result.error) io.log(`${result.error.name}: ${result.error.message}`);
+  const how = result.status === 'done' ? 'done' : result.status === 'interrupted' ? 'interrupted' : `stopped (${result.status})`;
   io.log(
-    `${result.status === 'done' ? 'done' : `stopped (${result.status})`} at iteration ${result.iteration} in ${formatDuration(result.seconds)} (${rate.toFixed(1)} it/s)` +
+    `${how} at iteration ${result.iteration} in ${formatDuration(result.seconds)} (${rate.toFixed(1)} it/s)` +
       `${last ? `: L(H) ${last.hObjective.toFixed(4)}, L(E) ${last.eObjective.toFixed(4)}, E data ${last.meanEData.toFixed(3)}, E samples ${last.meanESamples.toFixed(3)}` : ''}`,
   );
   io.log(`wrote ${files.join(', ')}`);
-  return result.status === 'done' ? 0 : 1;
+  if (result.status === 'interrupted') io.log(`go on with: febm-gpu train --resume ${checkpointFile}`);
+  return result.status === 'done' ? EXIT.done : result.status === 'interrupted' ? EXIT.interrupted : EXIT.stopped;
 }
 
-export async function main(vite: ViteDevServer, argv: string[]): Promise<number> {
-  const io = defaultIo();
-  // Everything is checked (and the data loaded) before a browser starts.
-  const prepared = prepareOrSay(argv, io);
-  if (!prepared) return 2;
-  const runner = await Runner.start({ vite, log: (line) => { if (!line.startsWith('[page debug]')) io.log(line); } });
-  try {
-    const page = await runner.page();
-    try {
-      return await executeTraining(page, prepared, io);
-    } finally {
-      await page.close();
-    }
-  } finally {
-    await runner.close();
-  }
+async function takeF32(host: JobHost, ref: BlobRef): Promise<Float32Array> {
+  const bytes = await host.take(ref);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train an energy-based model headless; metrics, checkpoints and pictures in a folder',
+  usage: 'train [config.json] [options]',
+  description: [
+    'Trains an energy-based model with f-EBM (or contrastive divergence) on the GPU of a headless',
+    'Chromium. config.json holds any field of the trainer configuration and the run fields data,',
+    'iterations, checkpointMinutes, checkpointEvery and picture; fields left out take these defaults:',
+    '',
+    ...Object.entries(DEFAULT_TRAIN_CONFIG).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
+    '',
+    'Writes config.json, metrics.jsonl, checkpoint.febm, density.png and samples.png (2-D data) in the',
+    'output folder. The checkpoint is written atomically every few minutes, at the end and on Ctrl-C or',
+    'SIGTERM (then the exit code is 130); --resume goes on exactly where it stopped.',
+  ].join('\n'),
+  options: TRAIN_OPTIONS,
+  positionals: { max: 1, what: 'config' },
+  onInterrupt: 'checkpoint',
+  async run(p, env) {
+    const io = defaultIo();
+    // Everything is checked (and the data loaded) before a browser starts.
+    const prepared = prepareOrSay(trainArgs(p), io);
+    if (!prepared) return EXIT.refused;
+    const provider = await env.startHost({ log: (line) => { if (!line.startsWith('[page debug]')) io.log(line); } });
+    const host = await provider.open();
+    try {
+      return await executeTraining(host, prepared, io, env.signal);
+    } finally {
+      await host.close().catch(() => {});
+    }
+  },
+};

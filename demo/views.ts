@@ -1,37 +1,17 @@
 // The demo's pictures of one model: the density exp(-E) and the log-ratio
 // H + E as heatmaps (values computed on the GPU by EnergyGrid), the chains'
-// samples over the data, and the curves of the objectives. Every image
-// buffer is made once per view; a redraw only writes pixels.
+// samples over the data, and the curves of the objectives. The rasters and
+// their colour maps are the library's picture module (src/picture/), the
+// same as the command line's PNG files; the page puts its pixels on canvases.
+// Every image buffer is made once per view; a redraw only writes pixels.
 
-import { normalisedDensity, type GridBox, type TrainerMetrics } from '../src/index';
+import { densityPicture, ratioPicture, samplesPicture, type GridBox, type Picture, type TrainerMetrics } from '../src/index';
 
 /** Pixels per side of every picture. */
 export const VIEW_SIZE = 240;
 
-type Rgb = [number, number, number];
-
-function hex(c: string): Rgb {
-  const n = parseInt(c.slice(1), 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-}
-
-/** 256 colours interpolated linearly between evenly spaced stops. */
-function lut(stops: string[]): Uint8ClampedArray {
-  const rgb = stops.map(hex);
-  const out = new Uint8ClampedArray(256 * 3);
-  for (let i = 0; i < 256; i++) {
-    const t = (i / 255) * (rgb.length - 1);
-    const k = Math.min(rgb.length - 2, Math.floor(t));
-    const f = t - k;
-    for (let j = 0; j < 3; j++) out[3 * i + j] = Math.round(rgb[k][j] * (1 - f) + rgb[k + 1][j] * f);
-  }
-  return out;
-}
-
-/** Density: white (nothing) to dark blue-violet (most). */
-const DENSITY_LUT = lut(['#ffffff', '#d6e4f5', '#7fb0dc', '#3a73b8', '#2a2f8a', '#1b0c40']);
-/** Log-ratio: blue (model puts more mass than the data), white (0: they agree), red (data more than model). */
-const RATIO_LUT = lut(['#2166ac', '#92c5de', '#f7f7f7', '#f4a582', '#b2182b']);
+/** The samples picture while drawing: a pale yellow page, the drawn points darker. */
+const DRAWING = { background: [255, 251, 230] as const, data: { colour: [60, 60, 60] as const, alpha: 0.8, size: 2 } };
 
 export const CURVE_COLOURS = { h: '#7b61c9', e: '#d9480f', gap: '#2b8a3e' };
 
@@ -41,11 +21,18 @@ function context(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   return ctx;
 }
 
-/** A heatmap: grid values through a colour table into a small image, scaled smoothly onto the canvas. */
+/** The pixels of an ImageData as a Picture (the same memory: drawing into one fills the other). */
+function pictureOf(image: ImageData): Picture {
+  return { width: image.width, height: image.height, rgba: image.data };
+}
+
+/** A heatmap: a picture of grid values (one pixel per value), scaled smoothly onto the canvas. */
 class Heatmap {
   private readonly small: HTMLCanvasElement;
   private readonly smallCtx: CanvasRenderingContext2D;
   private readonly image: ImageData;
+  /** The image's pixels, for the picture module to draw into. */
+  readonly picture: Picture;
   private readonly ctx: CanvasRenderingContext2D;
 
   constructor(readonly canvas: HTMLCanvasElement, readonly resolution: number) {
@@ -53,20 +40,12 @@ class Heatmap {
     this.small.width = this.small.height = resolution;
     this.smallCtx = context(this.small);
     this.image = this.smallCtx.createImageData(resolution, resolution);
+    this.picture = pictureOf(this.image);
     this.ctx = context(canvas);
   }
 
-  /** Colours value v_i by table entry round(255 * map(v_i)), map into [0, 1]. */
-  draw(values: ArrayLike<number>, table: Uint8ClampedArray, map: (v: number) => number): void {
-    const d = this.image.data;
-    for (let i = 0; i < values.length; i++) {
-      const t = map(values[i]);
-      const k = 3 * Math.round(255 * (Number.isFinite(t) ? Math.min(1, Math.max(0, t)) : 0));
-      d[4 * i] = table[k];
-      d[4 * i + 1] = table[k + 1];
-      d[4 * i + 2] = table[k + 2];
-      d[4 * i + 3] = 255;
-    }
+  /** Shows the picture (drawn into this.picture) on the canvas. */
+  show(): void {
     this.smallCtx.putImageData(this.image, 0, 0);
     this.ctx.imageSmoothingEnabled = true;
     this.ctx.imageSmoothingQuality = 'high';
@@ -116,6 +95,7 @@ export class ModelView {
   private readonly densityValues: Float32Array;
   private readonly ratioValues: Float32Array;
   private readonly scatter: CanvasRenderingContext2D;
+  private readonly scatterImage: ImageData;
   private readonly plot: CanvasRenderingContext2D;
 
   constructor(readonly name: string, resolution: number) {
@@ -150,51 +130,30 @@ export class ModelView {
     this.densityValues = new Float32Array(resolution * resolution);
     this.ratioValues = new Float32Array(resolution * resolution);
     this.scatter = context(this.samples);
+    this.scatterImage = this.scatter.createImageData(VIEW_SIZE, VIEW_SIZE);
     this.plot = context(this.curves);
   }
 
   /** Heatmaps from grid values: energy E, and H when the model has one (log-ratio H + E). */
   drawHeatmaps(energy: Float32Array, h: Float32Array | null): void {
-    const max = normalisedDensity(energy, this.densityValues);
-    const scale = max > 0 ? 1 / max : 0;
-    this.densityMap.draw(this.densityValues, DENSITY_LUT, (p) => p * scale);
+    const size = this.densityMap.resolution;
+    densityPicture(energy, size, { out: this.densityMap.picture, work: this.densityValues });
+    this.densityMap.show();
     if (!h) {
       this.ratioMap.clear('no H in contrastive divergence');
       return;
     }
-    let big = 0.1;
-    for (let i = 0; i < energy.length; i++) {
-      const v = h[i] + energy[i];
-      this.ratioValues[i] = v;
-      if (Math.abs(v) > big) big = Math.abs(v);
-    }
-    this.ratioMap.draw(this.ratioValues, RATIO_LUT, (v) => 0.5 + v / (2 * big));
+    ratioPicture(h, energy, size, { out: this.ratioMap.picture, work: this.ratioValues });
+    this.ratioMap.show();
   }
 
   /** The data (grey, at most ~2000 of its points) and the chains (red), in the box. */
   drawSamples(data: Float32Array, samples: Float32Array | null, box: GridBox, drawing = false): void {
     const ctx = this.scatter;
-    const W = this.samples.width;
-    const [x0, x1, y0, y1] = box;
-    const px = (x: number) => ((x - x0) / (x1 - x0)) * W;
-    const py = (y: number) => ((y1 - y) / (y1 - y0)) * W;
-    ctx.fillStyle = drawing ? '#fffbe6' : '#ffffff';
-    ctx.fillRect(0, 0, W, W);
-    ctx.strokeStyle = '#e3e3e3';
-    ctx.beginPath();
-    ctx.moveTo(px(0), 0);
-    ctx.lineTo(px(0), W);
-    ctx.moveTo(0, py(0));
-    ctx.lineTo(W, py(0));
-    ctx.stroke();
-    const rows = data.length / 2;
-    const stride = Math.max(1, Math.floor(rows / 2000));
-    ctx.fillStyle = drawing ? 'rgba(60, 60, 60, 0.8)' : 'rgba(90, 90, 90, 0.35)';
-    for (let i = 0; i < rows; i += stride) ctx.fillRect(px(data[2 * i]) - 1, py(data[2 * i + 1]) - 1, 2, 2);
-    if (samples) {
-      ctx.fillStyle = 'rgba(220, 30, 30, 0.75)';
-      for (let i = 0; i < samples.length; i += 2) ctx.fillRect(px(samples[i]) - 1.25, py(samples[i + 1]) - 1.25, 2.5, 2.5);
-    }
+    samplesPicture(data, samples, box, {
+      out: pictureOf(this.scatterImage), dataLimit: 2000, ...(drawing ? { background: DRAWING.background, dataStyle: DRAWING.data } : {}),
+    });
+    ctx.putImageData(this.scatterImage, 0, 0);
     if (drawing) {
       ctx.fillStyle = '#8a6d00';
       ctx.font = '12px system-ui, sans-serif';

@@ -1,10 +1,10 @@
 // Which Chromium to drive, in order: $FEBM_CHROME; the Chrome that Puppeteer
-// downloaded, where it did; the system's chromium, chromium-browser or
-// google-chrome; otherwise an error that says how to install one.
+// downloaded, where the full `puppeteer` package is installed and did; the
+// system's chromium, chromium-browser or google-chrome; otherwise an error
+// that says how to install one. The runner itself needs only puppeteer-core.
 
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import puppeteer from 'puppeteer';
 
 export class BrowserNotFoundError extends Error {
   override name = 'BrowserNotFoundError';
@@ -20,18 +20,27 @@ function onPath(name: string): string | null {
   return null;
 }
 
-export function resolveBrowser(env: NodeJS.ProcessEnv = process.env): { path: string; source: string } {
+/** The Chrome the full `puppeteer` package downloaded, if it is installed and did. */
+async function puppeteerChrome(): Promise<string | null> {
+  try {
+    const name = 'puppeteer';
+    const { default: puppeteer } = (await import(/* @vite-ignore */ name)) as { default: { executablePath(): string } };
+    const own = puppeteer.executablePath();
+    return own && existsSync(own) ? own : null;
+  } catch {
+    // Not installed, or it did not download a browser (skipDownload).
+    return null;
+  }
+}
+
+export async function resolveBrowser(env: NodeJS.ProcessEnv = process.env): Promise<{ path: string; source: string }> {
   const fromEnv = env.FEBM_CHROME;
   if (fromEnv) {
     if (!existsSync(fromEnv)) throw new BrowserNotFoundError(`FEBM_CHROME names ${fromEnv}, which does not exist`);
     return { path: fromEnv, source: 'FEBM_CHROME' };
   }
-  try {
-    const own = puppeteer.executablePath();
-    if (own && existsSync(own)) return { path: own, source: 'puppeteer' };
-  } catch {
-    // Puppeteer did not download a browser (skipDownload): fall through.
-  }
+  const own = await puppeteerChrome();
+  if (own) return { path: own, source: 'puppeteer' };
   for (const name of SYSTEM_BROWSERS) {
     const p = onPath(name);
     if (p) return { path: p, source: 'system' };

@@ -6,7 +6,9 @@
 // the folder too: "sampler/sampler.sample".
 
 import type { HarnessApi, JobFailure, JobOutcome } from './protocol';
-import { makeContext, type Job } from './job';
+import { makeContext, type Job, type JobBytes } from './job';
+import type { BlobRef } from './host';
+import { BLOB_ROUTE } from './blob-route';
 
 export type JobModules = Record<string, () => Promise<unknown>>;
 
@@ -37,11 +39,35 @@ declare global {
   }
 }
 
+/** Bytes through the runner's server (harness/blobs.ts): one binary request each way, never base64. */
+const pageBytes: JobBytes = {
+  async input(ref: BlobRef): Promise<Uint8Array> {
+    const res = await fetch(`${BLOB_ROUTE}${encodeURIComponent(ref.blob)}`, { cache: 'no-store' });
+    if (!res.ok) throw new Error(`input ${ref.blob}: ${res.status} ${await res.text()}`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.byteLength !== ref.bytes) throw new Error(`input ${ref.blob}: ${bytes.byteLength} bytes arrived, ${ref.bytes} were offered`);
+    return bytes;
+  },
+  async output(bytes: Uint8Array): Promise<BlobRef> {
+    const res = await fetch(BLOB_ROUTE, { method: 'POST', body: bytes as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'application/octet-stream' } });
+    if (!res.ok) throw new Error(`output of ${bytes.byteLength} bytes: ${res.status} ${await res.text()}`);
+    return (await res.json()) as BlobRef;
+  },
+};
+
 /** Makes this page run the given job modules (window.febmHarness, which the runner calls). */
 export function serveJobs(modules: JobModules): void {
+  const running = new Map<string, AbortController>();
   window.febmHarness = {
     jobs: () => Object.keys(modules),
-    async run(name: string, config: unknown): Promise<JobOutcome> {
+    stop(runId: string): boolean {
+      const c = running.get(runId);
+      c?.abort();
+      return c !== undefined;
+    },
+    async run(name: string, config: unknown, runId?: string): Promise<JobOutcome> {
+      const controller = new AbortController();
+      if (runId !== undefined) running.set(runId, controller);
       try {
         const dot = name.lastIndexOf('.');
         const file = name.slice(0, dot);
@@ -51,10 +77,12 @@ export function serveJobs(modules: JobModules): void {
         const mod = (await load()) as Record<string, Job>;
         const job = mod[fn];
         if (typeof job !== 'function') throw new Error(`${file}.jobs.ts exports no job ${fn}`);
-        const ctx = makeContext(name, (message, fraction, data) => window.febmProgress?.({ job: name, message, fraction, data }));
+        const ctx = makeContext(name, (message, fraction, data) => window.febmProgress?.({ job: name, message, fraction, data }), controller.signal, pageBytes);
         return { ok: true, result: await job(ctx, config) };
       } catch (e) {
         return { ok: false, error: serialise(e) };
+      } finally {
+        if (runId !== undefined) running.delete(runId);
       }
     },
   };

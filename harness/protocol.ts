@@ -21,7 +21,10 @@ export type JobOutcome = { ok: true; result: unknown } | { ok: false; error: Job
 
 /** The page's side: window.febmHarness. */
 export interface HarnessApi {
-  run(job: string, config: unknown): Promise<JobOutcome>;
+  /** Runs a job; `runId` names the run for stop(). */
+  run(job: string, config: unknown, runId?: string): Promise<JobOutcome>;
+  /** Asks a running job to stop (its JobContext.signal aborts); false if no such run is going. */
+  stop(runId: string): boolean;
   jobs(): string[];
 }
 

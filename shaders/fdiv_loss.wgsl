@@ -3,6 +3,8 @@
 // batch and on a model batch. Float64 reference: objectives64 in
 // src/divergence/reference.ts.
 // requires: common.wgsl, divergence.wgsl
+// dispatch loss_reduce: 1 workgroup
+// dispatch loss_weights: loss.n_data + loss.n_model invocations
 //
 // Bindings (group 0):
 //   0 uniform            loss: LossParams       divergence code, numerics mode, alpha, batch sizes

@@ -4,6 +4,14 @@
 // moves the step counter on. Host side: src/sampler/sampler.ts; float64 reference:
 // src/sampler/reference.ts.
 // requires: common.wgsl, mlp.wgsl, philox.wgsl, langevin_counters.wgsl
+// dispatch lgv_sample: mlp.batch_padded / MLP_CHAINS invocations
+// dispatch lgv_advance: 1 workgroup
+// dispatch lgv_propose_blocks: lgv.chains * ((lgv.dim + 3) / 4) invocations
+// dispatch lgv_update_blocks: lgv.chains * ((lgv.dim + 3) / 4) invocations
+// dispatch lgv_update_chains: lgv.chains invocations
+// dispatch lgv_advance_one: 1 workgroup
+// dispatch lgv_copy_state: lgv.chains * lgv.dim invocations
+// dispatch lgv_mala_carry: lgv.chains invocations
 //
 // Bindings (group 0):
 //   0 uniform            mlp: MlpLayout            MLP layout, batch = chains (mlp.wgsl);

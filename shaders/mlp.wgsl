@@ -41,6 +41,8 @@
 // The inner loops of mlp_forward and mlp_backward name one accumulator per
 // sample (m0..m15, a0..a15): changing MLP_CHAINS means changing those lines too.
 const MLP_CHAINS: u32 = 16u;
+// Invocations ("lanes") per workgroup, MLP_CHAINS samples each; kernels that
+// share one scratch buffer must be given the same value (see above).
 override MLP_GROUP: u32 = 64u;
 
 // The sample index of the c-th sample of a lane (the lane's global index).

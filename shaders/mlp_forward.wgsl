@@ -1,5 +1,6 @@
 // mlp_forward.wgsl: f(x_i) for a batch of inputs.
 // requires: mlp.wgsl
+// dispatch forward: mlp.batch_padded / MLP_CHAINS invocations
 //
 // Bindings (group 0):
 //   0 uniform            mlp: MlpLayout        network and batch layout (mlp.wgsl)

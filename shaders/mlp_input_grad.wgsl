@@ -1,6 +1,7 @@
 // mlp_input_grad.wgsl: f(x_i) and d f(x_i) / d x_i for a batch (what a
 // Langevin step needs).
 // requires: mlp.wgsl
+// dispatch input_grad: mlp.batch_padded / MLP_CHAINS invocations
 //
 // Bindings (group 0):
 //   0 uniform            mlp: MlpLayout        network and batch layout (mlp.wgsl)

@@ -1,6 +1,9 @@
 // mlp_param_grad.wgsl: sum_i w_i * d f(x_i) / d theta, the form every f-EBM
 // gradient takes (the per-sample weights w_i come from the loss).
 // requires: mlp.wgsl
+// dispatch samples: mlp.batch_padded / MLP_CHAINS invocations
+// dispatch deltas: mlp.batch_padded / MLP_CHAINS invocations
+// dispatch reduce: mlp.block_count invocations
 //
 // Bindings (group 0):
 //   0 uniform            mlp: MlpLayout        network and batch layout (mlp.wgsl)

@@ -1,6 +1,11 @@
 // mlp_tiled.wgsl: the MLP passes as tiled matrix products, one dispatch per
 // layer: the "tiled" variant of the MLP kernels, for GPUs.
 // requires: mlp_layout.wgsl, activations.wgsl
+// dispatch tiled_forward: (mlp.batch_padded / MLP_TILED_S) x ((4 * layer.out4 + MLP_TILED_U - 1) / MLP_TILED_U) workgroups
+// dispatch tiled_seed: mlp.batch_padded invocations
+// dispatch tiled_backward: (mlp.batch_padded / MLP_TILED_S) x ((layer.in4 + MLP_TILED_K4 - 1) / MLP_TILED_K4) workgroups
+// dispatch tiled_param: ((layer.out4 + MLP_TILED_K4 - 1) / MLP_TILED_K4) x ((layer.in4 + MLP_TILED_K4 - 1) / MLP_TILED_K4) workgroups
+// (layer: the MlpLayer of the dispatch's layer, mlp.layers[step.layer]; integer division.)
 //
 // Why this variant: a GPU needs thousands of invocations in flight and keeps
 // hot data on chip; the lanes variant (mlp.wgsl: a few hundred invocations,

@@ -3,6 +3,8 @@
 // weight decay or amsgrad), with the step counter kept on the GPU so that
 // many steps can be recorded into one submit.
 // requires: common.wgsl
+// dispatch optim_advance: 1 workgroup
+// dispatch optim_step: optim.count invocations
 //
 // Bindings (group 0):
 //   0 uniform            optim: OptimParams        count, kind, direction, hyper-parameters

@@ -2,6 +2,8 @@
 // (src/trainer/trainer.ts). Non-finite values are found by bit tests on values loaded
 // from memory (WGSL may assume there are no NaNs: v != v is unreliable).
 // requires: trainer_common.wgsl
+// dispatch trn_check: trn_q.count invocations
+// dispatch trn_advance: 1 workgroup
 //
 // Bindings (group 0):
 //   0 uniform            trn: TrnParams              chains, capacity (trainer_common.wgsl)

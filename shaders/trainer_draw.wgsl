@@ -3,6 +3,9 @@
 // replay buffer or from fresh noise, and moving the sampled chains into the
 // model half of x and into the replay buffer.
 // requires: trainer_common.wgsl, philox.wgsl
+// dispatch trn_data: trn.batch invocations
+// dispatch trn_restart: trn.chains invocations
+// dispatch trn_gather: trn.chains invocations
 //
 // Bindings (group 0):
 //   0 uniform            trn: TrnParams            sizes, seed, replay settings (trainer_common.wgsl)

@@ -3,6 +3,11 @@
 // per-sample weights of both gradients, the contrastive-divergence weights,
 // and the per-iteration statistics.
 // requires: trainer_common.wgsl
+// dispatch trn_combine: trn.batch + trn.chains invocations
+// dispatch trn_penalty_h: trn.batch + trn.chains invocations
+// dispatch trn_penalty_e: trn.batch + trn.chains invocations
+// dispatch trn_note_h: 1 workgroup
+// dispatch trn_stats_e: 1 workgroup
 //
 // Bindings (group 0):
 //   0 uniform            trn: TrnParams              sizes, mode, l2, warm-up (trainer_common.wgsl)

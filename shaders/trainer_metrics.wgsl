@@ -20,6 +20,7 @@
 // overflows only when the norm itself is beyond the f32 range (scaling applies
 // for m > 1e-30; below that the plain sum is used).
 // requires: langevin_counters.wgsl
+// dispatch trn_metrics: 1 workgroup
 
 // Slots of tm_out (the host reads these constants: src/trainer/layout.ts).
 const TM_GRAD_NORM_E: u32 = 0u;

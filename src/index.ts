@@ -55,6 +55,15 @@ export type { TrainerMemoryPlan, PlannedBuffer, TrainerPartName } from './traine
 export { EnergyGrid, gridPoints, normalisedDensity, MAX_GRID_RESOLUTION } from './grid/grid';
 export type { GridBox, GridNetwork, GridCopy, GridOptions, GridValues } from './grid/grid';
 
+// Pictures as RGBA pixels (a page's ImageData, a PNG file), one colour map per quantity.
+export { colourMap, colourAt, DENSITY_COLOURS, RATIO_COLOURS, GREY_COLOURS, POINT_STYLES } from './picture/colour';
+export type { Rgb, ColourMap } from './picture/colour';
+export {
+  createPicture, fillPicture, heatmap, densityPicture, ratioPicture, drawPoints, drawAxes, samplesPicture, imageGrid,
+} from './picture/raster';
+export type { Picture, PointStyle } from './picture/raster';
+export { encodePng } from './picture/png';
+
 // Data.
 export { TOY_DATASETS, MAX_TOY_SAMPLES, generateToy, mixtureComponents, modeMasses, toyInfo } from './data/toy';
 export type { ToyDataset, ToyInfo, MixtureComponents } from './data/toy';

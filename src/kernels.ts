@@ -39,6 +39,7 @@ export type { TrainerMemoryLimits, TrainerBufferKey } from './trainer/memory';
 export { encodeTrainerCheckpoint, trainerArrays, TRAINER_STATE_LAYOUT } from './trainer/checkpoint';
 export { CHECKPOINT_FORMAT, crc32 } from './checkpoint/format';
 export { validateGridOptions } from './grid/grid';
+export { colourIndex } from './picture/colour';
 export type { TrainerBuffers } from './trainer/resources';
 
 // Validation: ConfigErrors naming the field and the allowed range.
@@ -68,3 +69,12 @@ export {
   momentTolerance, uniformMomentTolerance, mmd2, relativeError,
 } from './stats';
 export type { MomentTolerances } from './stats';
+
+// Every kernel entry point as a standalone WGSL module with its interface (the build's dist/wgsl/).
+export { standaloneKernels, standaloneInterface, kernelFiles, dispatchRules } from './device/standalone';
+export type {
+  StandaloneKernel, StandaloneBinding, StandaloneStruct, StandaloneMember, StandaloneOverride, StandaloneDispatch,
+} from './device/standalone';
+// The MLP kernels' layout formulas (one module without imports, also shipped as dist/wgsl/mlp-layout.js).
+export { packedLayers, scratchRegions, mlpLayoutValues, FILLED_STRUCTS } from './mlp/layout';
+export type { PackedLayers, MlpLayoutConstants, LayerLayout } from './mlp/layout';

@@ -16,7 +16,7 @@
 // (its correctness check, or an error) gets one line with the error, and its
 // remaining cells are skipped.
 
-import type { HarnessPage, Runner } from '../../harness/runner';
+import type { HostProvider as Runner, JobHost as HarnessPage } from '../../harness/host';
 import { LANGEVIN_IMPLS, type LangevinImpl, type LangevinJobConfig, type LangevinJobResult } from './langevin.jobs';
 import { langevinFlopsPerChainStep, type LangevinWorkload } from './spec';
 import type { MlpVariant } from '../../src/index';
@@ -52,7 +52,7 @@ export interface LangevinOptions {
 /** Imports the peers' packages in throwaway pages until one succeeds (at most 3 tries; see preloadAll in bench/langevin/peers.ts); T1 uses it too. */
 export async function preloadPeers(runner: Runner, log: (m: string) => void): Promise<void> {
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const page = await runner.page();
+    const page = await runner.open();
     try {
       await page.run('langevin.preload');
       return;
@@ -94,7 +94,7 @@ export async function runLangevin(runner: Runner, workload: LangevinWorkload, op
     let spent = 0;
     let failed: string | null = null;
     try {
-      page = await runner.page();
+      page = await runner.open();
       for (const c of cells) {
         // variant: the MLP kernels' variant ours ran (src/mlp/variant.ts), on every line; null for peers and cells not run.
         const base = { impl, n: c.n, width: c.width, unit: 'chain-steps/s', variant: null };
@@ -146,7 +146,7 @@ export async function runLangevin(runner: Runner, workload: LangevinWorkload, op
           emit({ ...base, value: null, error: failed });
           // A failed page may be unusable (device lost, backend state): start a fresh one.
           await page.close().catch(() => {});
-          page = await runner.page();
+          page = await runner.open();
         }
       }
     } finally {

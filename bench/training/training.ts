@@ -12,7 +12,7 @@
 // of how many iterations its median rests on. An implementation that fails
 // its correctness check (or errs) gets a line with the error and no figure.
 
-import type { HarnessPage, Runner } from '../../harness/runner';
+import type { HostProvider as Runner, JobHost as HarnessPage } from '../../harness/host';
 import { preloadPeers } from '../langevin/langevin';
 import { TRAINING, TRAINING_IMPLS, trainingFlopsPerIteration, trainingStageFlops, type TrainingImpl, type TrainingSize, type TrainingWorkload } from './spec';
 import type { TrainingJobConfig, TrainingJobResult } from './training.jobs';
@@ -77,7 +77,7 @@ export async function runTraining(runner: Runner, workload: TrainingWorkload, op
     };
     let page: HarnessPage | null = null;
     try {
-      page = await runner.page();
+      page = await runner.open();
       const r = await page.run<TrainingJobResult>('training.cell', config);
       emit({
         ...base,

@@ -4,29 +4,45 @@
 // Algorithm 1: per iteration one ascent step on H, then, with the updated H,
 // one descent step on theta (covariance term included).
 //
-// Everything runs on the GPU: one iteration is 17 dispatches recorded into
-// one compute pass (experiments/oned/oned.wgsl for sampling, energy and its gradient;
-// MlpProgram for H; fdiv_loss.wgsl for the objective and the per-sample
-// weights; optim.wgsl for SGD or Adam), many iterations per submit. The
-// Philox step of each iteration's draws is an iteration counter that the GPU
-// advances itself (queue.writeBuffer between the passes of one submit would
-// give every pass the last value). The host reads nothing inside the loop;
-// the GPU writes a trace (iteration, mu, sigma, objective) every
-// `traceEvery` iterations into a buffer read at the end, and the host reads
-// (mu, sigma) between submits only to report progress.
+// Everything runs on the GPU: one iteration is 19 dispatches recorded into
+// one compute pass (experiments/oned/oned.wgsl for sampling, energy and its
+// gradient; MlpProgram for H; the trainer's trn_combine for v = H + E and
+// trn_penalty_h for H's L2 penalty (shaders/trainer_loss.wgsl);
+// fdiv_loss.wgsl for the objective and the per-sample weights; optim.wgsl for
+// SGD or Adam), many iterations per submit. The Philox step of each
+// iteration's draws is an iteration counter that the GPU advances itself
+// (queue.writeBuffer between the passes of one submit would give every pass
+// the last value). The host reads nothing inside the loop; the GPU writes a
+// trace (iteration, mu, sigma, objective) every `traceEvery` iterations into
+// a buffer read at the end, and the host reads (mu, sigma) between submits
+// only to report progress.
+//
+// Why this is not a Trainer (src/trainer/) with a Gaussian energy: the
+// experiment is the authors' script, and its tested results (the GPU against
+// onedGradients64 step by step, the T0 end point, the reproduced optima)
+// rest on what the Trainer does differently: the data are drawn fresh from
+// the known mixture every iteration, stratified by component (the Trainer
+// draws rows with replacement from a finite data set); the model samples are
+// exact, mu + sigma z (the Trainer's come from Langevin chains and a replay
+// buffer); E is a two-parameter Gaussian whose parameter gradient is
+// oned_egrad (the Trainer's E is an MlpProgram); H may take several steps per
+// iteration and only H is penalised (the Trainer penalises both with one
+// weight, after a warm-up). A Trainer that covered this would need pluggable
+// data, sampler and energy for one experiment; instead the experiment shares
+// the Trainer's kernels where they are the same computation (v = H + E and
+// H's L2 penalty above, the loss, the optimisers, the MLP).
 
 import {
   ConfigError, describeDivergence, FdivLoss, FebmError, initParams, mlpFlopsPerSample, MlpProgram, Optimizer, paramLayout,
   validateNumerics, validateOptimizer, type DivergenceSpec, type Gpu, type Kernel, type LossMetrics, type MlpSpec, type Numerics,
   type OptimizerSpec, type Pass, type ValidOptimizerSpec,
 } from '../../src/index';
-import { dispatchSize, gpuDivergence, integer, packStruct, seedKey, show } from '../../src/kernels';
+import { dispatchSize, gpuDivergence, integer, packStruct, seedKey, show, TRAINER_MODE } from '../../src/kernels';
 import { DATA_1D } from './optimum';
 import onedWgsl from './oned.wgsl?raw';
-import onedPenaltyWgsl from './oned_penalty.wgsl?raw';
 
-/** The experiment's own kernels (they require the library's philox.wgsl). */
-const ONED_SHADERS = { 'oned.wgsl': onedWgsl, 'oned_penalty.wgsl': onedPenaltyWgsl };
+/** The experiment's own kernel file (it requires the library's philox.wgsl). */
+const ONED_SHADERS = { 'oned.wgsl': onedWgsl };
 
 /** H of the 1-D experiment: 1 -> 64 -> tanh -> 64 -> tanh -> 1. */
 export const ONED_H_SPEC: MlpSpec = { inputDim: 1, hidden: [64, 64], activation: 'tanh' };
@@ -217,11 +233,11 @@ export class OnedExperiment {
     readonly loss: FdivLoss,
     readonly optH: Optimizer,
     readonly optE: Optimizer,
-    private readonly kernels: Record<'sample' | 'energy' | 'egrad' | 'advance', Kernel> & { penalty: Kernel | null },
+    private readonly kernels: Record<'sample' | 'energy' | 'egrad' | 'advance' | 'combine' | 'penalty', Kernel>,
     readonly b: {
-      uniform: GPUBuffer; counter: GPUBuffer; theta: GPUBuffer; x: GPUBuffer; hv: GPUBuffer;
+      uniform: GPUBuffer; counter: GPUBuffer; theta: GPUBuffer; x: GPUBuffer; hv: GPUBuffer; ev: GPUBuffer; v: GPUBuffer;
       wH: GPUBuffer; wE: GPUBuffer; gradE: GPUBuffer; trace: GPUBuffer; hParams: GPUBuffer; gradH: GPUBuffer;
-      penalty: GPUBuffer | null;
+      trnUniform: GPUBuffer; trnStats: GPUBuffer;
     },
     readonly traceCapacity: number,
     readonly setupSeconds: number,
@@ -233,7 +249,7 @@ export class OnedExperiment {
     const t0 = performance.now();
     const c = validateOnedConfig(config);
     const n = 2 * c.batch;
-    const [mlp, loss, optH, optE, sample, energy, egrad, advance, penalty] = await Promise.all([
+    const [mlp, loss, optH, optE, sample, energy, egrad, advance, combine, penalty] = await Promise.all([
       MlpProgram.create(gpu, ONED_H_SPEC, n),
       FdivLoss.create(gpu, { divergence: c.divergence, numerics: c.numerics, nData: c.batch, nModel: c.batch }),
       Optimizer.create(gpu, c.optimizerH, paramLayout(ONED_H_SPEC).size, { maximize: true, label: 'H optimizer' }),
@@ -242,7 +258,8 @@ export class OnedExperiment {
       gpu.kernel('oned.wgsl', 'oned_energy', { files: ONED_SHADERS }),
       gpu.kernel('oned.wgsl', 'oned_egrad', { files: ONED_SHADERS }),
       gpu.kernel('oned.wgsl', 'oned_advance', { files: ONED_SHADERS }),
-      c.l2H > 0 ? gpu.kernel('oned_penalty.wgsl', 'oned_penalty_h', { files: ONED_SHADERS }) : Promise.resolve(null),
+      gpu.kernel('trainer_loss.wgsl', 'trn_combine'),
+      gpu.kernel('trainer_loss.wgsl', 'trn_penalty_h'),
     ]);
     const params = sample.iface.bindings.find((b) => b.name === 'oned')?.struct;
     if (!params) throw new FebmError('oned.wgsl: no uniform oned');
@@ -265,29 +282,31 @@ export class OnedExperiment {
       std1: DATA_1D.stds[1],
     });
     const layout = paramLayout(ONED_H_SPEC);
-    let penaltyUniform: GPUBuffer | null = null;
-    if (penalty) {
-      const penaltyParams = penalty.iface.bindings.find((x) => x.name === 'pen')?.struct;
-      if (!penaltyParams) throw new FebmError('oned_penalty.wgsl: no uniform pen');
-      const penaltyBytes = packStruct(penaltyParams, { n_data: c.batch, n_model: c.batch, l2: c.l2H });
-      penaltyUniform = gpu.bufferFrom('oned penalty params', penaltyBytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-    }
+    // The trainer's uniform for trn_combine and trn_penalty_h: the data half
+    // and the model half of x, H's penalty weight, no warm-up (the counter's
+    // TRN_ITER word is the experiment's iteration, word 0 of oned_counter).
+    const trn = combine.iface.bindings.find((x) => x.name === 'trn')?.struct;
+    if (!trn) throw new FebmError('trainer_loss.wgsl: no uniform trn');
+    const trnBytes = packStruct(trn, { batch: c.batch, chains: c.batch, l2: c.l2H, warmup: 0, mode: TRAINER_MODE.fdiv });
     const b = {
       uniform: gpu.bufferFrom('oned params', bytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
       counter: gpu.buffer('oned counter', 4),
       theta: gpu.bufferFrom('oned theta', new Float32Array([c.init.mu, c.init.sigma])),
       x: gpu.buffer('oned x', n * 4),
-      hv: gpu.buffer('oned hv', n * 4),
+      hv: gpu.buffer('oned H(x)', n * 4),
+      ev: gpu.buffer('oned E(x)', n * 4),
+      v: gpu.buffer('oned v', n * 4),
       wH: gpu.buffer('oned wH', n * 4),
       wE: gpu.buffer('oned wE', n * 4),
       gradE: gpu.buffer('oned gradE', 2 * 4),
       trace: gpu.buffer('oned trace', traceCapacity * 16),
       hParams: gpu.bufferFrom('H params', initParams(layout, c.hSeed)),
       gradH: gpu.buffer('H grad', layout.size * 4),
-      penalty: penaltyUniform,
+      trnUniform: gpu.bufferFrom('oned trainer params', trnBytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
+      trnStats: gpu.buffer('oned trainer stats (unused)', 16),
     };
     const setupSeconds = (performance.now() - t0) / 1000;
-    return new OnedExperiment(gpu, c, mlp, loss, optH, optE, { sample, energy, egrad, advance, penalty }, b, traceCapacity, setupSeconds);
+    return new OnedExperiment(gpu, c, mlp, loss, optH, optE, { sample, energy, egrad, advance, combine, penalty }, b, traceCapacity, setupSeconds);
   }
 
   /** The dispatches of one iteration (Algorithm 1), built once. */
@@ -296,25 +315,32 @@ export class OnedExperiment {
     const { b, kernels: k, mlp } = this;
     const n = 2 * this.config.batch;
     const oned = {
-      oned: b.uniform, oned_counter: b.counter, oned_theta: b.theta, oned_x: b.x, oned_hv: b.hv, oned_w: b.wE,
+      oned: b.uniform, oned_counter: b.counter, oned_theta: b.theta, oned_x: b.x, oned_ev: b.ev, oned_w: b.wE,
       oned_grad: b.gradE, oned_trace: b.trace, oned_metrics: this.loss.metrics,
     };
+    const trn = k.combine.bind({
+      trn: b.trnUniform, trn_counters: b.counter, trn_hv: b.hv, trn_ev: b.ev, trn_v: b.v, trn_w_h: b.wH, trn_w_e: b.wE,
+      trn_loss_metrics: this.loss.metrics, trn_stats: b.trnStats,
+    });
     const group = (kernel: Kernel) => kernel.bind(oned);
     const gSample = group(k.sample);
     const gEnergy = group(k.energy);
     const gEgrad = group(k.egrad);
     const gAdvance = group(k.advance);
-    const [x, y] = dispatchSize(n, 64, this.gpu.limits.maxComputeWorkgroupsPerDimension);
+    // One grid for every per-sample kernel: theirs and the trainer's have one workgroup size.
+    const wg = k.sample.workgroupSize[0];
+    for (const kernel of [k.energy, k.combine, k.penalty]) {
+      if (kernel.workgroupSize[0] !== wg) throw new FebmError(`${kernel.entryPoint}: @workgroup_size ${kernel.workgroupSize[0]}, oned_sample's ${wg}`);
+    }
+    const [x, y] = dispatchSize(n, wg, this.gpu.limits.maxComputeWorkgroupsPerDimension);
     if (y !== 1) throw new ConfigError('batch', `too large for a 1-D dispatch (${n} samples)`);
     const forward = mlp.forward({ theta: b.hParams, x: b.x, out: b.hv });
-    const lossPass = this.loss.pass({ v: b.hv, wH: b.wH, wE: b.wE });
+    const lossPass = this.loss.pass({ v: b.v, wH: b.wH, wE: b.wE });
     // Runs right after `forward` of the same H on the same x (below): backward only.
     const hGrad = mlp.paramGrad({ theta: b.hParams, x: b.x, weights: b.wH, grad: b.gradH }, { afterForward: true });
     const hStep = this.optH.step({ theta: b.hParams, grad: b.gradH });
     const eStep = this.optE.step({ theta: b.theta, grad: b.gradE });
-    const gPenalty = k.penalty && b.penalty
-      ? k.penalty.bind({ pen: b.penalty, pen_theta: b.theta, pen_x: b.x, pen_v: b.hv, pen_w_h: b.wH })
-      : null;
+    const penalty = this.config.l2H > 0;
     const hSteps = this.config.hSteps;
     const dispatch = (pass: GPUComputePassEncoder, kernel: Kernel, g: GPUBindGroup, groups: number) => {
       pass.setPipeline(kernel.pipeline);
@@ -328,14 +354,16 @@ export class OnedExperiment {
       for (let s = 0; s < hSteps; s++) {
         forward(pass);
         dispatch(pass, k.energy, gEnergy, x);
+        dispatch(pass, k.combine, trn, x);
         lossPass(pass);
-        if (gPenalty) dispatch(pass, k.penalty!, gPenalty, x);
+        if (penalty) dispatch(pass, k.penalty, trn, x);
         hGrad(pass);
         hStep(pass);
       }
       // E step with the updated H: v again, weights with the covariance term, descent.
       forward(pass);
       dispatch(pass, k.energy, gEnergy, x);
+      dispatch(pass, k.combine, trn, x);
       lossPass(pass);
       dispatch(pass, k.egrad, gEgrad, 1);
       dispatch(pass, k.advance, gAdvance, 1);

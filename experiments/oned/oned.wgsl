@@ -1,7 +1,9 @@
 // oned.wgsl: the 1-D experiment of docs/method.md on the GPU, apart from the
-// network H (MlpProgram) and the loss (fdiv_loss.wgsl): data and model
-// sampling with Philox, the Gaussian energy E(x) = 0.5 ((x - mu) / sigma)^2
-// and its parameter gradient, and the iteration counter.
+// network H (MlpProgram), v = H + E and the L2 penalty on H
+// (trainer_loss.wgsl's trn_combine, trn_penalty_h) and the loss
+// (fdiv_loss.wgsl): data and model sampling with Philox, the Gaussian energy
+// E(x) = 0.5 ((x - mu) / sigma)^2 and its parameter gradient, and the
+// iteration counter.
 // requires: philox.wgsl
 //
 // Bindings (group 0):
@@ -11,8 +13,7 @@
 //                        between iterations of one submit
 //   2 storage read       oned_theta: array<f32>      [2]: (mu, sigma) (an optimiser updates it)
 //   3 storage read_write oned_x: array<f32>          [n_data + n_model]: data samples, then model samples
-//   4 storage read_write oned_hv: array<f32>         [n_data + n_model], same layout: H(x) on input
-//                        to oned_energy, v = H(x) + E(x) after it
+//   4 storage read_write oned_ev: array<f32>         [n_data + n_model], same layout: E(x)
 //   5 storage read       oned_w: array<f32>          [n_data + n_model]: per-sample weights of the
 //                        E gradient (fdiv_loss.wgsl's loss_w_e)
 //   6 storage read_write oned_grad: array<f32>       [2]: sum_i w_i dE(x_i)/d(mu, sigma)
@@ -30,7 +31,7 @@
 //                 through it) with z from stream ONED_STREAM_MODEL. Philox
 //                 counter (sample index, iteration, stream, 0), normal = the
 //                 first of rng_normal4.
-//   oned_energy:  n_data + n_model invocations: oned_hv[i] += E(x_i).
+//   oned_energy:  n_data + n_model invocations: oned_ev[i] = E(x_i).
 //   oned_egrad:   exactly 1 workgroup of 64: oned_grad = sum_i w_i (dE/dmu, dE/dsigma),
 //                 dE/dmu = -(x - mu) / sigma^2, dE/dsigma = -(x - mu)^2 / sigma^3.
 //   oned_advance: 1 invocation: writes the trace entry of this iteration when
@@ -60,7 +61,7 @@ struct OnedParams {
 @group(0) @binding(1) var<storage, read_write> oned_counter: array<u32>;
 @group(0) @binding(2) var<storage, read> oned_theta: array<f32>;
 @group(0) @binding(3) var<storage, read_write> oned_x: array<f32>;
-@group(0) @binding(4) var<storage, read_write> oned_hv: array<f32>;
+@group(0) @binding(4) var<storage, read_write> oned_ev: array<f32>;
 @group(0) @binding(5) var<storage, read> oned_w: array<f32>;
 @group(0) @binding(6) var<storage, read_write> oned_grad: array<f32>;
 @group(0) @binding(7) var<storage, read_write> oned_trace: array<vec4<f32>>;
@@ -90,7 +91,7 @@ fn oned_energy(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
   if (i >= oned.n_data + oned.n_model) { return; }
   let z = (oned_x[i] - oned_theta[0]) / oned_theta[1];
-  oned_hv[i] += 0.5 * z * z;
+  oned_ev[i] = 0.5 * z * z;
 }
 
 @compute @workgroup_size(64)

@@ -92,7 +92,7 @@ export function onedGradients64(
   const h = mlpForward64(layout, hParams, x, n);
   const v = x.map((xi, i) => h[i] + energy1D(xi, mu, sigma));
   const o = objectives64(spec, numerics, v.slice(0, nData), v.slice(nData));
-  // The L2 output penalty (oned_penalty.wgsl): omega ascends L - l2H (mean_data H^2 + mean_model H^2).
+  // The L2 output penalty (trainer_loss.wgsl's trn_penalty_h): omega ascends L - l2H (mean_data H^2 + mean_model H^2).
   const wH = [...o.wHData, ...o.wHModel].map((w, i) => w - (2 * l2H * h[i]) / (i < nData ? nData : n - nData));
   const wE = [...o.wEData, ...o.wEModel];
   return {

@@ -1,56 +1,20 @@
-// `npm run reproduce -- [names...] [options]`: the paper's 1-D experiment on
-// the GPU, headless, for every divergence (or those named), each compared
-// with the exact optimum of D_f(p || N(mu, sigma^2)) (experiments/oned/optimum.ts).
+// `febm-gpu reproduce [names...] [options]` (in the repository: `npm run
+// reproduce -- ...`; cli/reproduce.ts makes the command of it): the paper's
+// 1-D experiment on the GPU, headless, for every divergence (or those named),
+// each compared with the exact optimum of D_f(p || N(mu, sigma^2))
+// (experiments/oned/optimum.ts).
 //
 // Names: kl reverse_kl jensen_shannon squared_hellinger pearson neyman, and
 // alpha(a) / alpha:a / alpha=a. Default: all of them, with alpha -1, -0.5,
-// 0.5, 0.9 and 2.
-// Options:
-//   --iterations N        per divergence (default: 2000 with adam, 30000 with sgd)
-//   --optimizer adam|sgd  default adam
-//   --lr X                default 1e-2 (adam) or 1e-3 (sgd, the authors')
-//   --lr-final X          adam: linear decay from lr to this over the run (default lr/10); sgd: default lr
-//   --lr-e X              theta's learning rate, if different from H's (decays by the same factor)
-//   --warmup-e N          theta's learning rate rises linearly over its first N steps (H's does not),
-//                         so that H can follow where the first steps are noisy
-//   --init MU,SIGMA       theta's starting point (default 0,1, the paper's). Pearson chi^2 and alpha >= 2
-//                         need sigma > 1 for D_f to be finite (and sigma^2 > 1.5 for the sample estimate
-//                         of E_q[c(v)] to have a finite variance), so (0, 1) is a degenerate start for them
-//   --beta1 X             Adam's beta1 (default 0.9)
-//   --beta2 X             Adam's beta2 (default 0.999). From (0, 1) Pearson chi^2's gradients are
-//                         heavy-tailed: one rare sample's square held in v for ~1000 steps shrinks
-//                         every later step; a short memory (0.9) lets theta through
-//   --beta2-e X           theta's beta2, if different from H's
-//   --clip-rms X          Adam's per-element gradient clipping (the authors' image optimiser: 3) on H and
-//                         theta: each element to +-(X RMS + clip-add), RMS from the second moment before the
-//                         step; 0 (default) is off
-//   --clip-add X          the additive part of that bound (default 0.1)
-//   --clip-rms-e X        theta's clipping alone (H keeps --clip-rms, default off). Pearson chi^2 from
-//                         (0, 1) reaches its optimum with --beta2 0.9 --clip-rms-e 1 --l2-h 1e-3; what each
-//                         of these options did in measured runs is in docs/results-1d.md
-//   --l2-h X              L2 penalty on H's outputs, X (mean_data H^2 + mean_model H^2) subtracted from the
-//                         objective omega ascends (the authors' output penalty; default 0)
-//   --h-steps N           H steps per iteration, each on the iteration's samples, before theta's one
-//                         (1 to 100, default 1)
-//   --batch N             data and model samples per iteration (default 1000)
-//   --numerics authors|stable  default stable
-//   --seed N              default 0
-//   --out DIR             default out/reproduce: one JSON per divergence as soon as it is
-//                         done, two SVG plots per divergence, results.md with the table
-//   --exact-critic        instead: theta's updates alone in float64 on the CPU (no browser), with the
-//                         exact critic v = log p - log q_theta in place of H and the same samples,
-//                         optimiser and schedule: what the optimiser does with theta's noisy
-//                         gradients, apart from H's errors; prints (mu, sigma) every tenth of the run
-//   --t0                  instead: the T0 benchmark (authors' settings, 30,000 iterations
-//                         unless --iterations; the first name, default jensen_shannon)
+// 0.5, 0.9 and 2. The options, their defaults and what was found with them
+// are REPRODUCE_OPTIONS below (`febm-gpu reproduce --help` prints them).
 // It says its expected time up front (from a short calibration run), prints a
 // progress line per divergence (iteration, mu, sigma, time left) and a
 // markdown table at the end.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ViteDevServer } from 'vite';
-import { Runner } from '../../harness/runner';
+import type { HostProvider } from '../../harness/host';
 import {
   ConfigError, describeDivergence, parseDivergence, validateNumerics, validateOptimizer, type DivergenceSpec, type Numerics,
   type OptimizerSpec,
@@ -86,31 +50,78 @@ export interface ReproduceOptions {
   hSteps: number;
 }
 
+/**
+ * The command's options: the one source of the parser and of --help
+ * (cli/reproduce.ts; the shape of cli/command.ts's OptionSpec).
+ */
+export const REPRODUCE_OPTIONS = {
+  iterations: { type: 'string', value: 'N', help: 'iterations per divergence', default: '2000 with adam, 30000 with sgd' },
+  optimizer: { type: 'string', value: 'adam|sgd', help: 'the optimiser of H and theta', default: 'adam' },
+  lr: { type: 'string', value: 'X', help: 'learning rate', default: "1e-2 (adam) or 1e-3 (sgd, the authors')" },
+  'lr-final': { type: 'string', value: 'X', help: 'adam: linear decay from lr to this over the run; sgd: constant', default: 'lr/10 (adam), lr (sgd)' },
+  'lr-e': { type: 'string', value: 'X', help: "theta's learning rate, if different from H's (decays by the same factor)" },
+  'warmup-e': {
+    type: 'string', value: 'N',
+    help: "theta's learning rate rises linearly over its first N steps (H's does not), so that H can follow where the first steps are noisy",
+  },
+  init: {
+    type: 'string', value: 'MU,SIGMA', default: "0,1 (the paper's)",
+    help: "theta's starting point. Pearson chi^2 and alpha >= 2 need sigma > 1 for D_f to be finite (and sigma^2 > 1.5 for the sample " +
+      'estimate of E_q[c(v)] to have a finite variance), so (0, 1) is a degenerate start for them',
+  },
+  beta1: { type: 'string', value: 'X', help: "Adam's beta1", default: 0.9 },
+  beta2: {
+    type: 'string', value: 'X', default: 0.999,
+    help: "Adam's beta2. From (0, 1) Pearson chi^2's gradients are heavy-tailed: one rare sample's square held in v for ~1000 steps " +
+      'shrinks every later step; a short memory (0.9) lets theta through',
+  },
+  'beta2-e': { type: 'string', value: 'X', help: "theta's beta2, if different from H's" },
+  'clip-rms': {
+    type: 'string', value: 'X', default: '0 (off)',
+    help: "Adam's per-element gradient clipping (the authors' image optimiser: 3) on H and theta: each element to +-(X RMS + clip-add), " +
+      'RMS from the second moment before the step',
+  },
+  'clip-add': { type: 'string', value: 'X', help: 'the additive part of that bound', default: 0.1 },
+  'clip-rms-e': {
+    type: 'string', value: 'X', default: '0 (off)',
+    help: "theta's clipping alone (H keeps --clip-rms). Pearson chi^2 from (0, 1) reaches its optimum with --beta2 0.9 --clip-rms-e 1 " +
+      '--l2-h 1e-3; what each of these options did in measured runs is in docs/results-1d.md',
+  },
+  'l2-h': {
+    type: 'string', value: 'X', default: 0,
+    help: "L2 penalty on H's outputs, X (mean_data H^2 + mean_model H^2) subtracted from the objective omega ascends (the authors' output penalty)",
+  },
+  'h-steps': { type: 'string', value: 'N', help: "H steps per iteration, each on the iteration's samples, before theta's one (1 to 100)", default: 1 },
+  batch: { type: 'string', value: 'N', help: 'data and model samples per iteration', default: 1000 },
+  numerics: { type: 'string', value: 'authors|stable', help: 'the divergence numerics', default: 'stable' },
+  seed: { type: 'string', value: 'N', help: 'the seed', default: 0 },
+  out: { type: 'string', value: 'DIR', help: 'one JSON per divergence as soon as it is done, two SVG plots per divergence, results.md with the table', default: 'out/reproduce' },
+  'exact-critic': {
+    type: 'boolean', default: false,
+    help: "instead: theta's updates alone in float64 on the CPU (no browser), with the exact critic v = log p - log q_theta in place of H and " +
+      "the same samples, optimiser and schedule: what the optimiser does with theta's noisy gradients, apart from H's errors; prints (mu, sigma) every tenth of the run",
+  },
+  t0: { type: 'boolean', default: false, help: "instead: the T0 benchmark (authors' settings, 30,000 iterations unless --iterations; the first name, default jensen_shannon)" },
+} as const;
+
 function numberArg(flag: string, text: string | undefined, integer: boolean): number {
   const v = Number(text);
-  if (text === undefined || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+  if (text === undefined || text.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
     throw new ConfigError(flag, `needs ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(text)}`);
   }
   return v;
 }
 
-/** Parses the command line (ConfigError naming the flag on anything wrong). */
-export function parseArgs(argv: string[]): ReproduceOptions {
-  const names: string[] = [];
+/**
+ * The experiment's options from the parsed command line (util.parseArgs
+ * values by option name, and the divergence names); ConfigError naming the
+ * flag on anything wrong.
+ */
+export function reproduceOptions(values: Record<string, string | boolean | string[] | undefined>, names: string[]): ReproduceOptions {
   const flags: Record<string, string> = {};
-  let t0 = false;
-  let exactCritic = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--t0') t0 = true;
-    else if (a === '--exact-critic') exactCritic = true;
-    else if (a.startsWith('--')) {
-      if (!['--iterations', '--optimizer', '--lr', '--lr-final', '--lr-e', '--warmup-e', '--init', '--beta1', '--beta2', '--beta2-e', '--clip-rms', '--clip-add', '--clip-rms-e', '--l2-h', '--h-steps', '--batch', '--numerics', '--seed', '--out'].includes(a)) {
-        throw new ConfigError(a, 'unknown option (see the header of experiments/oned/reproduce.ts)');
-      }
-      flags[a] = argv[++i];
-    } else names.push(a);
-  }
+  for (const [k, v] of Object.entries(values)) if (typeof v === 'string') flags[`--${k}`] = v;
+  const t0 = values.t0 === true;
+  const exactCritic = values['exact-critic'] === true;
   const kind = flags['--optimizer'] ?? 'adam';
   if (kind !== 'adam' && kind !== 'sgd') throw new ConfigError('--optimizer', `must be adam or sgd, got ${JSON.stringify(kind)}`);
   const iterations = flags['--iterations'] ? numberArg('--iterations', flags['--iterations'], true) : kind === 'adam' ? 2000 : 30_000;
@@ -167,9 +178,9 @@ export function parseArgs(argv: string[]): ReproduceOptions {
     ...(optimizerE ? { optimizerE } : {}),
     ...(init ? { init } : {}),
     batch: flags['--batch'] ? numberArg('--batch', flags['--batch'], true) : 1000,
-    numerics: validateNumerics(flags['--numerics'] ?? 'stable', '--numerics'),
+    numerics: validateNumerics(flags['--numerics'] ?? REPRODUCE_OPTIONS.numerics.default, '--numerics'),
     seed: flags['--seed'] ? numberArg('--seed', flags['--seed'], true) : 0,
-    out: flags['--out'] ?? join('out', 'reproduce'),
+    out: flags['--out'] ?? REPRODUCE_OPTIONS.out.default,
     t0,
     exactCritic,
     l2H,
@@ -178,7 +189,7 @@ export function parseArgs(argv: string[]): ReproduceOptions {
 }
 
 /** --exact-critic: theta's updates alone with the exact critic, in float64 (experiments/oned/reference.ts). */
-function runExactCritic(opts: ReproduceOptions, log: (line: string) => void): number {
+function runExactCritic(opts: ReproduceOptions, log: (line: string) => void, env: Pick<ReproduceEnv, 'out'>): number {
   for (const d of opts.divergences) {
     const label = describeDivergence(d);
     const optimum = exactOptimum(d);
@@ -189,7 +200,7 @@ function runExactCritic(opts: ReproduceOptions, log: (line: string) => void): nu
     const points = path.flatMap(([mu, sigma], i) => ((i + 1) % every === 0 || i + 1 === path.length ? [`${i + 1}: (${mu.toFixed(4)}, ${sigma.toFixed(4)})`] : []));
     const [mu, sigma] = path[path.length - 1];
     log(`${label}, exact critic, ${optimizerLabel(optimizer)}, batch ${opts.batch} + ${opts.batch}, seed ${opts.seed}: ${points.join('  ')}`);
-    process.stdout.write(`${label}: mu ${mu.toFixed(4)} sigma ${sigma.toFixed(4)}, optimum (${optimum.mu.toFixed(4)}, ${optimum.sigma.toFixed(4)}), ` +
+    env.out(`${label}: mu ${mu.toFixed(4)} sigma ${sigma.toFixed(4)}, optimum (${optimum.mu.toFixed(4)}, ${optimum.sigma.toFixed(4)}), ` +
       `distance ${Math.hypot(mu - optimum.mu, sigma - optimum.sigma).toFixed(4)}, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   }
   return 0;
@@ -238,31 +249,32 @@ function hLabel(opts: ReproduceOptions): string {
   return `${opts.l2H > 0 ? `, H l2 ${opts.l2H}` : ''}${opts.hSteps > 1 ? `, ${opts.hSteps} H steps` : ''}`;
 }
 
-export async function main(vite: ViteDevServer, argv: string[]): Promise<number> {
-  let opts: ReproduceOptions;
-  try {
-    opts = parseArgs(argv);
-  } catch (e) {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    return 2;
-  }
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+/** What the experiment needs from the command line (cli/command.ts's CommandEnv). */
+export interface ReproduceEnv {
+  startHost(options?: { log?: (line: string) => void }): Promise<HostProvider>;
+  log(line: string): void;
+  out(text: string): void;
+}
+
+/** Runs the experiment (or T0, or the exact-critic runs) and returns the exit code (0 done). */
+export async function runReproduce(opts: ReproduceOptions, env: ReproduceEnv, explicitIterations: boolean): Promise<number> {
+  const log = env.log;
   if (opts.exactCritic) {
     if (opts.l2H > 0 || opts.hSteps > 1) log('--exact-critic has no H: --l2-h and --h-steps do not apply');
-    return runExactCritic(opts, log);
+    return runExactCritic(opts, log, env);
   }
-  const runner = await Runner.start({ vite, log: (line) => { if (!line.startsWith('[page debug]')) log(line); } });
+  const runner = await env.startHost({ log: (line) => { if (!line.startsWith('[page debug]')) log(line); } });
   try {
     if (opts.t0) {
-      const config = { divergence: opts.divergences[0], iterations: argv.includes('--iterations') ? opts.iterations : 30_000, seed: opts.seed };
+      const config = { divergence: opts.divergences[0], iterations: explicitIterations ? opts.iterations : 30_000, seed: opts.seed };
       log(`T0: ${describeDivergence(config.divergence)}, SGD lr 1e-3, batch 1000 + 1000, authors' numerics, ${config.iterations} iterations`);
-      const page = await runner.page();
+      const page = await runner.open();
       const cal = await page.run<{ secondsPerIteration: number }>('reproduce.calibrate', {
         divergence: config.divergence, numerics: 'authors', optimizer: { kind: 'sgd', lr: 1e-3 }, iterations: 20,
       });
       log(`expected time: ${fmtTime(cal.secondsPerIteration * config.iterations)} (${(1000 * cal.secondsPerIteration).toFixed(1)} ms per iteration)`);
       const line = await runT0(page, config);
-      process.stdout.write(`${JSON.stringify(line)}\n`);
+      env.out(`${JSON.stringify(line)}\n`);
       await page.close();
       return 0;
     }
@@ -272,7 +284,7 @@ export async function main(vite: ViteDevServer, argv: string[]): Promise<number>
       `batch ${opts.batch} + ${opts.batch}, ${opts.numerics} numerics, seed ${opts.seed}; results in ${opts.out}`);
     const optima = new Map<string, Optimum1D>();
     for (const [i, d] of opts.divergences.entries()) optima.set(labels[i], exactOptimum(d));
-    const page = await runner.page();
+    const page = await runner.open();
     const base = (d: DivergenceSpec): OnedConfig => ({
       divergence: d, numerics: opts.numerics, iterations: opts.iterations, optimizer: opts.optimizer,
       ...(opts.optimizerE ? { optimizerE: opts.optimizerE } : {}), ...(opts.init ? { init: opts.init } : {}), batch: opts.batch,
@@ -307,7 +319,7 @@ export async function main(vite: ViteDevServer, argv: string[]): Promise<number>
       writeFileSync(join(opts.out, 'results.md'), `${markdownTable(rows, opts.numerics)}\n`);
     }
     await page.close();
-    process.stdout.write(`\n${markdownTable(rows, opts.numerics)}\n`);
+    env.out(`\n${markdownTable(rows, opts.numerics)}\n`);
     return 0;
   } finally {
     await runner.close();

@@ -2,7 +2,7 @@
 // reproduction with the authors' settings, as one JSON line. Call runT0 from
 // bench/run.ts, or run `npm run reproduce -- --t0 [--iterations N] [name]`.
 
-import type { HarnessPage, Runner } from '../../harness/runner';
+import type { JobHost } from '../../harness/host';
 import type { T0Config, T0Result } from './t0.jobs';
 /** A figure rounded to `digits` significant digits (as bench/timing.ts prints them). */
 const round = (v: number, digits = 4): number => Number(v.toPrecision(digits));
@@ -23,9 +23,9 @@ export interface T0Line {
 }
 
 
-/** Runs T0 in a page of `runner` (or the given page) and returns its JSON line (quick: fewer than 30,000 iterations). */
-export async function runT0(runner: Runner | HarnessPage, config: T0Config = {}): Promise<T0Line> {
-  const r = await runner.run<T0Result>('t0.t0', config);
+/** Runs T0 on a job host (a page) and returns its JSON line (quick: fewer than 30,000 iterations). */
+export async function runT0(host: Pick<JobHost, 'run'>, config: T0Config = {}): Promise<T0Line> {
+  const r = await host.run<T0Result>('t0.t0', config);
   const line: T0Line = {
     workload: 'T0',
     divergence: r.divergence,

@@ -37,7 +37,6 @@
 // random for each sample (a true mixture, not a stratified split): mass per
 // component is multinomial.
 
-import { ConfigError } from '../errors';
 import { seededUniform } from '../rng/random';
 import { integer, oneOf } from '../validate';
 

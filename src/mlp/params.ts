@@ -9,6 +9,7 @@
 // Padding holds zeros: padded units have zero weights and bias, every
 // activation maps 0 to 0, so padding never changes a result.
 
+import { packedLayers, roundUp4, type LayerLayout } from './layout';
 import { ConfigError } from '../errors';
 import { seededUniform } from '../rng/random';
 import { shaderCodes } from '../device/constants';
@@ -31,18 +32,7 @@ export interface MlpSpec {
   activation: Activation;
 }
 
-export interface LayerLayout {
-  fanIn: number;
-  fanOut: number;
-  /** fanIn rounded up to a multiple of 4: the stride between rows of W. */
-  inStride: number;
-  /** fanOut rounded up to a multiple of 4: rows stored (and bias entries). */
-  outPadded: number;
-  /** Offset (in f32 elements) of W[0][0]; W[j][k] is at weightOffset + j * inStride + k. */
-  weightOffset: number;
-  /** Offset of b[0]; b[j] is at biasOffset + j. */
-  biasOffset: number;
-}
+export type { LayerLayout };
 
 export interface ParamLayout {
   spec: MlpSpec;
@@ -55,7 +45,7 @@ export interface ParamLayout {
   maxPadded: number;
 }
 
-export const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
+export { roundUp4 };
 
 /**
  * Validates a spec: inputDim 1 to MAX_INPUT_DIM, 1 to MAX_DEPTH hidden layers
@@ -78,23 +68,7 @@ export function paramLayout(input: MlpSpec): ParamLayout {
   validateMlpSpec(input);
   // A copy: later changes to the caller's object must not change the layout.
   const spec: MlpSpec = { inputDim: input.inputDim, hidden: [...input.hidden], activation: input.activation };
-  const sizes = [spec.inputDim, ...spec.hidden, 1];
-  const layers: LayerLayout[] = [];
-  let offset = 0;
-  let count = 0;
-  for (let l = 0; l + 1 < sizes.length; l++) {
-    const fanIn = sizes[l];
-    const fanOut = sizes[l + 1];
-    const inStride = roundUp4(fanIn);
-    const outPadded = roundUp4(fanOut);
-    const weightOffset = offset;
-    const biasOffset = weightOffset + outPadded * inStride;
-    offset = biasOffset + outPadded;
-    count += fanIn * fanOut + fanOut;
-    layers.push({ fanIn, fanOut, inStride, outPadded, weightOffset, biasOffset });
-  }
-  const maxPadded = Math.max(...sizes.map(roundUp4));
-  return { spec, layers, size: offset, count, maxPadded };
+  return { spec, ...packedLayers([spec.inputDim, ...spec.hidden, 1]) };
 }
 
 /** Dense per-layer weights: W[j][k] (fanOut rows of fanIn) and b[j]. */

@@ -11,6 +11,7 @@ import { ACTIVATION_CODE, paramLayout, validateMlpSpec, type Activation, type Ml
 import type { GpuPart } from '../device/part';
 import { packStruct } from '../device/shader';
 import { shaderConstant } from '../device/constants';
+import { mlpLayoutValues, scratchRegions, type MlpLayoutConstants, type ScratchLayout } from './layout';
 import { integer, oneOf } from '../validate';
 import { MLP_VARIANTS, type MlpVariant } from './variant';
 
@@ -61,48 +62,21 @@ export const mlpConstants = (group: number, activation: Activation): Record<stri
 /** A recorded piece of GPU work: dispatches into an open compute pass. */
 export type Pass = (pass: GPUComputePassEncoder) => void;
 
-export interface ScratchLayout {
-  variant: MlpVariant;
-  /** Invocations per workgroup the layout was made for (lanes: MLP_GROUP's value; tiled: MLP_TILED_GROUP). */
-  group: number;
-  batchPadded: number;
-  /** Per linear layer, vec4 indices of its h, g (act'(z)) and d regions and its first gradient block (lanes). */
-  layers: { hBase: number; gBase: number; dBase: number; blockBase: number }[];
-  /** Scratch size in vec4s. */
-  vec4s: number;
-  blockCount: number;
-}
+export type { ScratchLayout };
+
+/** The WGSL constants of the layout formulas (src/mlp/layout.ts), per variant. */
+const LAYOUT_CONSTANTS: MlpLayoutConstants = { MLP_CHAINS, MLP_TILE_J4, MLP_TILE_K4 };
+const TILED_LAYOUT_CONSTANTS: MlpLayoutConstants = { MLP_CHAINS, MLP_TILED_S };
 
 /**
- * Where each layer's activations live in the scratch (shaders/mlp_layout.wgsl)
- * for a batch: regions of [units4][batchPadded] vec4s, the batch padded to
- * whole workgroups of `group` lanes (lanes) or to whole 32-sample tiles
- * (tiled, which keeps no copy of the input: its layer 0 reads x).
+ * The scratch layout of a network over `batch` samples (src/mlp/layout.ts
+ * scratchRegions): for the lanes variant, in workgroups of `group`
+ * invocations; for the tiled one, in 32-sample tiles (no copy of the input:
+ * its layer 0 reads x).
  */
 export function scratchLayout(layout: ParamLayout, batch: number, group = mlpGroupFor(batch), variant: MlpVariant = 'lanes'): ScratchLayout {
   const tiled = variant === 'tiled';
-  const perGroup = tiled ? MLP_TILED_S : MLP_CHAINS * validateMlpGroup(group);
-  const batchPadded = Math.ceil(batch / perGroup) * perGroup;
-  let next = 0;
-  let blocks = 0;
-  const region = (units4: number) => {
-    const base = next;
-    next += units4 * batchPadded;
-    return base;
-  };
-  const layers = layout.layers.map((L, l) => {
-    const hidden = l + 1 < layout.layers.length;
-    const r = {
-      hBase: tiled && l === 0 ? 0 : region(L.inStride / 4),
-      gBase: hidden ? region(L.outPadded / 4) : 0,
-      dBase: region(L.outPadded / 4),
-      blockBase: blocks,
-    };
-    // Reduce tiles (mlp_param_grad.wgsl): MLP_TILE_J4 x MLP_TILE_K4 blocks of 4x4 weights, plus a bias tile per row tile.
-    if (!tiled) blocks += Math.ceil(L.outPadded / 4 / MLP_TILE_J4) * (Math.ceil(L.inStride / 4 / MLP_TILE_K4) + 1);
-    return r;
-  });
-  return { variant, group: tiled ? MLP_TILED_GROUP : group, batchPadded, layers, vec4s: next, blockCount: blocks };
+  return scratchRegions(layout.layers, integer('batch', batch, 1), tiled ? MLP_TILED_GROUP : validateMlpGroup(group), tiled ? TILED_LAYOUT_CONSTANTS : LAYOUT_CONSTANTS);
 }
 
 /**
@@ -232,26 +206,7 @@ export class MlpProgram implements GpuPart {
     }
     const struct = kernels.forward.iface.bindings.find((b) => b.name === 'mlp')?.struct;
     if (!struct) throw new FebmError('the MLP kernels declare no uniform named mlp');
-    const values: Record<string, number> = {
-      batch,
-      batch_padded: scratch.batchPadded,
-      input_dim: spec.inputDim,
-      layer_count: layout.layers.length,
-      block_count: scratch.blockCount,
-    };
-    layout.layers.forEach((L, l) => {
-      const s = scratch.layers[l];
-      Object.assign(values, {
-        [`layers.${l}.w_offset`]: L.weightOffset / 4,
-        [`layers.${l}.b_offset`]: L.biasOffset / 4,
-        [`layers.${l}.in4`]: L.inStride / 4,
-        [`layers.${l}.out4`]: L.outPadded / 4,
-        [`layers.${l}.h_base`]: s.hBase,
-        [`layers.${l}.g_base`]: s.gBase,
-        [`layers.${l}.d_base`]: s.dBase,
-        [`layers.${l}.block_base`]: s.blockBase,
-      });
-    });
+    const values = mlpLayoutValues(layout.layers, scratch, spec.inputDim, batch);
     const made: GPUBuffer[] = [];
     const make = (b: GPUBuffer) => (made.push(b), b);
     try {

@@ -1,19 +1,16 @@
 // The train command's Node side without a GPU (cli/train.ts): the
 // command line, the config file (defaults, merging, every field named in its
-// error), data loading, the progress line; the PNG writer checked by decoding
-// its output (chunk CRCs, IDAT inflated back to the pixels); the pictures.
+// error), data loading, the progress line, the pictures' box (the pictures
+// themselves: test/picture/picture.test.ts).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateToy } from '../../src/data/toy';
 import { ConfigError } from '../../src/errors';
-import { colormap, densityImage, drawPoints, squareBox } from '../../cli/picture';
-import { encodePng } from '../../cli/png';
-import { decodePng } from '../support/decode-png';
 import {
   DEFAULT_TRAIN_CONFIG, formatDuration, loadTrainData, parseTrainArgs, prepareTraining, progressLine, resolveRun, resolveTrainer, splitConfig,
-  type TrainRun,
+  squareBox, type TrainRun,
 } from '../../cli/train';
 
 function fieldOf(fn: () => unknown): string | null {
@@ -27,31 +24,37 @@ function fieldOf(fn: () => unknown): string | null {
 }
 
 describe('train: command line', () => {
-  it('defaults: no config file, out/train', () => {
-    expect(parseTrainArgs([])).toEqual({ out: 'out/train' });
+  it('defaults: no config file; the output folder is decided later (out/train, or the checkpoint\'s)', () => {
+    expect(parseTrainArgs([])).toEqual({});
   });
-  it('a config file, --out, --resume and --iterations in any order', () => {
-    expect(parseTrainArgs(['--iterations', '500', 'c.json', '--resume', 'a/checkpoint.febm', '--out', 'x'])).toEqual({
-      config: 'c.json', out: 'x', resume: 'a/checkpoint.febm', iterations: 500,
+  it('a config file, --out, --resume, --iterations and the checkpoint options in any order, also as --flag=value', () => {
+    expect(parseTrainArgs(['--iterations', '500', 'c.json', '--resume', 'a/checkpoint.febm', '--out=x', '--checkpoint-minutes', '0.5', '--checkpoint-every', '100'])).toEqual({
+      config: 'c.json', out: 'x', resume: 'a/checkpoint.febm', iterations: 500, checkpointMinutes: 0.5, checkpointEvery: 100,
     });
   });
   it('refuses bad arguments naming them', () => {
     expect(fieldOf(() => parseTrainArgs(['--fast']))).toBe('--fast');
     expect(fieldOf(() => parseTrainArgs(['--out']))).toBe('--out');
     expect(fieldOf(() => parseTrainArgs(['--out', '--resume', 'x']))).toBe('--out');
+    expect(fieldOf(() => parseTrainArgs(['--out', '']))).toBe('--out');
     expect(fieldOf(() => parseTrainArgs(['--iterations', '1.5']))).toBe('--iterations');
     expect(fieldOf(() => parseTrainArgs(['--iterations', '0']))).toBe('--iterations');
     expect(fieldOf(() => parseTrainArgs(['--iterations', 'many']))).toBe('--iterations');
+    expect(fieldOf(() => parseTrainArgs(['--checkpoint-minutes', '-1']))).toBe('--checkpoint-minutes');
+    expect(fieldOf(() => parseTrainArgs(['--checkpoint-every', '2.5']))).toBe('--checkpoint-every');
     expect(fieldOf(() => parseTrainArgs(['a.json', 'b.json']))).toBe('config');
+  });
+  it('an unknown option is refused with the list of options', () => {
+    expect(() => parseTrainArgs(['--fast'])).toThrow(/--fast: unknown option \(options: --out DIR, --resume CHECKPOINT, --iterations N, --checkpoint-minutes M, --checkpoint-every N, --help\)/);
   });
 });
 
-const BASE_RUN: TrainRun = { data: { toy: '8gaussians', count: 100, seed: 0 }, iterations: 10, checkpointEvery: 0, picture: { size: 32, scale: 1, box: null } };
+const BASE_RUN: TrainRun = { data: { toy: '8gaussians', count: 100, seed: 0 }, iterations: 10, checkpointMinutes: 5, checkpointEvery: 0, picture: { size: 32, scale: 1, box: null } };
 
 describe('train: config file', () => {
   it('splits run fields from trainer fields', () => {
-    expect(splitConfig({ batch: 3, data: { toy: 'rings' }, iterations: 5, picture: null, checkpointEvery: 2 })).toEqual({
-      run: { data: { toy: 'rings' }, iterations: 5, picture: null, checkpointEvery: 2 },
+    expect(splitConfig({ batch: 3, data: { toy: 'rings' }, iterations: 5, picture: null, checkpointEvery: 2, checkpointMinutes: 1 })).toEqual({
+      run: { data: { toy: 'rings' }, iterations: 5, picture: null, checkpointEvery: 2, checkpointMinutes: 1 },
       trainer: { batch: 3 },
     });
     expect(fieldOf(() => splitConfig([1, 2]))).toBe('config');
@@ -62,7 +65,7 @@ describe('train: config file', () => {
     expect(c).toMatchObject({ mode: 'fdiv', divergence: { name: 'jensen_shannon' }, batch: DEFAULT_TRAIN_CONFIG.batch, chains: DEFAULT_TRAIN_CONFIG.batch });
     const { run } = splitConfig(DEFAULT_TRAIN_CONFIG);
     expect(resolveRun(run, BASE_RUN)).toEqual({
-      data: { toy: '8gaussians', count: 20000, seed: 0 }, iterations: DEFAULT_TRAIN_CONFIG.iterations, checkpointEvery: 0,
+      data: { toy: '8gaussians', count: 20000, seed: 0 }, iterations: DEFAULT_TRAIN_CONFIG.iterations, checkpointMinutes: 5, checkpointEvery: 0,
       picture: { size: DEFAULT_TRAIN_CONFIG.picture.size, scale: DEFAULT_TRAIN_CONFIG.picture.scale, box: null },
     });
   });
@@ -85,7 +88,7 @@ describe('train: config file', () => {
     expect(resolveRun({ data: { file: '/abs/x.csv' } }, BASE_RUN, '/data').data).toEqual({ file: '/abs/x.csv' });
     expect(resolveRun({ picture: null }, BASE_RUN).picture).toBeNull();
     expect(resolveRun({ picture: { box: [-4, 4] } }, BASE_RUN).picture).toEqual({ size: 200, scale: 2, box: [-4, 4] });
-    expect(resolveRun({ iterations: 7, checkpointEvery: 3 }, BASE_RUN)).toMatchObject({ iterations: 7, checkpointEvery: 3 });
+    expect(resolveRun({ iterations: 7, checkpointEvery: 3, checkpointMinutes: 0.25 }, BASE_RUN)).toMatchObject({ iterations: 7, checkpointEvery: 3, checkpointMinutes: 0.25 });
   });
 
   it('refuses bad fields naming them', () => {
@@ -99,6 +102,8 @@ describe('train: config file', () => {
     expect(run({ data: { file: 'a.csv', toy: 'rings' } })).toBe('data.toy');
     expect(run({ iterations: 0 })).toBe('iterations');
     expect(run({ checkpointEvery: -1 })).toBe('checkpointEvery');
+    expect(run({ checkpointMinutes: -1 })).toBe('checkpointMinutes');
+    expect(run({ checkpointMinutes: '5' })).toBe('checkpointMinutes');
     expect(run({ picture: { size: 4 } })).toBe('picture.size');
     expect(run({ picture: { scale: 9 } })).toBe('picture.scale');
     expect(run({ picture: { box: [1, 1] } })).toBe('picture.box');
@@ -130,7 +135,10 @@ describe('train: config file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'febm-train-'));
     writeFileSync(join(dir, 'points.csv'), '0,0\n1,1\n2,0\n');
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ data: { file: 'points.csv' }, iterations: 20, mode: 'cd' }));
-    const p = prepareTraining([join(dir, 'run.json'), '--out', join(dir, 'out')]);
+    const p = prepareTraining([join(dir, 'run.json'), '--out', join(dir, 'out'), '--checkpoint-minutes', '0']);
+    expect(p.out).toBe(join(dir, 'out'));
+    expect(p.run.checkpointMinutes).toBe(0);
+    expect(prepareTraining([join(dir, 'run.json')]).out).toBe(join('out', 'train'));
     expect(p.loaded).toMatchObject({ dim: 2, rows: 3 });
     expect(p.run.iterations).toBe(20);
     expect(p.config.mode).toBe('cd');
@@ -151,49 +159,9 @@ describe('train: config file', () => {
   });
 });
 
-describe('PNG writer', () => {
-  it('writes chunks with valid CRCs whose IDAT inflates back to the pixels', () => {
-    const width = 7;
-    const height = 5;
-    const rgb = Uint8Array.from({ length: 3 * width * height }, (_, i) => (i * 37 + 11) % 256);
-    const png = encodePng({ width, height, rgb });
-    const d = decodePng(png);
-    expect(d.chunks).toEqual(['IHDR', 'IDAT', 'IEND']);
-    expect([d.width, d.height]).toEqual([width, height]);
-    expect(Array.from(d.rgb)).toEqual(Array.from(rgb));
-  });
-  it('refuses a size that does not match the pixels', () => {
-    expect(() => encodePng({ width: 2, height: 2, rgb: new Uint8Array(11) })).toThrow(/12 bytes/);
-    expect(() => encodePng({ width: 0, height: 2, rgb: new Uint8Array(0) })).toThrow(/positive/);
-  });
-});
-
-describe('pictures', () => {
-  it('the colour map runs from dark to bright and clamps', () => {
-    const lum = (t: number) => colormap(t).reduce((s, v) => s + v, 0);
-    for (let t = 0; t < 1; t += 0.125) expect(lum(t + 0.125)).toBeGreaterThan(lum(t));
-    expect(colormap(-1)).toEqual(colormap(0));
-    expect(colormap(2)).toEqual(colormap(1));
-    expect(colormap(NaN)).toEqual(colormap(0));
-  });
-  it('exp(-E) relative to its maximum: the lowest energy is the brightest cell, blocks of scale pixels', () => {
-    const e = Float32Array.from([3, 0, 3, NaN]);
-    const img = densityImage(e, 2, 3);
-    expect([img.width, img.height]).toEqual([6, 6]);
-    const px = (x: number, y: number) => Array.from(img.rgb.subarray(3 * (y * 6 + x), 3 * (y * 6 + x) + 3));
-    expect(px(3, 0)).toEqual(colormap(1));
-    expect(px(5, 2)).toEqual(colormap(1));
-    expect(px(0, 0)).toEqual(colormap(Math.exp(-3)));
-    expect(px(4, 4)).toEqual(colormap(0));
-    const png = decodePng(encodePng(img));
-    expect(Array.from(png.rgb)).toEqual(Array.from(img.rgb));
-  });
-  it('draws points in their place, y up, and skips those outside', () => {
-    const img = { width: 10, height: 10, rgb: new Uint8Array(300) };
-    drawPoints(img, [-0.95, 0.95, 0.95, -0.95, 5, 5], [-1, 1], [255, 0, 0], 0);
-    const red = [];
-    for (let i = 0; i < 100; i++) if (img.rgb[3 * i] === 255) red.push(i);
-    expect(red).toEqual([0, 99]);
+describe('train: pictures', () => {
+  it("the pictures' box is the square around the data with a margin of 10% of its range", () => {
     expect(squareBox([0, 0, 10, 5], 0.1)).toEqual([-1, 11]);
+    expect(squareBox([2, 2])).toEqual([1, 3]);
   });
 });

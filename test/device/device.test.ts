@@ -75,18 +75,18 @@ describe('dispatch folding', () => {
 });
 
 describe('browser resolution', () => {
-  it('FEBM_CHROME wins, and a missing file is an error naming it', () => {
-    expect(resolveBrowser({ FEBM_CHROME: process.execPath })).toEqual({ path: process.execPath, source: 'FEBM_CHROME' });
-    expect(() => resolveBrowser({ FEBM_CHROME: '/nonexistent/chrome' })).toThrow(/FEBM_CHROME names \/nonexistent\/chrome/);
+  it('FEBM_CHROME wins, and a missing file is an error naming it', async () => {
+    expect(await resolveBrowser({ FEBM_CHROME: process.execPath })).toEqual({ path: process.execPath, source: 'FEBM_CHROME' });
+    await expect(resolveBrowser({ FEBM_CHROME: '/nonexistent/chrome' })).rejects.toThrow(/FEBM_CHROME names \/nonexistent\/chrome/);
   });
 
-  it('without any browser, says how to install one', () => {
+  it('without any browser, says how to install one', async () => {
     const path = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {
       let message = '';
       try {
-        const found = resolveBrowser({});
+        const found = await resolveBrowser({});
         // Puppeteer's own download may exist on a developer machine; then it is used.
         expect(found.source).toBe('puppeteer');
         return;

@@ -16,13 +16,17 @@ const MAY_USE: Record<string, string[]> = {
   harness: ['src'],
   experiments: ['src', 'shaders', 'harness'],
   bench: ['src', 'shaders', 'harness', 'experiments'],
-  cli: ['src', 'shaders', 'harness', 'experiments'],
+  // The febm-gpu command dispatches to the experiment's and the benchmark's commands.
+  cli: ['src', 'shaders', 'harness', 'experiments', 'bench'],
   demo: ['src', 'shaders'],
-  bin: ['harness'],
+  // The launcher runs the sources through Vite (harness/vite-server.mjs), or an installed package's build (dist/).
+  bin: ['harness', 'dist'],
+  // An example of lifting the kernels uses none of the repository's code (its page loads the build's kernel files by URL).
+  examples: [],
 };
 /** The applications' jobs page finds their job files by glob (harness/main.ts). */
 const JOBS_PAGE = { file: 'harness/main.ts', mayUse: ['bench', 'cli', 'experiments'] };
-/** npm packages the library may import: its dependencies, nothing Node-only. */
+/** npm packages the library may import: its dependencies, nothing Node-only (the command's are optional dependencies). */
 const LIBRARY_PACKAGES = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies ?? {});
 
 const code = execSync('git ls-files --cached --others --exclude-standard', { cwd: ROOT, encoding: 'utf8' })

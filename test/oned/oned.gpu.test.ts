@@ -25,7 +25,7 @@ interface StepCase {
   numerics: Numerics;
   optimizer: OptimizerSpec;
   batch: number;
-  /** H's L2 output penalty (oned_penalty.wgsl) and H steps per iteration (SGD only here). */
+  /** H's L2 output penalty (trainer_loss.wgsl's trn_penalty_h) and H steps per iteration (SGD only here). */
   l2H?: number;
   hSteps?: number;
 }

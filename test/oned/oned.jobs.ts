@@ -42,7 +42,7 @@ export async function steps(ctx: JobContext, c: { config: OnedConfig; steps: num
         muBefore: before.mu,
         sigmaBefore: before.sigma,
         x: await read(exp.b.x, n),
-        v: await read(exp.b.hv, n),
+        v: await read(exp.b.v, n),
         gradH: await read(exp.b.gradH, size),
         hAfter: await read(exp.b.hParams, size),
         gradE: await read(exp.b.gradE, 2),

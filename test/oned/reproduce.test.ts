@@ -1,6 +1,7 @@
 // The reproduce command's argument parsing and table, and the SVG plots.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DIVERGENCES, markdownTable, parseArgs } from '../../experiments/oned/reproduce';
+import { DEFAULT_DIVERGENCES, markdownTable } from '../../experiments/oned/reproduce';
+import { parseReproduceArgs as parseArgs } from '../../cli/reproduce';
 import { ConfigError } from '../../src/errors';
 import { densityPlot, lineChart, ratioPlot, ticks } from '../../experiments/oned/plots';
 import { plotGrid } from '../../experiments/oned/oned';

@@ -1,0 +1,10 @@
+// The subcommands of `febm-gpu`, in the order --help lists them. A new one
+// (e.g. `sample`) is a Command (cli/command.ts) added here.
+
+import { benchCommand } from './bench';
+import type { Command } from './command';
+import { jobCommand } from './job';
+import { reproduceCommand } from './reproduce';
+import { trainCommand } from './train';
+
+export const COMMANDS: readonly Command[] = [trainCommand, reproduceCommand, benchCommand, jobCommand];

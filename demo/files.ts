@@ -1,0 +1,101 @@
+// Files: data files (CSV, JSON) and checkpoints, dropped on the page or
+// chosen; saving model A's checkpoint; the picture export. A file that starts
+// with the checkpoint format's magic is a checkpoint; anything else is data.
+
+import { CHECKPOINT_MAGIC, CheckpointError, ConfigError, DataError, Trainer } from '../src/index';
+import { fileData } from './data';
+import { currentDataOrKeep, readSettings, syncForm } from './form';
+import { applySettings, ensureViews, redraw, report, start } from './lifecycle';
+import { Model } from './model';
+import { $, say, updateButtons } from './page';
+import * as settings from './settings';
+import { state } from './state';
+import { exportPng } from './views';
+
+/** A dropped or chosen file: a checkpoint to load, or data to train on. */
+export async function openFile(file: File): Promise<void> {
+  $('data-error').textContent = '';
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (new TextDecoder().decode(bytes.subarray(0, CHECKPOINT_MAGIC.length)) === CHECKPOINT_MAGIC) {
+    await loadCheckpoint(bytes, file.name);
+    return;
+  }
+  try {
+    state.fileSet = fileData(file.name, new TextDecoder().decode(bytes), state.gpu?.limits.maxStorageBufferBindingSize ?? 2 ** 27);
+  } catch (e) {
+    if (e instanceof DataError) {
+      $('data-error').textContent = `${file.name}: ${e.message.startsWith(file.name) ? e.message.slice(file.name.length + 2) : e.message}`;
+      return;
+    }
+    throw e;
+  }
+  const select = $<HTMLSelectElement>('dataset');
+  let option = select.querySelector<HTMLOptionElement>('option[value="file"]');
+  if (!option) {
+    option = new Option('', 'file');
+    select.append(option);
+  }
+  option.textContent = `file: ${file.name}`;
+  state.fileVersion++;
+  select.value = 'file';
+  await applySettings();
+}
+
+/** Hands `blob` to the browser as a download named `name`. */
+export function download(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Model A's full state as a checkpoint file download. */
+export async function saveCheckpoint(): Promise<void> {
+  const m = state.models[0];
+  if (!m) return;
+  const bytes = await state.exclusive(() => m.trainer.saveCheckpoint());
+  const c = m.config;
+  const name = c.mode === 'cd' ? 'cd' : c.divergence!.name === 'alpha' ? `alpha${c.divergence!.alpha}` : c.divergence!.name;
+  download(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }), `febm-${name}-it${m.iteration}.febm`);
+  say(`saved model A at iteration ${m.iteration} (${bytes.length} bytes).`);
+}
+
+/** Resumes a checkpoint as the only model, on the data of the settings (or the current data), and writes its settings into the form. */
+export async function loadCheckpoint(bytes: Uint8Array, name: string): Promise<void> {
+  if (!state.gpu || state.lost) return;
+  const was = state.running;
+  state.running = false;
+  try {
+    await state.exclusive(async () => {
+      const set = currentDataOrKeep();
+      const trainer = await Trainer.resume(state.gpu!, bytes, set.data);
+      const model = await Model.around(state.gpu!, trainer, set, 0, []);
+      for (const m of state.models) m.destroy();
+      state.models = [model];
+      state.data = set;
+      settings.writeConfig(model.config);
+      $<HTMLInputElement>('compare').checked = false;
+      syncForm();
+      state.builtKey = readSettings()?.key ?? '';
+      ensureViews();
+      await redraw();
+      say(`loaded ${name}: ${settings.objectiveName(model.config)}, iteration ${model.iteration}.`);
+    });
+  } catch (e) {
+    if (e instanceof CheckpointError || e instanceof ConfigError) {
+      $('data-error').textContent = `${name}: ${e.message}`;
+    } else report(e);
+  }
+  updateButtons();
+  if (was && !state.lost) start();
+}
+
+/** Every shown panel's pictures in one PNG download. */
+export async function exportPictures(): Promise<void> {
+  const blob = await exportPng(state.views.filter((v) => !v.root.hidden), 'febm-gpu demo');
+  download(blob, 'febm-demo.png');
+}

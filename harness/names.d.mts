@@ -1,0 +1,1 @@
+export declare const INSECURE_HOST: string;
