@@ -22,8 +22,10 @@ export type { GpuPart } from './device/part';
 
 // MLP programs and their packed parameters.
 export { MlpProgram } from './mlp/program';
-export type { Pass } from './mlp/program';
-export { ACTIVATIONS, MAX_DEPTH, MAX_WIDTH, paramLayout, packParams, unpackParams, initParams, validateMlpSpec, mlpFlopsPerSample } from './mlp/params';
+export type { Pass, MlpProgramOptions } from './mlp/program';
+export { MLP_VARIANTS, chooseMlpVariant } from './mlp/variant';
+export type { MlpVariant, AdapterTraits } from './mlp/variant';
+export { ACTIVATIONS, MAX_DEPTH, MAX_WIDTH, MAX_INPUT_DIM, paramLayout, packParams, unpackParams, initParams, validateMlpSpec, mlpFlopsPerSample } from './mlp/params';
 export type { Activation, MlpSpec, ParamLayout, LayerLayout, DenseLayer } from './mlp/params';
 
 // Divergences and the f-EBM loss.

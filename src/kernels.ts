@@ -24,7 +24,10 @@ export {
 
 // Building blocks of the GPU parts.
 export { OwnedBuffers, bytesOf, destroyAll, createParts, createPartList } from './device/part';
-export { MLP_CHAINS, MLP_GROUP, MLP_GROUP_SIZES, MLP_SAMPLES_PER_GROUP, mlpGroupFor, mlpConstants, validateMlpGroup, scratchLayout } from './mlp/program';
+export {
+  MLP_CHAINS, MLP_GROUP, MLP_GROUP_SIZES, MLP_SAMPLES_PER_GROUP, mlpGroupFor, mlpConstants, validateMlpGroup, scratchLayout, checkScratchFits,
+  mlpProgramBuffers, MLP_TILED_S, MLP_TILED_GROUP,
+} from './mlp/program';
 export type { ScratchLayout } from './mlp/program';
 export { roundUp4 } from './mlp/params';
 export { gpuDivergence, divergenceUniforms, decodeLossMetrics, CUSTOM_WGSL_FUNCTIONS } from './divergence/loss';

@@ -3,9 +3,10 @@
 // pipelines compiled once, asynchronously, and cached.
 
 import {
-  DeviceLostError, FebmError, GpuError, InsecureContextError, LimitError, NoAdapterError, NoWebGpuError, ShaderCompileError,
+  ConfigError, DeviceLostError, FebmError, GpuError, InsecureContextError, LimitError, NoAdapterError, NoWebGpuError, ShaderCompileError,
 } from '../errors';
 import { composeShader, reflectShader, SHADER_FILES, shaderFilesFor, type BindingInfo, type ShaderInterface } from './shader';
+import { chooseMlpVariant, MLP_VARIANTS, type MlpVariant } from '../mlp/variant';
 
 /**
  * Limits this library's kernels need from any device, whatever the problem
@@ -48,6 +49,12 @@ export interface GpuOptions {
    * the plain loads (shaders/mlp_weights.wgsl) on any adapter.
    */
   subgroups?: boolean;
+  /**
+   * The MLP kernels' variant for every program, sampler and trainer on this
+   * device (default: chosen from the adapter by src/mlp/variant.ts
+   * chooseMlpVariant: 'lanes' on CPU-emulated adapters, 'tiled' on GPUs).
+   */
+  mlpVariant?: MlpVariant;
 }
 
 export interface AdapterDescription {
@@ -154,12 +161,16 @@ export class Gpu {
   /**
    * `subgroups`: whether the device was created with the `subgroups` feature
    * and the kernels may use it (subgroups of at least 4 invocations).
+   * `mlpVariant`: the variant of the MLP kernels every program, sampler and
+   * trainer on this device uses (GpuOptions.mlpVariant, by default
+   * chooseMlpVariant of the adapter, src/mlp/variant.ts).
    */
   constructor(
     readonly device: GPUDevice,
     readonly adapter: AdapterDescription,
     private readonly onError?: (error: FebmError) => void,
     readonly subgroups = false,
+    readonly mlpVariant: MlpVariant = chooseMlpVariant(adapter),
   ) {
     this.files = shaderFilesFor(subgroups);
     this.limits = device.limits;
@@ -361,6 +372,9 @@ export class Gpu {
  * NoAdapterError, LimitError (naming the limit, needed and available values).
  */
 export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
+  if (options.mlpVariant !== undefined && !MLP_VARIANTS.includes(options.mlpVariant)) {
+    throw new ConfigError('mlpVariant', `must be one of ${MLP_VARIANTS.join(', ')} (or left out: chosen from the adapter), got ${JSON.stringify(options.mlpVariant)}`);
+  }
   const gpu = gpuFromEnvironment(options);
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
   if (!adapter) {
@@ -380,7 +394,7 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
   const requiredLimits = negotiateLimits(adapter.limits, needed);
   const subgroups = (options.subgroups ?? true) && subgroupsUsable(adapter);
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: subgroups ? ['subgroups' as GPUFeatureName] : [] });
-  return new Gpu(device, describeAdapter(adapter), options.onError, subgroups);
+  return new Gpu(device, describeAdapter(adapter), options.onError, subgroups, options.mlpVariant);
 }
 
 /** The adapter has the `subgroups` feature and every subgroup it makes has at least 4 invocations. */

@@ -14,7 +14,8 @@
 import { allocatedSize } from '../device/device';
 import { ConfigError } from '../errors';
 import { gpuDivergence } from '../divergence/loss';
-import { mlpGroupFor, scratchLayout } from '../mlp/program';
+import { mlpGroupFor, mlpProgramBuffers } from '../mlp/program';
+import type { MlpVariant } from '../mlp/variant';
 import { paramLayout } from '../mlp/params';
 import { validateSamplerConfig } from '../sampler/sampler';
 import { composeShader, reflectShader } from '../device/shader';
@@ -85,8 +86,11 @@ export function trainerMlpGroup(c: Pick<ValidTrainerConfig, 'chains'>): number {
   return mlpGroupFor(c.chains);
 }
 
-/** Every buffer a run of this (validated) configuration allocates, for `rows` data rows. */
-export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerMemoryPlan {
+/**
+ * Every buffer a run of this (validated) configuration allocates, for `rows`
+ * data rows; `variant`: the MLP kernels' variant the run will use (Gpu.mlpVariant).
+ */
+export function planTrainerMemory(c: ValidTrainerConfig, rows: number, variant: MlpVariant = 'lanes'): TrainerMemoryPlan {
   const dim = c.energy.inputDim;
   const n = c.batch + c.chains;
   const layoutE = paramLayout(c.energy);
@@ -119,15 +123,18 @@ export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerM
   add('metrics output', TRAINER_METRICS_WORDS * 4, 'config', 'storage', 'metricsOut');
   add('metrics readback', readbackLayout(sizeE, layoutH ? sizeH : 0).size, 'energy', 'readback', 'readback');
 
-  // MLP programs of E and H over the batch and the chains.
+  // MLP programs of E and H over the batch and the chains, and the sampler's over the chains.
   const mlpUniform = structSize('mlp_forward.wgsl', 'mlp');
+  const program = (label: string, layout: typeof layoutE, batch: number, field: string, scratchField: string) => {
+    for (const b of mlpProgramBuffers(layout, batch, { group: trainerMlpGroup(c), variant, uniformBytes: mlpUniform })) {
+      add(`${label} program ${b.name}`, b.size, b.kind === 'uniform' ? field : scratchField, b.kind);
+    }
+  };
   part = 'E program';
-  add('E program uniform', mlpUniform, 'energy', 'uniform');
-  add('E program scratch', scratchLayout(layoutE, n, trainerMlpGroup(c)).vec4s * 16, 'batch');
+  program('E', layoutE, n, 'energy', 'batch');
   if (layoutH) {
     part = 'H program';
-    add('H program uniform', mlpUniform, 'variational', 'uniform');
-    add('H program scratch', scratchLayout(layoutH, n, trainerMlpGroup(c)).vec4s * 16, 'batch');
+    program('H', layoutH, n, 'variational', 'batch');
   }
 
   // The loss.
@@ -152,14 +159,14 @@ export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerM
 
   // The sampler (its sizes from its own validation, limits aside).
   part = 'sampler';
-  const s = samplerSizes(c, Infinity);
-  add('sampler program uniform', mlpUniform, 'energy', 'uniform');
-  add('sampler program scratch', s.scratch, 'chains');
+  const s = samplerSizes(c, Infinity, undefined, variant);
+  program('sampler', layoutE, c.chains, 'energy', 'chains');
   add('sampler chains', s.state, 'chains');
   add('sampler points', s.state, 'chains');
   add('sampler work', s.work, 'chains');
   add('sampler energy parameters', s.energy, 'energy');
   add('sampler counters', s.counters, 'chains');
+  add('sampler E(y)', s.energyY, 'chains');
   add('sampler uniform', structSize('langevin.wgsl', 'lgv'), 'sampler', 'uniform');
 
   return { buffers, total: buffers.reduce((t, b) => t + b.bytes, 0) };
@@ -172,7 +179,7 @@ export function plannedBytesByPart(plan: TrainerMemoryPlan): Partial<Record<Trai
   return out;
 }
 
-function samplerSizes(c: ValidTrainerConfig, maxBinding: number, maxPerDim = 65535) {
+function samplerSizes(c: ValidTrainerConfig, maxBinding: number, maxPerDim = 65535, variant: MlpVariant = 'lanes') {
   return validateSamplerConfig(
     {
       sampler: c.sampler.kind, chains: c.chains, dim: c.energy.inputDim, steps: c.sampler.steps, seed: c.seed,
@@ -180,6 +187,7 @@ function samplerSizes(c: ValidTrainerConfig, maxBinding: number, maxPerDim = 655
       eta: c.sampler.kind === 'du-mordatch' ? undefined : c.sampler.eta,
       stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: c.sampler.box,
       group: trainerMlpGroup(c),
+      variant,
     },
     { maxStorageBufferBindingSize: maxBinding, maxBufferSize: maxBinding, maxComputeWorkgroupsPerDimension: maxPerDim },
   ).bytes;
@@ -192,7 +200,7 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
  * (ConfigError naming the field that sets its size), or a total over
  * `memoryLimit` (ConfigError 'memoryLimit', naming the largest buffers).
  */
-export function checkTrainerMemory(plan: TrainerMemoryPlan, c: ValidTrainerConfig, limits: TrainerMemoryLimits, memoryLimit?: number): void {
+export function checkTrainerMemory(plan: TrainerMemoryPlan, c: ValidTrainerConfig, limits: TrainerMemoryLimits, memoryLimit?: number, variant: MlpVariant = 'lanes'): void {
   const maxStorage = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   for (const b of plan.buffers) {
     const max = b.kind === 'storage' ? maxStorage : limits.maxBufferSize;
@@ -210,7 +218,7 @@ export function checkTrainerMemory(plan: TrainerMemoryPlan, c: ValidTrainerConfi
     );
   }
   // The sampler's own checks (workgroup grid, scratch per chain) with the real limits.
-  samplerSizes(c, maxStorage, limits.maxComputeWorkgroupsPerDimension);
+  samplerSizes(c, maxStorage, limits.maxComputeWorkgroupsPerDimension, variant);
   if (memoryLimit !== undefined) {
     if (typeof memoryLimit !== 'number' || !(memoryLimit > 0)) throw new ConfigError('memoryLimit', `must be a number of bytes > 0, got ${memoryLimit}`);
     if (plan.total > memoryLimit) {

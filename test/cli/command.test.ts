@@ -50,7 +50,7 @@ describe('febm-gpu: the commands and their help', () => {
     expect((await febm('fly')).code).toBe(EXIT.refused);
     const unknown = await febm('bench', '--fast');
     expect(unknown.code).toBe(EXIT.refused);
-    expect(unknown.err).toContain('--fast: unknown option (options: --quick, --only r0|mlp|l1|t1|t0, --all, --n N, --width W, --out FILE, --host chromium|node, --help)');
+    expect(unknown.err).toContain('--fast: unknown option (options: --quick, --only r0|mlp|l1|l2|t1|t2|t0, --all, --n N, --width W, --l1-n N, --l1-width W, --l2-n N, --l2-width W, --variant lanes|tiled, --out FILE, --host chromium|node, --help)');
     expect((await febm('train', '--iterations')).err).toContain('--iterations: needs a value');
     expect((await febm('train', 'a.json', 'b.json')).err).toContain('config: takes at most 1');
     expect((await febm('bench', 'extra')).code).toBe(EXIT.refused);
@@ -65,7 +65,7 @@ describe('febm-gpu: the commands and their help', () => {
     expect(train.err).toContain('ConfigError: sampler.steps: must be an integer in [1, 10000], got 0');
     const bench = await febm('bench', '--only', 'r9');
     expect(bench.code).toBe(EXIT.refused);
-    expect(bench.err).toContain('--only: must be one of r0, mlp, l1, t1, t0');
+    expect(bench.err).toContain('--only: must be one of r0, mlp, l1, l2, t1, t2, t0, got "r9"');
     expect((await febm('bench', '--n', '0')).err).toContain('--n: must be an integer >= 1');
     expect((await febm('reproduce', '--optimizer', 'rmsprop')).err).toContain('--optimizer: must be adam or sgd');
     expect((await febm('job')).err).toContain('job: needs a job name');

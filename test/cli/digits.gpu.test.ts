@@ -12,25 +12,10 @@ import type { ScoreRecord } from '../../cli/images';
 import { calibrationSamples, digitScore } from '../../experiments/digits/calibrate';
 import { parseNpyRows } from '../../src/data/npy';
 import { useHarness } from '../support/harness';
-import { validateMlpSpec } from '../../src/mlp/params';
 
 const page = useHarness();
 
-/**
- * MLPs of 784 inputs come with issue 15 item 1 (helper kernels); until
- * validateMlpSpec takes them this file's tests are skipped, and they run by
- * themselves once it does (they passed on this branch merged with that work).
- */
-const DIGIT_MODELS = (() => {
-  try {
-    validateMlpSpec({ inputDim: 784, hidden: [16], activation: 'silu' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-describe.skipIf(!DIGIT_MODELS)('train: a tiny digit model', () => {
+describe('train: a tiny digit model', () => {
   it('scores its chains at every checkpoint, better than the starting noise, and writes .npy samples', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'febm-digits-'));
     const config = {

@@ -17,24 +17,8 @@ import type { BlobRef, JobHost } from '../../harness/host';
 import { digitScore } from '../../experiments/digits/calibrate';
 import { parseNpyRows } from '../../src/data/npy';
 import { sampleCheckpoint, sampleSnapshot } from './sample-fixture';
-import { validateMlpSpec } from '../../src/mlp/params';
 
-/**
- * MLPs of 784 inputs come with issue 15 item 1 (helper kernels); until
- * validateMlpSpec takes them this file's tests are skipped, and they run by
- * themselves once it does (they passed on this branch merged with that work).
- */
-const DIGIT_MODELS = (() => {
-  try {
-    validateMlpSpec({ inputDim: 784, hidden: [16], activation: 'silu' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-describe.skipIf(!DIGIT_MODELS)('train: digit outputs', () => {
-  // Made in the tests, not here: a skipped describe still runs its body.
+describe('train: digit outputs', () => {
   let made: { s: ReturnType<typeof sampleSnapshot>; bytes: Uint8Array } | undefined;
   const fixture = () => {
     if (!made) {

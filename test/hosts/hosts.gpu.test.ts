@@ -9,6 +9,7 @@
 // would fail here first; docs/hosts.md says what tolerance would then apply.
 // Also: the Node host without an adapter is a NoAdapterError (never a
 // skip), and Dawn's null backend is refused.
+import { f32ToBase64 } from '../../harness/base64';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dawnFlags } from '../../harness/dawn';
 import { NodeHost } from '../../harness/node-host';
@@ -46,10 +47,10 @@ async function both<T>(run: (gpu: GpuJobs) => Promise<T>): Promise<[T, T]> {
 
 const SPEC: MlpSpec = { inputDim: 2, hidden: [130, 64], activation: 'silu' };
 const BATCH = 67;
-const params = Array.from(initParams(paramLayout(SPEC), 5));
+const params = f32ToBase64(initParams(paramLayout(SPEC), 5));
 const z = seededNormal(6);
-const x = Array.from({ length: 2 * BATCH }, () => Math.fround(1.5 * z()));
-const weights = Array.from({ length: BATCH }, () => Math.fround(z()));
+const x = f32ToBase64(Float32Array.from({ length: 2 * BATCH }, () => 1.5 * z()));
+const weights = f32ToBase64(Float32Array.from({ length: BATCH }, () => z()));
 
 describe('both hosts on the same adapter', () => {
   it('find an adapter each, with the same device features used', async () => {

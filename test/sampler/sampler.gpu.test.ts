@@ -12,6 +12,7 @@ import {
 import { ksPValue, ksStatistic, mean, momentTolerance, normalCdf, pearsonCorrelation, variance } from '../../src/stats';
 import { MLP_SAMPLES_PER_GROUP } from '../../src/mlp/program';
 import type { SamplerKind } from '../../src/sampler/sampler';
+import type { MlpVariant } from '../../src/mlp/variant';
 import type { JsonEnergy, SamplerJob } from './sampler.jobs';
 import { useGpu } from '../support/gpu';
 
@@ -55,9 +56,13 @@ interface TrajectoryCase {
   sampler: SamplerKind;
   energy: JsonEnergy;
   options: Partial<ReferenceSamplerConfig>;
+  /** The MLP kernels' variant (default: the device's; 'tiled' runs the sampler stepwise around the tiled MLP passes). */
+  variant?: MlpVariant;
 }
 
 const MLP: JsonEnergy = { kind: 'mlp', spec: MLP_SPEC, theta: MLP_THETA };
+const MLP784_SPEC: MlpSpec = { inputDim: 784, hidden: [16, 16], activation: 'silu' };
+const MLP784: JsonEnergy = { kind: 'mlp', spec: MLP784_SPEC, theta: Array.from(initParams(paramLayout(MLP784_SPEC), 8)) };
 // Du & Mordatch on the Gaussian with a step that keeps the map contractive
 // (step * largest precision eigenvalue < 2), so float32 rounding is not
 // amplified: with the authors' step 10 it is chaotic there, and trajectories
@@ -75,6 +80,11 @@ const TRAJECTORIES: TrajectoryCase[] = [
   { name: 'MALA, MLP', sampler: 'mala', energy: MLP, options: { eta: 0.3 } },
   { name: 'MALA, Gaussian d=5', sampler: 'mala', energy: GAUSS5, options: { eta: 0.5 } },
   { name: 'MALA, mixture', sampler: 'mala', energy: MIXTURE, options: { eta: 0.5 } },
+  // Stepwise, around the tiled MLP kernels (the GPUs' way, forced here), and on an image-sized input.
+  { name: 'ULA, MLP [2,32,32,1], tiled', sampler: 'ula', energy: MLP, options: { eta: 0.05 }, variant: 'tiled' },
+  { name: 'Du & Mordatch (authors\' settings, box [-2, 2]), MLP, tiled', sampler: 'du-mordatch', energy: MLP, options: { box: [-2, 2] }, variant: 'tiled' },
+  { name: 'MALA, MLP, tiled', sampler: 'mala', energy: MLP, options: { eta: 0.3 }, variant: 'tiled' },
+  { name: 'Du & Mordatch (authors\' settings, box [0, 1]), MLP [784,16,16,1], tiled', sampler: 'du-mordatch', energy: MLP784, options: { box: [0, 1] }, variant: 'tiled' },
 ];
 
 // Trajectory tolerance: max |x_gpu - x_ref| over all coordinates <= 1e-4 *
@@ -101,7 +111,7 @@ describe('Langevin samplers on the GPU', () => {
         const dim = dimOf(tc.energy);
         const x0 = normals(11, CHAINS * dim);
         const steps = 20;
-        const config = { sampler: tc.sampler, chains: CHAINS, dim, steps, seed: SEED, energy: tc.energy, initialState: x0, ...tc.options };
+        const config = { sampler: tc.sampler, chains: CHAINS, dim, steps, seed: SEED, energy: tc.energy, initialState: x0, ...tc.options, ...(tc.variant ? { variant: tc.variant } : {}) };
         const r = await gpu.sampler.sample({ config, runs: [7, 13] } satisfies SamplerJob);
         expect(r.stepCount).toBe(steps);
         const e64 = energy64(tc.energy);

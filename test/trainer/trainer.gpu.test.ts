@@ -45,7 +45,7 @@ const E_SPEC = { inputDim: 2, hidden: [16], activation: 'silu' as const };
 const H_SPEC = { inputDim: 2, hidden: [16, 8], activation: 'tanh' as const };
 const SAMPLER = { kind: 'ula' as const, steps: 2, eta: 0.01 };
 
-interface Case { name: string; config: TrainerConfig; batch: number; chains: number }
+interface Case { name: string; config: TrainerConfig; batch: number; chains: number; mlpVariant?: 'tiled' }
 
 const CASES: Case[] = [
   {
@@ -83,6 +83,11 @@ const CASES: Case[] = [
     config: { mode: 'cd', energy: E_SPEC, optimizerE: { kind: 'sgd', lr: 0.05 }, l2: 0.1, batch: 1, sampler: SAMPLER },
     batch: 30, chains: 31,
   },
+  {
+    name: 'Jensen-Shannon, stable, Adam, the tiled MLP kernels (forced)',
+    config: { energy: E_SPEC, variational: H_SPEC, divergence: { name: 'jensen_shannon' }, numerics: 'stable', optimizerE: { kind: 'adam', lr: 1e-3 }, batch: 1, sampler: SAMPLER },
+    batch: 41, chains: 23, mlpVariant: 'tiled',
+  },
 ];
 
 function changeError(after: number[], before: number[], ref: number[], grad: number[] | null, adam: boolean): number {
@@ -108,7 +113,7 @@ describe('trainer: one update against float64', () => {
       const paramsE = Array.from(initParams(paramLayout(E_SPEC), 40 + index));
       const fdiv = (c.config.mode ?? 'fdiv') === 'fdiv';
       const paramsH = fdiv ? Array.from(initParams(paramLayout(H_SPEC), 60 + index)) : null;
-      const res = await gpu.trainer.update({ config: c.config, paramsE, paramsH, data, samples });
+      const res = await gpu.trainer.update({ config: c.config, paramsE, paramsH, data, samples, mlpVariant: c.mlpVariant });
       const v = validateTrainerConfig({ ...c.config, batch: c.batch, chains: c.chains });
       const ref = trainerUpdate64(v, { paramsE, paramsH, data, samples });
       const close = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
@@ -176,6 +181,20 @@ describe('trainer: the training loop', () => {
       for (const v of [m.hObjective, m.eObjective, m.meanEData, m.meanESamples, m.gradNormE, m.gradNormH!, m.itPerSecond]) expect(Number.isFinite(v)).toBe(true);
       expect(m.acceptance).toBeNull();
     }
+  });
+
+  it('with the tiled MLP kernels (forced; the GPUs\' default): no buffer or bind group made in the loop, GPU bytes constant and as planned', async () => {
+    const config: TrainerConfig = {
+      ...LOOP_CONFIG, energy: TINY_E, variational: TINY_H, batch: 8, chains: 8, sampler: { kind: 'ula', steps: 1, eta: 0.01 },
+      replay: { capacity: 64 }, metricsEvery: 50, iterationsPerSubmit: 25,
+    };
+    const r = await gpu.trainer.memory({ config, iterations: 100, dataSeed: 5, mlpVariant: 'tiled' });
+    console.log(`tiled: trainer holds ${r.bytesBefore} bytes (planned ${r.planned})`);
+    expect(r.planned).toBe(r.bytesBefore);
+    expect(r.bytesAfter).toBe(r.bytesBefore);
+    expect(r.buffersCreated).toBe(0);
+    expect(r.bindGroupsCreated).toBe(0);
+    expect(r.metrics.map((m) => m.iteration)).toEqual([50, 100, 101]);
   });
 
   it('contrastive divergence runs the same loop without H', async () => {
