@@ -18,7 +18,7 @@ import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** One JSON line of a results file (fields as bench/run.ts, bench/l1/l1.ts and bench/t1/t1.ts write them). */
+/** One JSON line of a results file (fields as bench/run.ts, bench/langevin/langevin.ts and bench/training/training.ts write them). */
 export type ResultLine = Record<string, unknown>;
 
 export const DOC = 'docs/benchmarks.md';

@@ -6,7 +6,7 @@
 // figures as fractions of the ALU peak and as ratios to the peers of the
 // same run.
 //
-// Groups: r0, mlp, l1, t1 by default; t0 (the 1-D experiment's 30,000
+// Groups: r0, mlp, l1, l2, t1, t2 by default; t0 (the 1-D experiment's 30,000
 // iterations, roughly 20 minutes on SwiftShader by itself, estimated from a
 // 300-iteration run) only when asked for, with --only t0 or --all.
 // --quick: fewer runs and smaller sizes, a smoke test only (lines carry
@@ -14,22 +14,37 @@
 // iterations instead of 30,000).
 // --only GROUP: that group (repeatable). The ALU peak (R0's first figure) is
 // measured whatever the groups, as the scale of their figures.
-// --n N, --width W (repeatable): only these cells of the L1 sweep.
+// --n N, --width W (repeatable): only these cells of the L1 and L2 sweeps;
+// --l1-n, --l1-width, --l2-n, --l2-width: the same for one of them (so that
+// one run can time L1's and L2's headline cells).
+// --variant lanes|tiled: our MLP kernels in that variant (src/mlp/variant.ts;
+// default: the one chosen for the adapter). Every line has a "variant" field:
+// the variant ours ran, null for peers and for R0.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { HostProvider, JobHost } from '../harness/host';
+import { DEFAULT_HOST, HOST_OPTION, hostArg, type HostKind, type HostProvider, type JobHost } from '../harness/host';
 import { ConfigError } from '../src/index';
-import { runL1 } from './l1/l1';
+import { MLP_VARIANTS, type MlpVariant } from '../src/index';
+import { runLangevin } from './langevin/langevin';
+import { quickCells } from './langevin/main';
+import type { LangevinWorkload } from './langevin/spec';
+import { L1 } from './l1/l1-spec';
+import { L2 } from './l2/l2-spec';
 import { runT0 } from '../experiments/oned/t0';
-import { runT1, T1_QUICK } from './t1/t1';
+import { runTraining, trainingQuick } from './training/training';
+import type { TrainingWorkload } from './training/spec';
+import { T1 } from './t1/t1-spec';
+import { T2 } from './t2/t2-spec';
 import type { MlpJobConfig, MlpJobResult } from './r0/mlp-kernels.jobs';
 import type { AluJobConfig, AluJobResult, MatmulJobConfig, MatmulJobResult } from './r0/r0.jobs';
 import { backendName, round } from './timing';
 
-type Group = 'r0' | 'mlp' | 'l1' | 't0' | 't1';
-const GROUPS: Group[] = ['r0', 'mlp', 'l1', 't1', 't0'];
-const DEFAULT_GROUPS: Group[] = ['r0', 'mlp', 'l1', 't1'];
+type Group = 'r0' | 'mlp' | 'l1' | 'l2' | 't0' | 't1' | 't2';
+const GROUPS: Group[] = ['r0', 'mlp', 'l1', 'l2', 't1', 't2', 't0'];
+const DEFAULT_GROUPS: Group[] = ['r0', 'mlp', 'l1', 'l2', 't1', 't2'];
+const LANGEVIN: [Group, LangevinWorkload][] = [['l1', L1], ['l2', L2]];
+const TRAINING_WORKLOADS: [Group, TrainingWorkload][] = [['t1', T1], ['t2', T2]];
 
 interface Plan {
   alu: AluJobConfig;
@@ -58,7 +73,7 @@ const FULL: Plan = {
   t0Iterations: 30_000,
 };
 
-/** The full run's ALU peak job (also bench/t1/t1-main.ts's). */
+/** The full run's ALU peak job (also bench/training/main.ts's). */
 export const FULL_ALU = FULL.alu;
 
 const QUICK: Plan = {
@@ -80,12 +95,29 @@ export const BENCH_OPTIONS = {
   quick: { type: 'boolean', default: false, help: 'fewer runs and smaller sizes: a smoke test, not a figure (lines carry "quick": true)' },
   only: { type: 'string', value: GROUPS.join('|'), multiple: true, help: 'run only this group (the ALU peak is always measured)', default: DEFAULT_GROUPS.join(',') },
   all: { type: 'boolean', default: false, help: `every group (${GROUPS.join(', ')}; t0 takes about 20 minutes on SwiftShader)` },
-  n: { type: 'string', value: 'N', multiple: true, help: 'only these chain counts of the L1 sweep', default: 'the sweep' },
-  width: { type: 'string', value: 'W', multiple: true, help: 'only these widths of the L1 sweep', default: 'the sweep' },
+  n: { type: 'string', value: 'N', multiple: true, help: 'only these chain counts of the L1 and L2 sweeps', default: 'the sweep' },
+  width: { type: 'string', value: 'W', multiple: true, help: 'only these widths of the L1 and L2 sweeps', default: 'the sweep' },
+  'l1-n': { type: 'string', value: 'N', multiple: true, help: 'only these chain counts of the L1 sweep (before --n)', default: '--n' },
+  'l1-width': { type: 'string', value: 'W', multiple: true, help: 'only these widths of the L1 sweep (before --width)', default: '--width' },
+  'l2-n': { type: 'string', value: 'N', multiple: true, help: 'only these chain counts of the L2 sweep (before --n)', default: '--n' },
+  'l2-width': { type: 'string', value: 'W', multiple: true, help: 'only these widths of the L2 sweep (before --width)', default: '--width' },
+  variant: { type: 'string', value: MLP_VARIANTS.join('|'), help: 'our MLP kernels in this variant (every line names the one that ran)', default: 'chosen for the adapter' },
   out: { type: 'string', value: 'FILE', help: 'write every JSON line here too', default: join('bench', 'results', 'latest.jsonl') },
+  ...HOST_OPTION,
 } as const;
 
-export interface BenchArgs { quick: boolean; only: Group[]; ns?: number[]; widths?: number[]; out: string }
+/** Cells of the Langevin sweeps: for both workloads, or for one (l1ns, ...), which wins. */
+export interface BenchCells { ns?: number[]; widths?: number[]; l1ns?: number[]; l1widths?: number[]; l2ns?: number[]; l2widths?: number[] }
+
+export interface BenchArgs {
+  quick: boolean;
+  only: Group[];
+  cells: BenchCells;
+  variant?: MlpVariant;
+  out: string;
+  /** Where the jobs run; on the Node host (no page) only febm-gpu is measured: the peers need a page. */
+  host: HostKind;
+}
 
 /** The benchmark's arguments from the parsed command line; ConfigError naming the flag. */
 export function benchArgs(values: Record<string, string | boolean | string[] | undefined>): BenchArgs {
@@ -107,24 +139,32 @@ export function benchArgs(values: Record<string, string | boolean | string[] | u
   if (values.all === true) only = [...GROUPS];
   const out = typeof values.out === 'string' ? values.out : BENCH_OPTIONS.out.default;
   if (out === '') throw new ConfigError('--out', 'needs a file name');
-  const ns = ints('n');
-  const widths = ints('width');
-  return { quick: values.quick === true, only: only.length ? only : DEFAULT_GROUPS, ...(ns ? { ns } : {}), ...(widths ? { widths } : {}), out };
+  const cells: BenchCells = {
+    ns: ints('n'), widths: ints('width'), l1ns: ints('l1-n'), l1widths: ints('l1-width'), l2ns: ints('l2-n'), l2widths: ints('l2-width'),
+  };
+  let variant: MlpVariant | undefined;
+  if (values.variant !== undefined) {
+    if (!MLP_VARIANTS.includes(values.variant as MlpVariant)) throw new ConfigError('--variant', `must be one of ${MLP_VARIANTS.join(', ')}, got ${JSON.stringify(values.variant)}`);
+    variant = values.variant as MlpVariant;
+  }
+  const host = hostArg(values) ?? DEFAULT_HOST;
+  return { quick: values.quick === true, only: only.length ? only : DEFAULT_GROUPS, cells, ...(variant ? { variant } : {}), out, host };
 }
 
 /** What the benchmark needs from the command line (cli/command.ts's CommandEnv). */
 export interface BenchEnv {
-  startHost(options?: { log?: (line: string) => void }): Promise<HostProvider>;
+  startHost(options?: { log?: (line: string) => void; kind?: HostKind }): Promise<HostProvider>;
   out(text: string): void;
 }
 
 /** Runs the benchmark; the exit code: 0 every measurement done, 1 some failed. */
 export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number> {
-  const { quick, only, ns: l1Ns, widths: l1Widths, out } = parsed;
+  const { quick, only, cells, variant, out } = parsed;
   const plan = quick ? QUICK : FULL;
   const lines: BenchLine[] = [];
   const emit = (line: BenchLine) => {
     if (quick) line.quick = true;
+    if (!('variant' in line)) line.variant = null;
     lines.push(line);
     env.out(`${JSON.stringify(line)}\n`);
   };
@@ -140,7 +180,9 @@ export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number
   };
 
   const started = Date.now();
-  const runner = await env.startHost();
+  const runner = await env.startHost({ kind: parsed.host });
+  // The peers (TensorFlow.js, jax-js) need a page: on the Node host only ours is measured.
+  const impls = parsed.host === 'node' ? { impls: ['febm-gpu' as const] } : {};
   let page: JobHost | undefined;
   let aluPeak: number | undefined;
   /** By index into plan.matmuls; absent where not run or failed. */
@@ -177,11 +219,11 @@ export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number
     }
 
     if (only.includes('mlp')) {
-      const mlp = await attempt('MLP inputGrad', () => p.run<MlpJobResult>('mlp-kernels.inputGrad', plan.mlp));
+      const mlp = await attempt('MLP inputGrad', () => p.run<MlpJobResult>('mlp-kernels.inputGrad', { ...plan.mlp, ...(variant ? { variant } : {}) }));
       if (mlp) {
         const ref = matmulFigures[plan.mlpShapedMatmul];
         emit({
-          workload: 'MLP', impl: 'febm-gpu', n: plan.mlp.batch, width: plan.mlp.width,
+          workload: 'MLP', impl: 'febm-gpu', n: plan.mlp.batch, width: plan.mlp.width, variant: mlp.variant,
           backend: backendName(mlp.adapter), value: round(mlp.gflops), unit: 'GFLOP/s', runs: mlp.timing.runs,
           dispatches: mlp.timing.dispatches, seconds: round(mlp.timing.median),
           samples_per_s: round(mlp.samplesPerSecond),
@@ -191,17 +233,22 @@ export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number
         });
       }
     }
-    if (only.includes('l1')) {
+    for (const [group, workload] of LANGEVIN) {
+      if (!only.includes(group)) continue;
+      const cellNs = (group === 'l1' ? cells.l1ns : cells.l2ns) ?? cells.ns;
+      const cellWidths = (group === 'l1' ? cells.l1widths : cells.l2widths) ?? cells.widths;
       // Peers are slow on an emulated adapter: each cell and each peer gets a
       // time budget, and every line records how many runs it rests on.
-      await attempt('L1', () =>
-        runL1(runner, {
+      await attempt(workload.name, () =>
+        runLangevin(runner, workload, {
           quick,
-          ...(quick ? { ns: [1024], widths: [64], runs: 3 } : {}),
-          ...(l1Ns ? { ns: l1Ns } : {}),
-          ...(l1Widths ? { widths: l1Widths } : {}),
+          ...impls,
+          ...(quick ? { ...quickCells(workload), ns: [workload.ns[0]], widths: [workload.widths[0]] } : {}),
+          ...(cellNs ? { ns: cellNs } : {}),
+          ...(cellWidths ? { widths: cellWidths } : {}),
           cellBudgetSeconds: quick ? 20 : 60,
           implBudgetSeconds: quick ? 60 : 200,
+          ...(variant ? { variant } : {}),
           onLine: (line) => emit({ ...line, of_alu_peak: aluPeak && typeof line.gflops === 'number' ? round(line.gflops / aluPeak, 3) : null }),
         }),
       );
@@ -210,14 +257,17 @@ export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number
       const t0 = await attempt('T0', () => runT0(p, { iterations: plan.t0Iterations }));
       if (t0) emit({ ...t0, of_alu_peak: aluPeak ? round(t0.gflops / aluPeak, 3) : null } as unknown as BenchLine);
     }
-    if (only.includes('t1')) {
+    for (const [group, workload] of TRAINING_WORKLOADS) {
+      if (!only.includes(group)) continue;
       // Ours runs the full protocol (5 blocks of 10 iterations); each peer gets
       // a time budget, and its line records how many blocks of how many
       // iterations it rests on.
-      await attempt('T1', () =>
-        runT1(runner, {
+      await attempt(workload.name, () =>
+        runTraining(runner, workload, {
           quick,
-          ...(quick ? T1_QUICK : {}),
+          ...impls,
+          ...(quick ? trainingQuick(workload) : {}),
+          ...(variant ? { variant } : {}),
           onLine: (line) => emit({ ...line, of_alu_peak: aluPeak && typeof line.gflops === 'number' ? round(line.gflops / aluPeak, 3) : null }),
         }),
       );
@@ -243,16 +293,18 @@ export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number
       case 'MLP':
         return [`MLP ${l.impl} n=${l.n} w=${l.width}`, `${value.toFixed(3)} ${l.unit}  ${l.samples_per_s} samples/s`, ofPeak(value)];
       case 'L1':
-        return [`L1 ${l.impl} n=${l.n} w=${l.width}`, l.value === null ? `- (${l.error ?? l.skipped})` : `${Math.round(value)} ${l.unit} (${gflops.toFixed(3)} GFLOP/s, ${l.runs} runs)`, ofPeak(gflops)];
+      case 'L2':
+        return [`${l.workload} ${l.impl} n=${l.n} w=${l.width}`, l.value === null ? `- (${l.error ?? l.skipped})` : `${Math.round(value)} ${l.unit} (${gflops.toFixed(3)} GFLOP/s, ${l.runs} runs)`, ofPeak(gflops)];
       case 'T0':
         return [`T0 ${l.divergence} ${l.iterations} iterations`, `${value.toFixed(1)} s (mu ${l.mu}, sigma ${l.sigma}, ${gflops.toFixed(3)} GFLOP/s)`, ofPeak(gflops)];
       case 'T1':
+      case 'T2':
         if (l.name === 'stages') {
           const st = l.stage_s as Record<string, number>;
-          return [`T1 ${l.impl} stages alone`, Object.entries(st).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ') + ' s', '-'];
+          return [`${l.workload} ${l.impl} stages alone`, Object.entries(st).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ') + ' s', '-'];
         }
         return [
-          `T1 ${l.impl} n=${l.n} w=${l.width}`,
+          `${l.workload} ${l.impl} n=${l.n} w=${l.width}`,
           l.value === null ? `- (${l.error})` : `${value.toFixed(4)} ${l.unit} (${gflops.toFixed(3)} GFLOP/s, ${l.runs} blocks of ${l.block_iterations})`,
           ofPeak(gflops),
         ];
@@ -264,8 +316,8 @@ export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const fmt = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
   env.out(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(fmt).join('\n')}\n`);
-  // Ratios: our figure over each peer's in the same cell of the same run (L1 and T1: higher is better).
-  for (const workload of ['L1', 'T1']) {
+  // Ratios: our figure over each peer's in the same cell of the same run (higher is better).
+  for (const workload of ['L1', 'L2', 'T1', 'T2']) {
     const figures = lines.filter((l) => l.workload === workload && l.name !== 'stages' && typeof l.value === 'number');
     for (const o of figures.filter((l) => l.impl === 'febm-gpu')) {
       const peers = figures.filter((l) => l.impl !== 'febm-gpu' && l.n === o.n && l.width === o.width);

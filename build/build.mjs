@@ -38,6 +38,10 @@ const wgslReflectModule = {
 
 const common = { root: ROOT, configFile: false, logLevel: 'warn', clearScreen: false };
 
+/** The library's dependencies stay imports (a project that installs the package installs them once). */
+const DEPENDENCIES = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies ?? {});
+const isDependency = (id) => id !== 'wgsl_reflect' && DEPENDENCIES.some((d) => id === d || id.startsWith(`${d}/`));
+
 async function library() {
   await build({
     ...common,
@@ -48,7 +52,7 @@ async function library() {
       minify: false,
       sourcemap: true,
       lib: { entry: { index: 'src/index.ts', kernels: 'src/kernels.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
-      rollupOptions: { output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
+      rollupOptions: { external: isDependency, output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
     },
   });
   // The layout formulas alone: a module without imports, for lifted kernels.

@@ -12,7 +12,7 @@
 
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/index';
-import type { HostProvider } from '../harness/host';
+import type { HostKind, HostProvider } from '../harness/host';
 
 export const EXIT = { done: 0, stopped: 1, refused: 2, interrupted: 130 } as const;
 
@@ -42,12 +42,14 @@ export interface Parsed {
 
 /** What a command gets from the dispatcher. */
 export interface CommandEnv {
-  /** Starts the host that runs jobs (a headless Chromium and the page server); the dispatcher closes it on exit. */
-  startHost(options?: { log?: (line: string) => void }): Promise<HostProvider>;
+  /** Starts the host that runs jobs (default: headless Chromium and the page server; `kind` from --host); the dispatcher closes it on exit. */
+  startHost(options?: { log?: (line: string) => void; kind?: HostKind }): Promise<HostProvider>;
   /** Aborts on the first Ctrl-C or SIGTERM. */
   signal: AbortSignal;
   /** Status lines (stderr). */
   log(line: string): void;
+  /** A progress line, rewritten in place on a terminal (stderr). */
+  progress(line: string): void;
   /** Results (stdout). */
   out(text: string): void;
 }
@@ -73,6 +75,21 @@ export interface Command {
 
 const flag = (name: string, o: OptionSpec) => `--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
 
+const HELP_WIDTH = 100;
+
+/** Words of `text` in lines of at most `width` characters (a longer word gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line];
+}
+
 /** `febm-gpu <command> --help`: usage, description, every option with its default, exit codes. */
 export function commandHelp(c: Command): string {
   const rows = Object.entries(c.options).map(([name, o]) => {
@@ -82,7 +99,7 @@ export function commandHelp(c: Command): string {
   });
   rows.push(['--help', 'print this help']);
   const width = Math.max(...rows.map((r) => r[0].length));
-  const lines = rows.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`);
+  const lines = rows.flatMap(([f, h]) => wrap(h, HELP_WIDTH - width - 4).map((line, i) => `  ${(i === 0 ? f : '').padEnd(width)}  ${line}`));
   return [`Usage: febm-gpu ${c.usage}`, '', c.description, '', 'Options:', ...lines, '', EXIT_CODES_HELP, ''].join('\n');
 }
 

@@ -1,10 +1,11 @@
 // The subcommands of `febm-gpu`, in the order --help lists them. A new one
-// (e.g. `sample`) is a Command (cli/command.ts) added here.
+// is a Command (cli/command.ts) added here.
 
 import { benchCommand } from './bench';
 import type { Command } from './command';
 import { jobCommand } from './job';
 import { reproduceCommand } from './reproduce';
+import { sampleCommand } from './sample';
 import { trainCommand } from './train';
 
-export const COMMANDS: readonly Command[] = [trainCommand, reproduceCommand, benchCommand, jobCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, sampleCommand, reproduceCommand, benchCommand, jobCommand];

@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../src/index';
+import { HOST_OPTION, hostArg } from './hosts';
 import { EXIT, stringArg, type Command } from './command';
 import { writeFileAtomic } from './files';
 
@@ -36,6 +37,7 @@ export const jobCommand: Command = {
   ].join('\n'),
   options: {
     out: { type: 'string', value: 'FILE', help: 'also write the result to FILE' },
+    ...HOST_OPTION,
   },
   positionals: { max: 2, what: 'job and config' },
   onInterrupt: 'exit',
@@ -45,7 +47,7 @@ export const jobCommand: Command = {
     if (!/^[\w/-]+\.\w+$/.test(job)) throw new ConfigError('job', `must be "<file>.<export>", got ${JSON.stringify(job)}`);
     const config = jobConfig(configArg);
     const outFile = stringArg(p, 'out');
-    const provider = await env.startHost();
+    const provider = await env.startHost({ kind: hostArg(p.values) });
     const host = await provider.open();
     try {
       const result = await host.run(job, config, { signal: env.signal });

@@ -12,7 +12,7 @@ import type { HostProvider } from '../harness/host';
 import type { PageServer } from '../harness/runner';
 import { commandHelp, EXIT, EXIT_CODES_HELP, parseCommandLine, type Command, type CommandEnv } from './command';
 import { COMMANDS } from './commands';
-import { startHost } from './hosts';
+import { DEFAULT_HOST, startHost } from './hosts';
 
 export interface Platform {
   /** Starts the server of the jobs page (Vite over the sources, or the prebuilt page). */
@@ -22,9 +22,11 @@ export interface Platform {
 export interface MainIo {
   out(text: string): void;
   err(text: string): void;
+  /** Whether err is a terminal (progress lines are rewritten in place). */
+  tty?: boolean;
 }
 
-const processIo: MainIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+const processIo: MainIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: process.stderr.isTTY };
 
 /** Errors that mean "refused" (exit 2): the input was wrong, or what is needed to run is missing. */
 const REFUSED = new Set(['ConfigError', 'DataError', 'CheckpointError', 'BrowserNotFoundError']);
@@ -97,12 +99,13 @@ async function runCommand(command: Command, parsed: ReturnType<typeof parseComma
   const env: CommandEnv = {
     async startHost(options = {}) {
       if (controller.signal.aborted) throw new Error('interrupted');
-      const host = await startHost('chromium', () => platform.pageServer(), options);
+      const host = await startHost(options.kind ?? DEFAULT_HOST, () => platform.pageServer(), options);
       hosts.push(host);
       return host;
     },
     signal: controller.signal,
-    log: (line) => io.err(`${line}\n`),
+    log: (line) => io.err(`${io.tty ? '\r\x1b[K' : ''}${line}\n`),
+    progress: (line) => io.err(io.tty ? `\r\x1b[K${line}` : `${line}\n`),
     out: (text) => io.out(text),
   };
   try {

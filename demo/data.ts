@@ -1,7 +1,7 @@
 // The demo's data: a built-in 2-D set, points drawn with the mouse, or a
-// CSV/JSON file; and the square box the pictures show for it.
+// data file (CSV, JSON, IDX, .npy); and the square box the pictures show for it.
 
-import { ConfigError, DataError, generateToy, parseData, toyInfo, TOY_DATASETS, type GridBox } from '../src/index';
+import { ConfigError, DataError, generateToy, loadDataFile, toyInfo, TOY_DATASETS, type GridBox } from '../src/index';
 
 /** Samples generated for a built-in set. */
 export const TOY_SAMPLES = 4096;
@@ -64,11 +64,16 @@ export function drawnData(points: number[]): DataSet {
   return { description: `your drawing (${rows} points)`, data: new Float32Array(points), box: DRAW_BOX };
 }
 
-/** A CSV or JSON file's rows as a data set: must have 2 columns. Errors are DataError with the line or row. */
-export function fileData(name: string, text: string, maxBytes: number): DataSet {
-  const parsed = parseData(text, { maxRows: MAX_FILE_ROWS, maxBytes });
+/**
+ * A data file's rows as a data set: CSV, JSON, IDX or .npy, gzipped or not
+ * (loadDataFile tells them apart by content); must have 2 columns. Errors
+ * are DataError with the line, row or byte offset.
+ */
+export async function fileData(name: string, bytes: Uint8Array, maxBytes: number): Promise<DataSet> {
+  const parsed = await loadDataFile({ name, bytes }, { maxRows: MAX_FILE_ROWS, maxBytes });
   if (parsed.dim !== 2) {
-    throw new DataError(`${name}: the demo trains on 2-D points, but the rows have ${parsed.dim} value${parsed.dim === 1 ? '' : 's'}`);
+    const shape = parsed.shape.length > 1 ? ` (${parsed.shape.join(' x ')})` : '';
+    throw new DataError(`${name}: the demo trains on 2-D points, but the rows have ${parsed.dim} value${parsed.dim === 1 ? '' : 's'}${shape}`);
   }
   if (parsed.rows < 2) throw new DataError(`${name}: needs at least 2 rows, got ${parsed.rows}`);
   return { description: `${name} (${parsed.rows} points)`, data: parsed.data, box: boxAround(parsed.data) };

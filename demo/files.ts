@@ -21,7 +21,7 @@ export async function openFile(file: File): Promise<void> {
     return;
   }
   try {
-    state.fileSet = fileData(file.name, new TextDecoder().decode(bytes), state.gpu?.limits.maxStorageBufferBindingSize ?? 2 ** 27);
+    state.fileSet = await fileData(file.name, bytes, state.gpu?.limits.maxStorageBufferBindingSize ?? 2 ** 27);
   } catch (e) {
     if (e instanceof DataError) {
       $('data-error').textContent = `${file.name}: ${e.message.startsWith(file.name) ? e.message.slice(file.name.length + 2) : e.message}`;

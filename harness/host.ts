@@ -4,8 +4,9 @@
 // returning a JSON result. Where it runs is a host:
 //   - chromium: a page of one headless Chromium driven by Puppeteer
 //     (harness/runner.ts: Runner opens pages, each a HarnessPage);
-//   - other hosts (e.g. Node on Dawn's WebGPU) implement the same two
-//     interfaces and are chosen by the command's --host option (cli/hosts.ts).
+//   - node: this Node process on Dawn's WebGPU, no browser
+//     (harness/node-host.ts: NodeHostProvider opens NodeHosts);
+// the command's --host option chooses (cli/hosts.ts).
 //
 // Large inputs and outputs never travel inside the config or the result
 // (JSON; through Puppeteer that means one message): the caller offers bytes
@@ -16,6 +17,7 @@
 // runner's own HTTP server on 127.0.0.1 (harness/blobs.ts), so a page fetches
 // 188 MB of data as one binary response and never holds a base64 copy.
 
+import { ConfigError } from '../src/index';
 import type { JobProgress } from './protocol';
 
 /** Bytes held by a host for a job: put it in a job's config or result as it is (plain JSON). */
@@ -51,8 +53,8 @@ export interface JobHost {
   close(): Promise<void>;
 }
 
-/** The host kinds the command line knows. */
-export type HostKind = 'chromium';
+/** The host kinds the command line knows: headless Chromium, or this Node process on Dawn (harness/node-host.ts). */
+export type HostKind = 'chromium' | 'node';
 
 /** A started host: opens fresh places to run jobs (a new page each), and shuts everything down. */
 export interface HostProvider {
@@ -61,4 +63,27 @@ export interface HostProvider {
   readonly description: string;
   open(): Promise<JobHost>;
   close(): Promise<void>;
+}
+
+export const HOST_KINDS: readonly HostKind[] = ['chromium', 'node'];
+
+/** The command line's default host (docs/hosts.md: the host of the demo and of the benchmark peers). */
+export const DEFAULT_HOST: HostKind = 'chromium';
+
+/** The --host option of the commands that run jobs: one source for its parser and --help. */
+export const HOST_OPTION = {
+  host: {
+    type: 'string', value: HOST_KINDS.join('|'), default: DEFAULT_HOST,
+    help: 'where the jobs run: headless Chromium, or this Node process on Dawn (npm webgpu) with no browser',
+  },
+} as const;
+
+/** The --host value, checked; ConfigError naming the flag. */
+export function hostArg(values: Record<string, unknown>): HostKind | undefined {
+  const v = values.host;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(HOST_KINDS as readonly string[]).includes(v)) {
+    throw new ConfigError('--host', `must be one of ${HOST_KINDS.join(', ')}, got ${JSON.stringify(v)}`);
+  }
+  return v as HostKind;
 }

@@ -1,5 +1,6 @@
 // The applications' jobs page (harness/index.html): the jobs of the command
 // line, the benchmarks and the paper's experiments.
+import { APP_JOBS } from './app-jobs';
 import { serveJobs } from './page';
 
-serveJobs(import.meta.glob(['../bench/**/*.jobs.ts', '../cli/*.jobs.ts', '../experiments/**/*.jobs.ts']));
+serveJobs(APP_JOBS);

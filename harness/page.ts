@@ -1,36 +1,15 @@
 // The jobs page: runs a job by name with a JSON config and returns its JSON
 // result or a serialised error. A page entry (harness/main.ts for the
 // applications' jobs, test/support/page.ts for the tests' too) hands it the
-// job modules it may run. Job "device.lose" is the export `lose` of the file
-// device.jobs.ts; where two folders hold a file of that name, the job names
-// the folder too: "sampler/sampler.sample".
+// job modules it may run; harness/jobs.ts says how a name finds its job.
 
-import type { HarnessApi, JobFailure, JobOutcome } from './protocol';
-import { makeContext, type Job, type JobBytes } from './job';
+import type { HarnessApi, JobOutcome } from './protocol';
+import { makeContext, type JobBytes } from './job';
+import { runJob, type JobModules } from './jobs';
 import type { BlobRef } from './host';
 import { BLOB_ROUTE } from './blob-route';
 
-export type JobModules = Record<string, () => Promise<unknown>>;
-
-/** The module of a job file: "mlp", or with its folder where two folders have one ("test/mlp/mlp"). */
-function moduleFor(modules: JobModules, file: string): (() => Promise<unknown>) | undefined {
-  const keys = Object.keys(modules).filter((k) => k.endsWith(`/${file}.jobs.ts`));
-  if (keys.length > 1) {
-    throw new Error(`job file ${file} is ambiguous (${keys.map((k) => k.replace(/^(\.\.\/)+/, '')).join(', ')}): name its folder too`);
-  }
-  return keys.length === 1 ? modules[keys[0]] : undefined;
-}
-
-function serialise(e: unknown): JobFailure {
-  if (e instanceof Error) {
-    const fields: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(e)) {
-      if (['number', 'string', 'boolean'].includes(typeof v)) fields[k] = v;
-    }
-    return { name: e.name, message: e.message, stack: e.stack, fields };
-  }
-  return { name: 'Error', message: String(e) };
-}
+export type { JobModules };
 
 declare global {
   interface Window {
@@ -69,18 +48,8 @@ export function serveJobs(modules: JobModules): void {
       const controller = new AbortController();
       if (runId !== undefined) running.set(runId, controller);
       try {
-        const dot = name.lastIndexOf('.');
-        const file = name.slice(0, dot);
-        const fn = name.slice(dot + 1);
-        const load = dot < 0 ? undefined : moduleFor(modules, file);
-        if (!load) throw new Error(`no job module ${file}.jobs.ts (jobs are "<file>.<export>")`);
-        const mod = (await load()) as Record<string, Job>;
-        const job = mod[fn];
-        if (typeof job !== 'function') throw new Error(`${file}.jobs.ts exports no job ${fn}`);
         const ctx = makeContext(name, (message, fraction, data) => window.febmProgress?.({ job: name, message, fraction, data }), controller.signal, pageBytes);
-        return { ok: true, result: await job(ctx, config) };
-      } catch (e) {
-        return { ok: false, error: serialise(e) };
+        return await runJob(modules, name, config, ctx);
       } finally {
         if (runId !== undefined) running.delete(runId);
       }

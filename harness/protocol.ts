@@ -28,13 +28,13 @@ export interface HarnessApi {
   jobs(): string[];
 }
 
-/** Rethrown in Node with the page error's name, message and fields. */
+/** Rethrown in Node with the job error's name, message and fields (from the page, or the Node host). */
 export class PageJobError extends Error {
   readonly fields: Record<string, unknown>;
-  constructor(readonly job: string, failure: JobFailure) {
+  constructor(readonly job: string, failure: JobFailure, where = 'page') {
     super(failure.message);
     this.name = failure.name;
     this.fields = failure.fields ?? {};
-    if (failure.stack) this.stack = `${failure.name}: ${failure.message}\n    [in page, job ${job}]\n${failure.stack}`;
+    if (failure.stack) this.stack = `${failure.name}: ${failure.message}\n    [in ${where}, job ${job}]\n${failure.stack}`;
   }
 }

@@ -6,6 +6,12 @@
 // requires: common.wgsl, mlp.wgsl, philox.wgsl, langevin_counters.wgsl
 // dispatch lgv_sample: mlp.batch_padded / MLP_CHAINS invocations
 // dispatch lgv_advance: 1 workgroup
+// dispatch lgv_propose_blocks: lgv.chains * ((lgv.dim + 3) / 4) invocations
+// dispatch lgv_update_blocks: lgv.chains * ((lgv.dim + 3) / 4) invocations
+// dispatch lgv_update_chains: lgv.chains invocations
+// dispatch lgv_advance_one: 1 workgroup
+// dispatch lgv_copy_state: lgv.chains * lgv.dim invocations
+// dispatch lgv_mala_carry: lgv.chains invocations
 //
 // Bindings (group 0):
 //   0 uniform            mlp: MlpLayout            MLP layout, batch = chains (mlp.wgsl);
@@ -33,6 +39,8 @@
 //   8 storage read_write lgv_counters: array<u32>  steps taken (the Philox step of the next
 //        step), MALA proposals per chain and accepted by each chain since the last
 //        reset: words LGV_COUNT_* of langevin_counters.wgsl
+//   9 storage read_write lgv_energy_y: array<f32>  E(y) per chain, written by the tiled MLP
+//        passes between the step kernels below (read by MALA); unused by lgv_sample
 //
 // Steps, on the moved coordinates k < dim - classes (xi: standard normals,
 // Philox counter (chain, step, 0, b) gives xi[4b..4b+3], so a 4,096-dim chain
@@ -46,12 +54,26 @@
 //         (a non-finite log acceptance ratio rejects); E and grad at x are
 //         computed once at the start of the dispatch, then carried.
 //
-// Dispatch: lgv_sample over ceil(chains / (MLP_CHAINS * MLP_GROUP))
-// workgroups of MLP_GROUP invocations ("lanes", as the MLP library's kernels),
-// folded into 2-D past the per-dimension limit; lane l carries chains
-// mlp_sample(l, 0..MLP_CHAINS-1), whatever the energy. Then lgv_advance, one
-// workgroup. A chain's numbers depend on its index only, not on the lane or
-// the grid.
+// Dispatch, one of two ways (src/sampler/sampler.ts chooses with the MLP
+// kernels' variant, src/mlp/variant.ts):
+// - fused (any energy; the MLP's lanes variant): lgv_sample over
+//   ceil(chains / (MLP_CHAINS * MLP_GROUP)) workgroups of MLP_GROUP
+//   invocations ("lanes", as the MLP library's kernels), folded into 2-D past
+//   the per-dimension limit, runs all lgv.steps steps; lane l carries chains
+//   mlp_sample(l, 0..MLP_CHAINS-1), whatever the energy. Then lgv_advance, one
+//   workgroup. Few invocations, no synchronisation: what a CPU-emulated
+//   adapter wants.
+// - stepwise (MLP energy, the tiled variant, for GPUs): per step,
+//   lgv_propose_blocks, then the MLP's tiled passes (shaders/mlp_tiled.wgsl:
+//   input gradient of mlp_x into lgv_work, E(y) into lgv_energy_y), then
+//   lgv_update_blocks (ULA, Du & Mordatch) or lgv_update_chains (MALA), then
+//   lgv_advance_one. The element-wise kernels run one invocation per 4
+//   coordinates of a chain (per chain for MALA's test), LGV_GROUP per
+//   workgroup, folded into 2-D; the MLP between them runs on the whole GPU,
+//   layer by layer. MALA first evaluates the chains: lgv_copy_state, the
+//   MLP passes, lgv_mala_carry.
+// Either way a chain's numbers depend on its index only, not on the lane,
+// the grid or the way.
 //
 // Indices are u32 counts of f32 words (the MLP scratch: of vec4s); the host
 // keeps every buffer under 2^32 bytes (src/sampler/sampler.ts), so no index
@@ -107,6 +129,10 @@ struct LgvParams {
 @group(0) @binding(6) var<storage, read_write> lgv_work: array<f32>;
 @group(0) @binding(7) var<storage, read> lgv_energy: array<f32>;
 @group(0) @binding(8) var<storage, read_write> lgv_counters: array<u32>;
+@group(0) @binding(9) var<storage, read_write> lgv_energy_y: array<f32>;
+
+// Invocations per workgroup of the stepwise kernels.
+const LGV_GROUP: u32 = 64u;
 
 // Four standard normals xi[4b..4b+3] of chain i at Philox step s. For b = 0
 // this is rng_normal4(seed, i, s, 0).
@@ -228,75 +254,96 @@ fn lgv_evaluate(lane: u32) -> array<f32, MLP_CHAINS> {
 }
 
 // Writes chain i's evaluation point for step s to mlp_x (ULA: x itself, and
-// x + sqrt(eta) xi to the state, the drift is subtracted after the gradient);
-// the label coordinates are copied as they are.
-fn lgv_propose(i: u32, s: u32) {
+// x + sqrt(eta) xi to the state, the drift is subtracted after the gradient),
+// for coordinates 4b..4b+3 (those below dim); label coordinates are copied as
+// they are.
+fn lgv_propose_block(i: u32, s: u32, b: u32) {
   let n = lgv.chains;
   let d = lgv.dim;
   let moved = d - lgv.classes;
   let base = i * d;
-  for (var b = 0u; 4u * b < moved; b++) {
-    let xi = lgv_normal4(i, s, b);
-    for (var r = 0u; r < 4u; r++) {
-      let k = 4u * b + r;
-      if (k >= moved) { break; }
-      let x = lgv_state[base + k];
-      if (lgv.sampler == LGV_ULA) {
-        mlp_x[base + k] = x;
-        lgv_state[base + k] = x + lgv.sqrt_eta * xi[r];
-      } else if (lgv.sampler == LGV_DU_MORDATCH) {
-        mlp_x[base + k] = x + lgv.noise_std * xi[r];
-      } else {
-        mlp_x[base + k] = x - lgv.half_eta * lgv_work[n * d + base + k] + lgv.sqrt_eta * xi[r];
-      }
+  let xi = lgv_normal4(i, s, b);
+  for (var r = 0u; r < 4u; r++) {
+    let k = 4u * b + r;
+    if (k >= d) { break; }
+    let x = lgv_state[base + k];
+    if (k >= moved) {
+      mlp_x[base + k] = x;
+    } else if (lgv.sampler == LGV_ULA) {
+      mlp_x[base + k] = x;
+      lgv_state[base + k] = x + lgv.sqrt_eta * xi[r];
+    } else if (lgv.sampler == LGV_DU_MORDATCH) {
+      mlp_x[base + k] = x + lgv.noise_std * xi[r];
+    } else {
+      mlp_x[base + k] = x - lgv.half_eta * lgv_work[n * d + base + k] + lgv.sqrt_eta * xi[r];
     }
   }
-  for (var k = moved; k < d; k++) { mlp_x[base + k] = lgv_state[base + k]; }
 }
 
-// Completes chain i's step s, given E(y) = ey and grad E(y) in lgv_work; the
-// label coordinates are not written.
-fn lgv_update(i: u32, s: u32, ey: f32) {
-  let n = lgv.chains;
+// Chain i's evaluation point for step s, every coordinate.
+fn lgv_propose(i: u32, s: u32) {
+  for (var b = 0u; 4u * b < lgv.dim; b++) { lgv_propose_block(i, s, b); }
+}
+
+// Completes an unadjusted step (ULA, Du & Mordatch) of chain i for
+// coordinates 4b..4b+3, given grad E(y) in lgv_work; label coordinates are
+// not written.
+fn lgv_update_block(i: u32, b: u32) {
   let d = lgv.dim;
   let moved = d - lgv.classes;
   let base = i * d;
-  if (lgv.sampler == LGV_ULA) {
-    for (var k = 0u; k < moved; k++) {
+  for (var r = 0u; r < 4u; r++) {
+    let k = 4u * b + r;
+    if (k >= moved) { break; }
+    if (lgv.sampler == LGV_ULA) {
       lgv_state[base + k] = lgv_state[base + k] - lgv.half_eta * lgv_work[base + k];
-    }
-  } else if (lgv.sampler == LGV_DU_MORDATCH) {
-    for (var k = 0u; k < moved; k++) {
+    } else {
       var g = lgv_work[base + k];
       if (lgv.use_clip != 0u) { g = clamp(g, -lgv.grad_clip, lgv.grad_clip); }
       var x = mlp_x[base + k] - lgv.step_size * g;
       if (lgv.use_box != 0u) { x = clamp(x, lgv.box_lo, lgv.box_hi); }
       lgv_state[base + k] = x;
     }
-  } else {
-    let gx_base = n * d + base;
-    var fwd = 0.0;   // |y - x + (eta/2) grad E(x)|^2
-    var rev = 0.0;   // |x - y + (eta/2) grad E(y)|^2
-    for (var k = 0u; k < moved; k++) {
-      let x = lgv_state[base + k];
-      let y = mlp_x[base + k];
-      let a = y - x + lgv.half_eta * lgv_work[gx_base + k];
-      let b = x - y + lgv.half_eta * lgv_work[base + k];
-      fwd += a * a;
-      rev += b * b;
-    }
-    let ex = lgv_work[2u * n * d + i];
-    let log_alpha = ex - ey - (rev - fwd) * lgv.inv_two_eta;
-    let u = rng_uniform4(vec2<u32>(lgv.seed_lo, lgv.seed_hi), i, s, LGV_STREAM_ACCEPT).x;
-    if (finite_f32(log_alpha) && rng_log(u) < log_alpha) {
-      for (var k = 0u; k < moved; k++) {
-        lgv_state[base + k] = mlp_x[base + k];
-        lgv_work[gx_base + k] = lgv_work[base + k];
-      }
-      lgv_work[2u * n * d + i] = ey;
-      lgv_counters[LGV_COUNT_ACCEPTED + i] = lgv_counters[LGV_COUNT_ACCEPTED + i] + 1u;
-    }
   }
+}
+
+// MALA's accept test of chain i's step s, given E(y) = ey and grad E(y) in lgv_work.
+fn lgv_update_mala(i: u32, s: u32, ey: f32) {
+  let n = lgv.chains;
+  let d = lgv.dim;
+  let moved = d - lgv.classes;
+  let base = i * d;
+  let gx_base = n * d + base;
+  var fwd = 0.0;   // |y - x + (eta/2) grad E(x)|^2
+  var rev = 0.0;   // |x - y + (eta/2) grad E(y)|^2
+  for (var k = 0u; k < moved; k++) {
+    let x = lgv_state[base + k];
+    let y = mlp_x[base + k];
+    let a = y - x + lgv.half_eta * lgv_work[gx_base + k];
+    let b = x - y + lgv.half_eta * lgv_work[base + k];
+    fwd += a * a;
+    rev += b * b;
+  }
+  let ex = lgv_work[2u * n * d + i];
+  let log_alpha = ex - ey - (rev - fwd) * lgv.inv_two_eta;
+  let u = rng_uniform4(vec2<u32>(lgv.seed_lo, lgv.seed_hi), i, s, LGV_STREAM_ACCEPT).x;
+  if (finite_f32(log_alpha) && rng_log(u) < log_alpha) {
+    for (var k = 0u; k < moved; k++) {
+      lgv_state[base + k] = mlp_x[base + k];
+      lgv_work[gx_base + k] = lgv_work[base + k];
+    }
+    lgv_work[2u * n * d + i] = ey;
+    lgv_counters[LGV_COUNT_ACCEPTED + i] = lgv_counters[LGV_COUNT_ACCEPTED + i] + 1u;
+  }
+}
+
+// Completes chain i's step s, given E(y) = ey and grad E(y) in lgv_work.
+fn lgv_update(i: u32, s: u32, ey: f32) {
+  if (lgv.sampler == LGV_MALA) {
+    lgv_update_mala(i, s, ey);
+    return;
+  }
+  for (var b = 0u; 4u * b < lgv.dim; b++) { lgv_update_block(i, b); }
 }
 
 @compute @workgroup_size(MLP_GROUP)
@@ -345,4 +392,65 @@ fn lgv_sample(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_
 fn lgv_advance() {
   lgv_counters[LGV_COUNT_STEPS] = lgv_counters[LGV_COUNT_STEPS] + lgv.steps;
   lgv_counters[LGV_COUNT_PROPOSED] = lgv_counters[LGV_COUNT_PROPOSED] + lgv.steps;
+}
+
+// ---- The stepwise way (MLP energy, tiled MLP variant): one step at a time,
+// the MLP's tiled passes between these kernels.
+
+// Blocks of 4 coordinates per chain.
+fn lgv_blocks() -> u32 {
+  return (lgv.dim + 3u) / 4u;
+}
+
+// chains * lgv_blocks() invocations: chain index / blocks, block index % blocks.
+@compute @workgroup_size(LGV_GROUP)
+fn lgv_propose_blocks(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let index = fold_index(gid, groups, LGV_GROUP);
+  let blocks = lgv_blocks();
+  if (index >= lgv.chains * blocks) { return; }
+  lgv_propose_block(index / blocks, lgv_counters[LGV_COUNT_STEPS], index % blocks);
+}
+
+// chains * lgv_blocks() invocations (ULA, Du & Mordatch).
+@compute @workgroup_size(LGV_GROUP)
+fn lgv_update_blocks(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let index = fold_index(gid, groups, LGV_GROUP);
+  let blocks = lgv_blocks();
+  if (index >= lgv.chains * blocks) { return; }
+  lgv_update_block(index / blocks, index % blocks);
+}
+
+// chains invocations (MALA: the accept test needs the whole chain).
+@compute @workgroup_size(LGV_GROUP)
+fn lgv_update_chains(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = fold_index(gid, groups, LGV_GROUP);
+  if (i >= lgv.chains) { return; }
+  lgv_update_mala(i, lgv_counters[LGV_COUNT_STEPS], lgv_energy_y[i]);
+}
+
+// One step taken: the counter moves on by one.
+@compute @workgroup_size(1)
+fn lgv_advance_one() {
+  lgv_counters[LGV_COUNT_STEPS] = lgv_counters[LGV_COUNT_STEPS] + 1u;
+  lgv_counters[LGV_COUNT_PROPOSED] = lgv_counters[LGV_COUNT_PROPOSED] + 1u;
+}
+
+// MALA, before the first step of a run: the chains themselves as evaluation points.
+@compute @workgroup_size(LGV_GROUP)
+fn lgv_copy_state(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let index = fold_index(gid, groups, LGV_GROUP);
+  if (index >= lgv.chains * lgv.dim) { return; }
+  mlp_x[index] = lgv_state[index];
+}
+
+// MALA, after the MLP passes on the chains: E(x) and grad E(x) carried into the
+// steps (the same places lgv_sample keeps them).
+@compute @workgroup_size(LGV_GROUP)
+fn lgv_mala_carry(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = fold_index(gid, groups, LGV_GROUP);
+  if (i >= lgv.chains) { return; }
+  let n = lgv.chains;
+  let d = lgv.dim;
+  lgv_work[2u * n * d + i] = lgv_energy_y[i];
+  for (var k = 0u; k < d; k++) { lgv_work[n * d + i * d + k] = lgv_work[i * d + k]; }
 }

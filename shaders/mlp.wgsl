@@ -1,30 +1,30 @@
 // mlp.wgsl: batched MLP passes (forward, backward) for a scalar-output network
-// whose parameters are packed in one buffer (src/mlp/params.ts).
-// requires: common.wgsl, activations.wgsl, mlp_weights.wgsl
+// whose parameters are packed in one buffer (src/mlp/params.ts): the "lanes"
+// variant of the MLP kernels.
+// requires: common.wgsl, mlp_layout.wgsl, activations.wgsl, mlp_weights.wgsl
 //
 // Library file: no entry point. The shader that composes it declares
-//   var<uniform> mlp: MlpLayout;                      the network and batch layout
+//   var<uniform> mlp: MlpLayout;                      the network and batch layout (mlp_layout.wgsl)
 //   var<storage, read> mlp_theta: array<vec4<f32>>;     packed parameters
 //   var<storage, read> mlp_x: array<f32>;               inputs, row-major [batch][input_dim]
 //   var<storage, read_write> mlp_scratch: array<vec4<f32>>;  per-sample activations
 // at bindings of its choice.
 //
-// Parameters (all offsets in vec4 units): layer l maps 4*in4 -> 4*out4 padded
-// units; W[j][4k4..4k4+3] is mlp_theta[w_offset + j*in4 + k4], b[4j4..4j4+3]
-// is mlp_theta[b_offset + j4]. Padding is zero.
-//
-// Scratch: per layer three regions of [units4][batch_padded] vec4s (sample
-// index fastest, so neighbouring invocations touch neighbouring memory):
-//   h: the layer's input activations (h of layer 0 is the padded input x),
-//   g: act'(z) of the layer's pre-activations z (hidden layers only), written
-//      by the forward pass with act(z) from one sigmoid or tanh, so the
-//      backward pass only multiplies,
-//   d: d(output)/d(pre-activation) of the layer's outputs, times the sample's
-//      output weight (backward passes; and, for the last hidden layer, a
-//      forward pass without the output value, see mlp_forward).
+// Parameters and scratch regions: see mlp_layout.wgsl. This variant fills h of
+// layer 0 with the padded input x; the forward pass writes the g region with
+// act(z) from one sigmoid or tanh, so the backward pass only multiplies; the
+// d region of the last hidden layer may also be written by a forward pass
+// without the output value (see mlp_forward).
 // A backward pass to the inputs of a network whose input fits one vec4 never
 // writes layer 0's d: it goes straight into the input gradient (see
 // mlp_backward_store).
+//
+// Why this variant: on a CPU-emulated adapter (SwiftShader: a few SIMD cores,
+// a storage load costing about ten FMAs, workgroup memory and subgroups
+// emulated) the cost is loads per FMA, and few invocations carrying many
+// samples each keep every loaded value in registers for many FMAs. On a GPU
+// the same shape leaves the machine idle (a few hundred invocations) and
+// spills its 256-float register tile: mlp_tiled.wgsl is the GPU variant.
 //
 // Each invocation (a "lane") carries MLP_CHAINS (16) samples: every 4x4 weight
 // block is loaded once and feeds 16 * MLP_CHAINS multiply-adds, because on
@@ -44,35 +44,6 @@ const MLP_CHAINS: u32 = 16u;
 // Invocations ("lanes") per workgroup, MLP_CHAINS samples each; kernels that
 // share one scratch buffer must be given the same value (see above).
 override MLP_GROUP: u32 = 64u;
-// The hidden layers' activation (activations.wgsl code; the host's
-// ACTIVATION_CODE). A pipeline constant, not a uniform: the adapter then drops
-// the other activations' code, which a CPU-emulated adapter otherwise runs for
-// every unit under a lane mask (12% of the Langevin kernel's time at width 128).
-override MLP_ACTIVATION: u32 = 0u;
-const MLP_MAX_LAYERS: u32 = 5u;
-
-struct MlpLayer {
-  w_offset: u32,
-  b_offset: u32,
-  in4: u32,
-  out4: u32,
-  h_base: u32,
-  g_base: u32,
-  d_base: u32,
-  block_base: u32,   // first parameter-gradient block of this layer (see mlp_param_grad.wgsl)
-}
-
-struct MlpLayout {
-  batch: u32,         // real samples
-  batch_padded: u32,  // batch rounded up to a multiple of MLP_CHAINS * MLP_GROUP: the stride of scratch regions
-  input_dim: u32,
-  layer_count: u32,   // hidden layers + 1
-  block_count: u32,   // parameter-gradient blocks over all layers
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-  layers: array<MlpLayer, MLP_MAX_LAYERS>,
-}
 
 // The sample index of the c-th sample of a lane (the lane's global index).
 fn mlp_sample(lane: u32, c: u32) -> u32 {

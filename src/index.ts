@@ -22,8 +22,10 @@ export type { GpuPart } from './device/part';
 
 // MLP programs and their packed parameters.
 export { MlpProgram } from './mlp/program';
-export type { Pass } from './mlp/program';
-export { ACTIVATIONS, MAX_DEPTH, MAX_WIDTH, paramLayout, packParams, unpackParams, initParams, validateMlpSpec, mlpFlopsPerSample } from './mlp/params';
+export type { Pass, MlpProgramOptions } from './mlp/program';
+export { MLP_VARIANTS, chooseMlpVariant } from './mlp/variant';
+export type { MlpVariant, AdapterTraits } from './mlp/variant';
+export { ACTIVATIONS, MAX_DEPTH, MAX_WIDTH, MAX_INPUT_DIM, paramLayout, packParams, unpackParams, initParams, validateMlpSpec, mlpFlopsPerSample } from './mlp/params';
 export type { Activation, MlpSpec, ParamLayout, LayerLayout, DenseLayer } from './mlp/params';
 
 // Divergences and the f-EBM loss.
@@ -68,7 +70,25 @@ export { TOY_DATASETS, MAX_TOY_SAMPLES, generateToy, mixtureComponents, modeMass
 export type { ToyDataset, ToyInfo, MixtureComponents } from './data/toy';
 export { parseCsv, parseJson, parseData } from './data/load';
 export type { ParsedData, LoadLimits, CsvOptions } from './data/load';
+export { loadDataFile, parseDataBytes, detectFormat, attachLabels, gunzip, isGzip, MAX_FILE_BYTES } from './data/files';
+export type { DataFile, DataFormat, LabelledData, DataFileOptions } from './data/files';
+export { parseIdxImages, parseIdxLabels, readIdxHeader } from './data/idx';
+export type { ArrayData, IdxHeader, BinaryOptions, ParsedLabels } from './data/idx';
+export { parseNpyRows, parseNpyLabels, readNpyHeader, encodeNpy } from './data/npy';
+export type { NpyArray, NpyHeader } from './data/npy';
+export { digitsFromPackage, splitHeldOut, selectRows, digitSplit, DIGIT_SIDE, DIGIT_PIXELS, DIGIT_CLASSES, DIGIT_SPLITS, HELD_OUT_EVERY } from './data/digits';
+export type { DigitSplit } from './data/digits';
 export { seededUniform, seededNormal } from './rng/random';
+
+// The sample-quality score of digit samples (docs/score.md).
+export {
+  DigitClassifier, trainClassifier, validateClassifierTraining, CLASSIFIER_SIZES, CLASSIFIER_FORMAT, CLASSIFIER_VERSION, DEFAULT_CLASSIFIER_TRAINING,
+} from './score/classifier';
+export type { ClassifierFile, ClassifierTraining, ClassifierEpoch, ClassifierOutput } from './score/classifier';
+export { DigitScore, CONFIDENT_PROBABILITY } from './score/score';
+export type { SampleScore } from './score/score';
+export { frechetDistance, gaussianOf } from './score/frechet';
+export type { Gaussian } from './score/frechet';
 
 // Checkpoints.
 export { CHECKPOINT_VERSION, CHECKPOINT_MAGIC, encodeCheckpoint, decodeCheckpoint } from './checkpoint/format';

@@ -24,7 +24,10 @@ export {
 
 // Building blocks of the GPU parts.
 export { OwnedBuffers, bytesOf, destroyAll, createParts, createPartList } from './device/part';
-export { MLP_CHAINS, MLP_GROUP, MLP_GROUP_SIZES, MLP_SAMPLES_PER_GROUP, mlpGroupFor, mlpConstants, validateMlpGroup, scratchLayout } from './mlp/program';
+export {
+  MLP_CHAINS, MLP_GROUP, MLP_GROUP_SIZES, MLP_SAMPLES_PER_GROUP, mlpGroupFor, mlpConstants, validateMlpGroup, scratchLayout, checkScratchFits,
+  mlpProgramBuffers, MLP_TILED_S, MLP_TILED_GROUP,
+} from './mlp/program';
 export type { ScratchLayout } from './mlp/program';
 export { roundUp4 } from './mlp/params';
 export { gpuDivergence, divergenceUniforms, decodeLossMetrics, CUSTOM_WGSL_FUNCTIONS } from './divergence/loss';
@@ -76,3 +79,10 @@ export type {
 // The MLP kernels' layout formulas (one module without imports, also shipped as dist/wgsl/mlp-layout.js).
 export { packedLayers, scratchRegions, mlpLayoutValues, FILLED_STRUCTS } from './mlp/layout';
 export type { PackedLayers, MlpLayoutConstants, LayerLayout } from './mlp/layout';
+
+// The sample-quality score's float64 pieces: the symmetric eigendecomposition and
+// square root behind the Frechet distance, and the classifier's backward pass.
+export { symmetricEigen, sqrtPsd } from './score/frechet';
+export type { Eigen } from './score/frechet';
+export { accumulateGradient, gradientWork } from './score/classifier';
+export type { GradientWork } from './score/classifier';

@@ -4,7 +4,7 @@
 
 import type { JobContext } from '../../harness/job';
 import {
-  initParams, mlpFlopsPerSample, MlpProgram, paramLayout, seededNormal, type AdapterDescription, type MlpSpec,
+  initParams, mlpFlopsPerSample, MlpProgram, paramLayout, seededNormal, type AdapterDescription, type MlpSpec, type MlpVariant,
 } from '../../src/index';
 import { timeRuns, type Timing } from '../timing';
 
@@ -14,6 +14,8 @@ export interface MlpJobConfig {
   dispatches: number;
   runs: number;
   seed?: number;
+  /** The MLP kernels' variant, on a device of its own (default: the page's device and its adapter's variant). */
+  variant?: MlpVariant;
 }
 
 export interface MlpJobResult {
@@ -24,11 +26,13 @@ export interface MlpJobResult {
   gflops: number;
   samplesPerSecond: number;
   timing: Timing;
+  /** The MLP kernels' variant that ran. */
+  variant: MlpVariant;
 }
 
 /** inputGrad passes, `dispatches` per run; checks first that f(x) and grad_x f are finite. */
 export async function inputGrad(ctx: JobContext, config: MlpJobConfig): Promise<MlpJobResult> {
-  const gpu = await ctx.gpu();
+  const gpu = config.variant ? await ctx.freshGpu({ mlpVariant: config.variant }) : await ctx.gpu();
   const { batch, width } = config;
   const spec: MlpSpec = { inputDim: 2, hidden: [width, width], activation: 'silu' };
   const layout = paramLayout(spec);
@@ -61,8 +65,11 @@ export async function inputGrad(ctx: JobContext, config: MlpJobConfig): Promise<
       gflops: flopsPerRun / timing.median / 1e9,
       samplesPerSecond: (batch * config.dispatches) / timing.median,
       timing,
+      variant: program.variant,
     };
   } finally {
-    for (const buf of [theta, x, out, gradX, program.uniform, program.scratchBuffer]) buf.destroy();
+    for (const buf of [theta, x, out, gradX]) buf.destroy();
+    program.destroy();
+    if (config.variant) gpu.destroy();
   }
 }

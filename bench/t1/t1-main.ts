@@ -1,69 +1,9 @@
 // `node bin/febm.mjs bench/t1/t1-main.ts [--quick] [--impl NAME]... [--peer-budget S] [--blocks B] [--block-iterations I]
-//   [--batch B] [--chains N] [--steps K] [--width W] [--no-stages] [--out FILE]`:
-// runs T1 alone (bench/t1/t1.ts) after the ALU peak (R0, bench/r0/r0.jobs.ts) in the
-// same browser, and prints one JSON line per figure (the R0 line first), each
-// T1 line with its fraction of that peak; with --out, also writes them to FILE.
-// Sizes other than the workload's are for finding out, not figures.
+//   [--batch B] [--chains N] [--steps K] [--width W] [--no-stages] [--variant lanes|tiled] [--out FILE]`:
+// runs T1 alone after the ALU peak (bench/training/main.ts) and prints one JSON line per figure.
 // `npm run bench -- --only t1` runs the same with the defaults.
-import { writeFileSync } from 'node:fs';
 import type { ViteDevServer } from 'vite';
-import { Runner } from '../../harness/runner';
-import type { AluJobResult } from '../r0/r0.jobs';
-import { FULL_ALU } from '../run';
-import { backendName, round } from '../timing';
-import { runT1, T1_QUICK, type T1Line, type T1Options } from './t1';
-import { T1_IMPLS, T1_SIZE, type T1Impl } from './t1-spec';
+import { trainingMain } from '../training/main';
+import { T1 } from './t1-spec';
 
-
-export async function main(vite: ViteDevServer, args: string[]): Promise<number> {
-  const opts: T1Options = {};
-  const size = { ...T1_SIZE };
-  let out: string | null = null;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const num = () => {
-      const v = Number(args[++i]);
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} takes a positive integer, got ${JSON.stringify(args[i])}`);
-      return v;
-    };
-    try {
-      if (a === '--quick') Object.assign(opts, T1_QUICK, { quick: true }), Object.assign(size, T1_QUICK.size);
-      else if (a === '--impl') {
-        const v = args[++i] as T1Impl;
-        if (!T1_IMPLS.includes(v)) throw new Error(`--impl takes one of ${T1_IMPLS.join(', ')}, got ${JSON.stringify(v)}`);
-        opts.impls = [...(opts.impls ?? []), v];
-      } else if (a === '--peer-budget') opts.peerBudgetSeconds = num();
-      else if (a === '--blocks') opts.blocks = num();
-      else if (a === '--block-iterations') opts.blockIterations = num();
-      else if (a === '--batch') size.batch = num();
-      else if (a === '--chains') size.chains = num();
-      else if (a === '--steps') size.steps = num();
-      else if (a === '--width') size.width = num();
-      else if (a === '--no-stages') opts.stages = false;
-      else if (a === '--out') out = args[++i];
-      else throw new Error(`unknown argument ${JSON.stringify(a)}`);
-    } catch (e) {
-      process.stderr.write(`${(e as Error).message}\n`);
-      return 2;
-    }
-  }
-  opts.size = size;
-  const runner = await Runner.start({ vite });
-  const lines: T1Line[] = [];
-  const print = (l: T1Line) => {
-    lines.push(l);
-    process.stdout.write(`${JSON.stringify(l)}\n`);
-  };
-  try {
-    const alu = await runner.run<AluJobResult>('r0.alu', FULL_ALU);
-    print({ workload: 'R0', name: 'alu_peak', backend: backendName(alu.adapter), value: round(alu.gflops), unit: 'GFLOP/s', runs: alu.timing.runs });
-    await runT1(runner, {
-      ...opts,
-      onLine: (l) => print({ ...l, of_alu_peak: typeof l.gflops === 'number' ? round(l.gflops / alu.gflops, 3) : null }),
-    });
-  } finally {
-    await runner.close();
-  }
-  if (out) writeFileSync(out, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  return lines.some((l) => 'error' in l) ? 1 : 0;
-}
+export const main = (vite: ViteDevServer, args: string[]): Promise<number> => trainingMain(vite, args, T1);

@@ -14,7 +14,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HostProvider } from '../../harness/host';
+import { HOST_OPTION, hostArg, type HostKind, type HostProvider } from '../../harness/host';
 import {
   ConfigError, describeDivergence, parseDivergence, validateNumerics, validateOptimizer, type DivergenceSpec, type Numerics,
   type OptimizerSpec,
@@ -48,6 +48,8 @@ export interface ReproduceOptions {
   l2H: number;
   /** H steps per iteration (OnedConfig.hSteps); default 1. */
   hSteps: number;
+  /** Where the jobs run (--host; default the command line's). */
+  host?: HostKind;
 }
 
 /**
@@ -102,6 +104,7 @@ export const REPRODUCE_OPTIONS = {
       "the same samples, optimiser and schedule: what the optimiser does with theta's noisy gradients, apart from H's errors; prints (mu, sigma) every tenth of the run",
   },
   t0: { type: 'boolean', default: false, help: "instead: the T0 benchmark (authors' settings, 30,000 iterations unless --iterations; the first name, default jensen_shannon)" },
+  ...HOST_OPTION,
 } as const;
 
 function numberArg(flag: string, text: string | undefined, integer: boolean): number {
@@ -185,6 +188,7 @@ export function reproduceOptions(values: Record<string, string | boolean | strin
     exactCritic,
     l2H,
     hSteps,
+    ...(values.host !== undefined ? { host: hostArg(values) } : {}),
   };
 }
 
@@ -251,7 +255,7 @@ function hLabel(opts: ReproduceOptions): string {
 
 /** What the experiment needs from the command line (cli/command.ts's CommandEnv). */
 export interface ReproduceEnv {
-  startHost(options?: { log?: (line: string) => void }): Promise<HostProvider>;
+  startHost(options?: { log?: (line: string) => void; kind?: HostKind }): Promise<HostProvider>;
   log(line: string): void;
   out(text: string): void;
 }
@@ -263,7 +267,7 @@ export async function runReproduce(opts: ReproduceOptions, env: ReproduceEnv, ex
     if (opts.l2H > 0 || opts.hSteps > 1) log('--exact-critic has no H: --l2-h and --h-steps do not apply');
     return runExactCritic(opts, log, env);
   }
-  const runner = await env.startHost({ log: (line) => { if (!line.startsWith('[page debug]')) log(line); } });
+  const runner = await env.startHost({ kind: opts.host, log: (line) => { if (!line.startsWith('[page debug]')) log(line); } });
   try {
     if (opts.t0) {
       const config = { divergence: opts.divergences[0], iterations: explicitIterations ? opts.iterations : 30_000, seed: opts.seed };

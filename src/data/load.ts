@@ -30,16 +30,25 @@
 
 import { FebmError } from '../errors';
 
-/** Malformed or oversized user data; `line` (CSV, 1-based) or `row` (JSON, 0-based) says where. */
+/**
+ * Malformed or oversized user data; `line` (CSV, 1-based) or `row` (JSON,
+ * 0-based) says where in text, `offset` (0-based byte) where in a binary file
+ * (IDX, .npy; src/data/idx.ts, src/data/npy.ts), and `file` which file when
+ * the caller named it.
+ */
 export class DataError extends FebmError {
   readonly line: number | undefined;
   readonly row: number | undefined;
   readonly column: number | undefined;
-  constructor(message: string, where: { line?: number; row?: number; column?: number } = {}) {
+  readonly offset: number | undefined;
+  readonly file: string | undefined;
+  constructor(message: string, where: { line?: number; row?: number; column?: number; offset?: number; file?: string } = {}) {
     super(message);
     this.line = where.line;
     this.row = where.row;
     this.column = where.column;
+    this.offset = where.offset;
+    this.file = where.file;
   }
 }
 
@@ -74,7 +83,8 @@ export const F32_MAX = 3.4028234663852886e38;
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE_RE = /^[+-]?(?:nan|inf|infinity)$/i;
 
-function checkLimits(rows: number, dim: number, limits: LoadLimits): void {
+/** Refuses rows x dim beyond the limits (before any value is converted). */
+export function checkLimits(rows: number, dim: number, limits: LoadLimits): void {
   if (limits.maxRows !== undefined && rows > limits.maxRows) {
     throw new DataError(`${rows} rows exceed the limit of ${limits.maxRows} rows`);
   }

@@ -3,9 +3,10 @@
 // pipelines compiled once, asynchronously, and cached.
 
 import {
-  DeviceLostError, FebmError, GpuError, InsecureContextError, LimitError, NoAdapterError, NoWebGpuError, ShaderCompileError,
+  ConfigError, DeviceLostError, FebmError, GpuError, InsecureContextError, LimitError, NoAdapterError, NoWebGpuError, ShaderCompileError,
 } from '../errors';
 import { composeShader, reflectShader, SHADER_FILES, shaderFilesFor, type BindingInfo, type ShaderInterface } from './shader';
+import { chooseMlpVariant, MLP_VARIANTS, type MlpVariant } from '../mlp/variant';
 
 /**
  * Limits this library's kernels need from any device, whatever the problem
@@ -33,7 +34,13 @@ export interface GpuOptions {
   powerPreference?: GPUPowerPreference;
   /** Called once per uncaptured GPU error and once when the device is lost. */
   onError?: (error: FebmError) => void;
-  /** For tests and non-window contexts: the GPU object and secure-context flag to use. */
+  /**
+   * The GPU object to acquire from instead of the page's navigator.gpu: e.g.
+   * Dawn's in Node (`create([...])` of the npm package `webgpu`, whose
+   * `globals` must be on globalThis first: `Object.assign(globalThis, globals)`).
+   */
+  gpu?: GPU;
+  /** For tests: the navigator.gpu and secure-context flag a page would have. */
   environment?: { gpu: GPU | undefined; isSecureContext: boolean };
   /**
    * Use the `subgroups` feature where the adapter has it with subgroups of at
@@ -42,6 +49,12 @@ export interface GpuOptions {
    * the plain loads (shaders/mlp_weights.wgsl) on any adapter.
    */
   subgroups?: boolean;
+  /**
+   * The MLP kernels' variant for every program, sampler and trainer on this
+   * device (default: chosen from the adapter by src/mlp/variant.ts
+   * chooseMlpVariant: 'lanes' on CPU-emulated adapters, 'tiled' on GPUs).
+   */
+  mlpVariant?: MlpVariant;
 }
 
 export interface AdapterDescription {
@@ -73,6 +86,17 @@ export interface Kernel {
 }
 
 function gpuFromEnvironment(options: GpuOptions): GPU {
+  if (options.gpu) {
+    // The library uses WebGPU's constants and classes (GPUBufferUsage, GPUBuffer, ...) as globals, as in a page.
+    const missing = ['GPUBufferUsage', 'GPUShaderStage', 'GPUMapMode', 'GPUBuffer', 'GPUValidationError'].filter((k) => !(k in globalThis));
+    if (missing.length > 0) {
+      throw new NoWebGpuError(
+        `options.gpu is given but WebGPU's globals are not (${missing.join(', ')} missing): ` +
+          "in Node, Object.assign(globalThis, globals) with `globals` from the package that gave the GPU object (e.g. `webgpu`)",
+      );
+    }
+    return options.gpu;
+  }
   const env = options.environment ?? {
     gpu: typeof navigator !== 'undefined' ? navigator.gpu : undefined,
     isSecureContext: typeof isSecureContext !== 'undefined' ? isSecureContext : true,
@@ -137,12 +161,16 @@ export class Gpu {
   /**
    * `subgroups`: whether the device was created with the `subgroups` feature
    * and the kernels may use it (subgroups of at least 4 invocations).
+   * `mlpVariant`: the variant of the MLP kernels every program, sampler and
+   * trainer on this device uses (GpuOptions.mlpVariant, by default
+   * chooseMlpVariant of the adapter, src/mlp/variant.ts).
    */
   constructor(
     readonly device: GPUDevice,
     readonly adapter: AdapterDescription,
     private readonly onError?: (error: FebmError) => void,
     readonly subgroups = false,
+    readonly mlpVariant: MlpVariant = chooseMlpVariant(adapter),
   ) {
     this.files = shaderFilesFor(subgroups);
     this.limits = device.limits;
@@ -344,12 +372,19 @@ export class Gpu {
  * NoAdapterError, LimitError (naming the limit, needed and available values).
  */
 export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
+  if (options.mlpVariant !== undefined && !MLP_VARIANTS.includes(options.mlpVariant)) {
+    throw new ConfigError('mlpVariant', `must be one of ${MLP_VARIANTS.join(', ')} (or left out: chosen from the adapter), got ${JSON.stringify(options.mlpVariant)}`);
+  }
   const gpu = gpuFromEnvironment(options);
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
   if (!adapter) {
     throw new NoAdapterError(
-      'no WebGPU adapter is available (requestAdapter() returned null): the GPU may be blocklisted or disabled; ' +
-        'in headless Chromium start it with --enable-unsafe-webgpu',
+      options.gpu
+        ? 'no WebGPU adapter is available (requestAdapter() returned null on the given GPU object): with Dawn on Linux ' +
+            'this needs the Vulkan loader (libvulkan.so.1, Debian: apt-get install libvulkan1) and a Vulkan driver; ' +
+            'VK_ICD_FILENAMES names the driver to use (e.g. the SwiftShader ICD of a Chromium install)'
+        : 'no WebGPU adapter is available (requestAdapter() returned null): the GPU may be blocklisted or disabled; ' +
+            'in headless Chromium start it with --enable-unsafe-webgpu',
     );
   }
   const needed: Partial<Record<LimitName, number>> = { ...kernelLimits() };
@@ -359,7 +394,7 @@ export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
   const requiredLimits = negotiateLimits(adapter.limits, needed);
   const subgroups = (options.subgroups ?? true) && subgroupsUsable(adapter);
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: subgroups ? ['subgroups' as GPUFeatureName] : [] });
-  return new Gpu(device, describeAdapter(adapter), options.onError, subgroups);
+  return new Gpu(device, describeAdapter(adapter), options.onError, subgroups, options.mlpVariant);
 }
 
 /** The adapter has the `subgroups` feature and every subgroup it makes has at least 4 invocations. */

@@ -10,6 +10,7 @@
 //   // dispatch <entry>: <expression> invocations      (workgroups of the entry's
 //                                                       @workgroup_size, see `fold`)
 //   // dispatch <entry>: 1 workgroup
+//   // dispatch <entry>: (<x>) x (<y>) workgroups     (a 2-D grid, as it is)
 // The build writes the result to dist/wgsl/ (one .wgsl per entry point and
 // variant, one .json interface per entry point) with src/mlp/layout.ts as
 // mlp-layout.js for the structs it fills.
@@ -66,10 +67,12 @@ export interface StandaloneOverride {
 }
 
 export interface StandaloneDispatch {
-  /** 'invocations': ceil(count / workgroup size) workgroups, folded; 'workgroup': exactly one. */
-  kind: 'invocations' | 'workgroup';
+  /** 'invocations': ceil(count / workgroup size) workgroups, folded; 'workgroup': exactly one; 'grid': x by y workgroups. */
+  kind: 'invocations' | 'workgroup' | 'grid';
   /** The number of invocations, in terms of uniform members (binding.member), constants and overrides. */
   invocations?: string;
+  /** 'grid': the workgroups along x and along y, in the same terms (the kernel's header defines any other name). */
+  grid?: [string, string];
   /** How workgroups past the device's maxComputeWorkgroupsPerDimension are laid out. */
   fold?: string;
 }
@@ -202,10 +205,12 @@ export function dispatchRules(source: string): Record<string, StandaloneDispatch
   const out: Record<string, StandaloneDispatch> = {};
   for (const m of headerOf(source).matchAll(/^dispatch\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.+?)\s*$/gm)) {
     const rule = m[2];
+    const grid = /^\((.+)\)\s+x\s+\((.+)\)\s+workgroups$/.exec(rule);
     if (/^1 workgroup$/.test(rule)) out[m[1]] = { kind: 'workgroup' };
+    else if (grid) out[m[1]] = { kind: 'grid', grid: [grid[1], grid[2]] };
     else {
       const inv = /^(.+?)\s+invocations$/.exec(rule);
-      if (!inv) throw new FebmError(`dispatch rule of ${m[1]}: "${rule}" is neither "1 workgroup" nor "<expression> invocations"`);
+      if (!inv) throw new FebmError(`dispatch rule of ${m[1]}: "${rule}" is neither "1 workgroup", "(<x>) x (<y>) workgroups" nor "<expression> invocations"`);
       out[m[1]] = { kind: 'invocations', invocations: inv[1], fold: FOLD };
     }
   }

@@ -6,8 +6,9 @@
 // (src/mlp/params.ts, src/mlp/program.ts); the build ships this module alone
 // beside the standalone kernels (dist/wgsl/mlp-layout.js), for projects that
 // lift the kernels without the library. The constants the formulas need are
-// the WGSL's (MLP_CHAINS, MLP_TILE_J4, MLP_TILE_K4): the library reads them
-// from the shaders, a lifted kernel's JSON interface lists them ("constants").
+// the WGSL's (MLP_CHAINS, MLP_TILE_J4, MLP_TILE_K4; MLP_TILED_S for the tiled
+// variant, shaders/mlp_tiled.wgsl): the library reads them from the shaders, a
+// lifted kernel's JSON interface lists them ("constants").
 
 /** One linear layer in the packed parameter buffer. */
 export interface LayerLayout {
@@ -45,12 +46,20 @@ export interface MlpLayoutConstants {
    */
   MLP_TILE_J4?: number;
   MLP_TILE_K4?: number;
+  /**
+   * Samples per workgroup tile of the tiled variant (mlp_tiled.wgsl). Given:
+   * the tiled variant's scratch, which pads the batch to whole tiles and keeps
+   * no copy of the input (its layer 0 reads x), and has no reduce tiles.
+   */
+  MLP_TILED_S?: number;
 }
 
 export interface ScratchLayout {
-  /** Invocations per workgroup (the MLP_GROUP override) the layout was made for. */
+  /** Which variant of the kernels the layout is for: 'lanes' (mlp.wgsl) or 'tiled' (mlp_tiled.wgsl). */
+  variant: 'lanes' | 'tiled';
+  /** Invocations per workgroup (the MLP_GROUP override) the layout was made for (lanes). */
   group: number;
-  /** The batch rounded up to whole workgroups of MLP_CHAINS * group samples. */
+  /** The batch rounded up to whole workgroups of MLP_CHAINS * group samples (lanes) or whole MLP_TILED_S tiles (tiled). */
   batchPadded: number;
   /** Per linear layer, vec4 indices of its h, g (act'(z)) and d regions and its first gradient tile. */
   layers: { hBase: number; gBase: number; dBase: number; blockBase: number }[];
@@ -99,12 +108,15 @@ export function packedLayers(sizes: readonly number[]): PackedLayers {
  * The scratch buffer for `batch` samples in workgroups of `group` invocations:
  * per layer three regions of [units4][batchPadded] vec4s (h: the layer's
  * input, g: act'(z) of hidden layers, d: the backward deltas), one after the
- * other, and the first tile of each layer's parameter-gradient reduce.
+ * other, and the first tile of each layer's parameter-gradient reduce. With
+ * k.MLP_TILED_S (the tiled variant): the batch padded to whole tiles, no h
+ * region for layer 0 and no reduce tiles.
  */
 export function scratchRegions(layers: readonly LayerLayout[], batch: number, group: number, k: MlpLayoutConstants): ScratchLayout {
   positiveInteger('batch', batch);
   positiveInteger('group', group, 256);
-  const perGroup = k.MLP_CHAINS * group;
+  const tiled = k.MLP_TILED_S !== undefined;
+  const perGroup = tiled ? k.MLP_TILED_S! : k.MLP_CHAINS * group;
   const batchPadded = Math.ceil(batch / perGroup) * perGroup;
   let next = 0;
   let blocks = 0;
@@ -116,18 +128,18 @@ export function scratchRegions(layers: readonly LayerLayout[], batch: number, gr
   const regions = layers.map((L, l) => {
     const hidden = l + 1 < layers.length;
     const r = {
-      hBase: region(L.inStride / 4),
+      hBase: tiled && l === 0 ? 0 : region(L.inStride / 4),
       gBase: hidden ? region(L.outPadded / 4) : 0,
       dBase: region(L.outPadded / 4),
       blockBase: blocks,
     };
     // Reduce tiles: MLP_TILE_J4 x MLP_TILE_K4 blocks of 4x4 weights, plus a bias tile per row tile.
-    if (k.MLP_TILE_J4 !== undefined && k.MLP_TILE_K4 !== undefined) {
+    if (!tiled && k.MLP_TILE_J4 !== undefined && k.MLP_TILE_K4 !== undefined) {
       blocks += Math.ceil(L.outPadded / 4 / k.MLP_TILE_J4) * (Math.ceil(L.inStride / 4 / k.MLP_TILE_K4) + 1);
     }
     return r;
   });
-  return { group, batchPadded, layers: regions, vec4s: next, blockCount: blocks };
+  return { variant: tiled ? 'tiled' : 'lanes', group, batchPadded, layers: regions, vec4s: next, blockCount: blocks };
 }
 
 /**

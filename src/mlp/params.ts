@@ -20,8 +20,10 @@ export const ACTIVATIONS: readonly Activation[] = ['silu', 'tanh', 'relu', 'leak
 /** The WGSL activation code for each activation (shaders/activations.wgsl ACT_*). */
 export const ACTIVATION_CODE: Record<Activation, number> = shaderCodes('activations.wgsl', 'ACT_', ACTIVATIONS);
 
+/** Hidden layers, widths and input features the MLP kernels take (every pass, every kernel variant). */
 export const MAX_DEPTH = 4;
-export const MAX_WIDTH = 512;
+export const MAX_WIDTH = 1024;
+export const MAX_INPUT_DIM = 4096;
 
 /** An MLP with scalar linear output: inputDim -> hidden[0] -> ... -> hidden[L-1] -> 1. */
 export interface MlpSpec {
@@ -45,10 +47,14 @@ export interface ParamLayout {
 
 export { roundUp4 };
 
-/** Validates a spec; `maxInputDim` defaults to 64 (the kernels hold one input row in registers). */
-export function validateMlpSpec(spec: MlpSpec, field = 'mlp', maxInputDim = 64): MlpSpec {
+/**
+ * Validates a spec: inputDim 1 to MAX_INPUT_DIM, 1 to MAX_DEPTH hidden layers
+ * of 1 to MAX_WIDTH units. Sizes that fit these may still exceed a device's
+ * buffer limits at a given batch: MlpProgram.create checks those.
+ */
+export function validateMlpSpec(spec: MlpSpec, field = 'mlp'): MlpSpec {
   if (spec === null || typeof spec !== 'object') throw new ConfigError(field, 'must be an object');
-  integer(`${field}.inputDim`, spec.inputDim, 1, maxInputDim);
+  integer(`${field}.inputDim`, spec.inputDim, 1, MAX_INPUT_DIM);
   if (!Array.isArray(spec.hidden) || spec.hidden.length < 1 || spec.hidden.length > MAX_DEPTH) {
     throw new ConfigError(`${field}.hidden`, `must list 1 to ${MAX_DEPTH} hidden widths, got ${JSON.stringify(spec.hidden)}`);
   }

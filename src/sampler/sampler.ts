@@ -16,11 +16,12 @@
 import { Gpu, dispatchSize, type Kernel } from '../device/device';
 import { ConfigError, FebmError } from '../errors';
 import { MLP_CHAINS, MlpProgram, mlpConstants, mlpGroupFor, scratchLayout, validateMlpGroup, type Pass } from '../mlp/program';
+import { MLP_VARIANTS, type MlpVariant } from '../mlp/variant';
 import { paramLayout, validateMlpSpec, type MlpSpec } from '../mlp/params';
 import { seedKey } from '../rng/philox';
 import { packStruct, type StructLayout } from '../device/shader';
 import { OwnedBuffers, type GpuPart } from '../device/part';
-import { shaderCodes } from '../device/constants';
+import { shaderCodes, shaderConstant } from '../device/constants';
 import { integer, interval, oneOf, real, vector } from '../validate';
 
 export type SamplerKind = 'ula' | 'du-mordatch' | 'mala';
@@ -108,8 +109,15 @@ export interface SamplerConfig {
   initialState?: ArrayLike<number>;
   /** Workgroups per grid dimension before folding into 2-D (default: the device's limit; smaller for tests). */
   maxWorkgroupsPerDimension?: number;
-  /** Invocations per workgroup of the sampling kernel and the MLP's scratch layout, 1 to 256 (default mlpGroupFor(chains)). */
+  /** Invocations per workgroup of the sampling kernel and the MLP's scratch layout, 1 to 256 (default mlpGroupFor(chains)); lanes variant only. */
   group?: number;
+  /**
+   * The MLP kernels' variant (src/mlp/variant.ts; default: the device's,
+   * Gpu.mlpVariant): 'lanes' runs all K steps in one fused dispatch, 'tiled'
+   * runs each step as element-wise kernels around the tiled MLP passes (see
+   * shaders/langevin.wgsl). Analytic energies always run fused.
+   */
+  variant?: MlpVariant;
 }
 
 /** The limits a configuration is checked against. */
@@ -130,9 +138,11 @@ export interface ResolvedSamplerConfig {
   box: [number, number] | null;
   maxWorkgroupsPerDimension: number;
   group: number;
-  /** Byte sizes of the buffers the sampler allocates. */
-  bytes: { state: number; work: number; energy: number; counters: number; scratch: number };
-  /** Workgroup grid of the sampling dispatch. */
+  /** 'lanes' (fused) or 'tiled' (stepwise; MLP energies only). */
+  variant: MlpVariant;
+  /** Byte sizes of the buffers the sampler allocates (energyY: E(y) per chain, stepwise only; 4 otherwise). */
+  bytes: { state: number; work: number; energy: number; counters: number; scratch: number; energyY: number };
+  /** Workgroup grid of the fused sampling dispatch. */
   grid: [number, number];
 }
 
@@ -272,6 +282,10 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
     : `the device's storage buffer limit of ${maxBinding} bytes`;
   const maxPerDim = integer('maxWorkgroupsPerDimension', config.maxWorkgroupsPerDimension ?? limits.maxComputeWorkgroupsPerDimension, 1, limits.maxComputeWorkgroupsPerDimension);
   const group = validateMlpGroup(config.group ?? mlpGroupFor(chains));
+  if (config.variant !== undefined && !MLP_VARIANTS.includes(config.variant)) {
+    throw new ConfigError('variant', `must be one of ${MLP_VARIANTS.join(', ')}, got ${JSON.stringify(config.variant)}`);
+  }
+  const variant: MlpVariant = config.energy.kind === 'mlp' ? (config.variant ?? 'lanes') : 'lanes';
   const perGroup = MLP_CHAINS * group;
   const perChainBytes = (bytes: number) => bytes / chains;
   const fits = (field: string, what: string, bytes: number) => {
@@ -290,9 +304,9 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
   let scratch = 16;
   if (config.energy.kind === 'mlp') {
     const layout = paramLayout(config.energy.spec);
-    scratch = scratchLayout(layout, chains, group).vec4s * 16;
+    scratch = scratchLayout(layout, chains, group, variant).vec4s * 16;
     if (scratch > maxBinding) {
-      const perChain = (scratchLayout(layout, perGroup, group).vec4s * 16) / perGroup;
+      const perChain = (scratchLayout(layout, perGroup, group, variant).vec4s * 16) / perGroup;
       const most = Math.floor(maxBinding / perChain / perGroup) * perGroup;
       throw new ConfigError(
         'chains',
@@ -313,7 +327,8 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
     sampler, chains, dim, classes, steps, seed, energy: config.energy, eta, stepSize, noiseStd, gradClip, box,
     maxWorkgroupsPerDimension: maxPerDim,
     group,
-    bytes: { state: stateBytes, work: workBytes, energy: energyBytes, counters: countersBytes, scratch },
+    variant,
+    bytes: { state: stateBytes, work: workBytes, energy: energyBytes, counters: countersBytes, scratch, energyY: variant === 'tiled' ? 4 * chains : 4 },
     grid,
   };
 }
@@ -363,7 +378,7 @@ export class LangevinSampler implements GpuPart {
     readonly counters: GPUBuffer,
     private readonly uniform: GPUBuffer,
     private readonly struct: StructLayout,
-    private readonly kernels: { sample: Kernel; advance: Kernel },
+    private readonly kernels: FusedKernels | StepwiseKernels,
     private readonly group: GPUBindGroup,
     /** The sampler's own buffers (the MLP program holds its uniform and scratch). */
     private readonly owned: OwnedBuffers,
@@ -373,9 +388,9 @@ export class LangevinSampler implements GpuPart {
   }
 
   static async create(gpu: Gpu, config: SamplerConfig): Promise<LangevinSampler> {
-    const c = validateSamplerConfig(config, gpu.limits);
+    const c = validateSamplerConfig({ ...config, variant: config.variant ?? gpu.mlpVariant }, gpu.limits);
     // The MLP program (its uniform and scratch) and our pipelines compile concurrently.
-    const program = c.energy.kind === 'mlp' ? MlpProgram.create(gpu, c.energy.spec, c.chains, c.group) : Promise.resolve(null);
+    const program = c.energy.kind === 'mlp' ? MlpProgram.create(gpu, c.energy.spec, c.chains, { group: c.group, variant: c.variant }) : Promise.resolve(null);
     // Whatever fails below, the program is released once it exists.
     const owned = new OwnedBuffers();
     const own = (b: GPUBuffer) => owned.own(b);
@@ -384,9 +399,9 @@ export class LangevinSampler implements GpuPart {
       program.then((p) => p?.destroy(), () => {});
     };
     try {
-      const [sample, advance] = await Promise.all([gpu.kernel('langevin.wgsl', 'lgv_sample', { constants: { ...mlpConstants(c.group, c.energy.kind === 'mlp' ? c.energy.spec.activation : 'silu'), LGV_ENERGY_VALUE: c.sampler === 'mala' ? 1 : 0 } }), gpu.kernel('langevin.wgsl', 'lgv_advance')]);
-      const struct = sample.iface.bindings.find((b) => b.name === 'lgv')?.struct;
-      const mlpStruct = sample.iface.bindings.find((b) => b.name === 'mlp')?.struct;
+      const kernels = await samplerKernels(gpu, c);
+      const struct = kernels.any.iface.bindings.find((b) => b.name === 'lgv')?.struct;
+      const mlpStruct = kernels.any.iface.bindings.find((b) => b.name === 'mlp')?.struct;
       if (!struct || !mlpStruct) throw new FebmError('langevin.wgsl: no uniforms named lgv and mlp');
       let mlp: MlpProgram | null = null;
       let mlpUniform: GPUBuffer;
@@ -407,6 +422,7 @@ export class LangevinSampler implements GpuPart {
       const work = own(gpu.buffer('lgv work', c.bytes.work));
       const energy = own(gpu.bufferFrom('lgv energy', energyParams(c.energy, c.dim)));
       const counters = own(gpu.buffer('lgv counters', c.bytes.counters));
+      const energyY = own(gpu.buffer('lgv E(y)', c.bytes.energyY));
       gpu.device.queue.writeBuffer(counters, 0, new Uint32Array(c.bytes.counters / 4));
       const [seedLo, seedHi] = seedKey(c.seed);
       const params = packStruct(struct, {
@@ -431,11 +447,15 @@ export class LangevinSampler implements GpuPart {
         classes: c.classes,
       });
       const uniform = own(gpu.bufferFrom('lgv params', params, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST));
-      const group = sample.bind({
+      const group = kernels.any.bind({
         mlp: mlpUniform, mlp_theta: theta, mlp_x: points, mlp_scratch: scratch,
-        lgv: uniform, lgv_state: state, lgv_work: work, lgv_energy: energy, lgv_counters: counters,
+        lgv: uniform, lgv_state: state, lgv_work: work, lgv_energy: energy, lgv_counters: counters, lgv_energy_y: energyY,
       });
-      const sampler = new LangevinSampler(gpu, c, state, counters, uniform, struct, { sample, advance }, group, owned, mlp);
+      if (kernels.way === 'stepwise') {
+        // The MLP's tiled passes between the step kernels: the input gradient at the points into work, E(y) into energyY.
+        kernels.evaluate = mlp!.inputGrad({ theta, x: points, out: energyY, gradX: { buffer: work, offset: 0, size: 4 * c.chains * c.dim } });
+      }
+      const sampler = new LangevinSampler(gpu, c, state, counters, uniform, struct, kernels, group, owned, mlp);
       sampler.setState(config.initialState ?? new Float32Array(c.chains * c.dim));
       return sampler;
     } catch (e) {
@@ -451,20 +471,44 @@ export class LangevinSampler implements GpuPart {
   }
 
   /**
-   * The sampling dispatch and the counter advance, to record into a compute
-   * pass of a larger encoder. K is the count of the last run() (or the
-   * configured steps); all passes of one submit use the same K.
+   * The sampling dispatches, to record into a compute pass of a larger
+   * encoder: K steps of every chain and the counter advance. K is the count of
+   * the last run() (or the configured steps); all passes of one submit use
+   * the same K. Fused: one dispatch for all K steps; stepwise: each step's
+   * kernels and MLP passes in turn.
    */
   pass(): Pass {
-    const { sample, advance } = this.kernels;
-    const [x, y] = this.config.grid;
+    const k = this.kernels;
+    const group = this.group;
+    const one = (kernel: Kernel, grid: [number, number]) => (pass: GPUComputePassEncoder) => {
+      pass.setPipeline(kernel.pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(grid[0], grid[1]);
+    };
+    if (k.way === 'fused') {
+      const sample = one(k.sample, this.config.grid);
+      const advance = one(k.advance, [1, 1]);
+      return (pass) => {
+        sample(pass);
+        advance(pass);
+      };
+    }
+    const { chains, dim, maxWorkgroupsPerDimension: most } = this.config;
+    const grid = (invocations: number) => dispatchSize(invocations, LGV_GROUP, most);
+    const blocks = chains * Math.ceil(dim / 4);
+    const propose = one(k.propose, grid(blocks));
+    const update = k.updateChains ? one(k.updateChains, grid(chains)) : one(k.updateBlocks!, grid(blocks));
+    const advance = one(k.advanceOne, [1, 1]);
+    const init = k.copyState && k.malaCarry ? [one(k.copyState, grid(chains * dim)), k.evaluate!, one(k.malaCarry, grid(chains))] : [];
+    const evaluate = k.evaluate!;
     return (pass) => {
-      pass.setPipeline(sample.pipeline);
-      pass.setBindGroup(0, this.group);
-      pass.dispatchWorkgroups(x, y);
-      pass.setPipeline(advance.pipeline);
-      pass.setBindGroup(0, this.group);
-      pass.dispatchWorkgroups(1);
+      for (const p of init) p(pass);
+      for (let t = 0; t < this.stepsInUniform; t++) {
+        propose(pass);
+        evaluate(pass);
+        update(pass);
+        advance(pass);
+      }
     };
   }
 
@@ -536,4 +580,53 @@ export class LangevinSampler implements GpuPart {
     this.owned.destroy();
     this.mlp?.destroy();
   }
+}
+
+/** Invocations per workgroup of the stepwise kernels (langevin.wgsl LGV_GROUP). */
+const LGV_GROUP = shaderConstant('langevin.wgsl', 'LGV_GROUP');
+
+/** The fused way: all K steps in one dispatch (any energy; the MLP's lanes variant). */
+interface FusedKernels {
+  way: 'fused';
+  any: Kernel;
+  sample: Kernel;
+  advance: Kernel;
+}
+
+/** The stepwise way (MLP energy, tiled variant): the step kernels, and the MLP passes between them (set once the buffers exist). */
+interface StepwiseKernels {
+  way: 'stepwise';
+  any: Kernel;
+  propose: Kernel;
+  updateBlocks: Kernel | null;
+  updateChains: Kernel | null;
+  advanceOne: Kernel;
+  copyState: Kernel | null;
+  malaCarry: Kernel | null;
+  evaluate?: Pass;
+}
+
+/** Compiles the sampler's kernels for its way (every entry point shares langevin.wgsl's bindings, hence one bind group). */
+async function samplerKernels(gpu: Gpu, c: ResolvedSamplerConfig): Promise<FusedKernels | StepwiseKernels> {
+  const k = (entry: string, constants?: Record<string, number>) => gpu.kernel('langevin.wgsl', entry, constants ? { constants } : {});
+  if (c.variant === 'lanes') {
+    const activation = c.energy.kind === 'mlp' ? c.energy.spec.activation : 'silu';
+    const [sample, advance] = await Promise.all([
+      k('lgv_sample', { ...mlpConstants(c.group, activation), LGV_ENERGY_VALUE: c.sampler === 'mala' ? 1 : 0 }),
+      k('lgv_advance'),
+    ]);
+    return { way: 'fused', any: sample, sample, advance };
+  }
+  const mala = c.sampler === 'mala';
+  const [propose, update, advanceOne, copyState, malaCarry] = await Promise.all([
+    k('lgv_propose_blocks'),
+    k(mala ? 'lgv_update_chains' : 'lgv_update_blocks'),
+    k('lgv_advance_one'),
+    mala ? k('lgv_copy_state') : Promise.resolve(null),
+    mala ? k('lgv_mala_carry') : Promise.resolve(null),
+  ]);
+  return {
+    way: 'stepwise', any: propose, propose, advanceOne, copyState, malaCarry,
+    updateBlocks: mala ? null : update, updateChains: mala ? update : null,
+  };
 }

@@ -24,7 +24,8 @@
 import { allocatedSize } from '../device/device';
 import { ConfigError } from '../errors';
 import { gpuDivergence } from '../divergence/loss';
-import { MLP_CHAINS, mlpGroupFor, scratchLayout } from '../mlp/program';
+import { MLP_CHAINS, mlpGroupFor, mlpProgramBuffers, scratchLayout } from '../mlp/program';
+import type { MlpVariant } from '../mlp/variant';
 import { paramLayout, type ParamLayout } from '../mlp/params';
 import { MAX_INDEXED_BYTES, validateSamplerConfig } from '../sampler/sampler';
 import { composeShader, reflectShader } from '../device/shader';
@@ -103,8 +104,11 @@ export function trainerMlpGroup(c: Pick<ValidTrainerConfig, 'chains'>): number {
   return mlpGroupFor(c.chains);
 }
 
-/** Every buffer a run of this (validated) configuration allocates, for `rows` data rows. */
-export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerMemoryPlan {
+/**
+ * Every buffer a run of this (validated) configuration allocates, for `rows`
+ * data rows; `variant`: the MLP kernels' variant the run will use (Gpu.mlpVariant).
+ */
+export function planTrainerMemory(c: ValidTrainerConfig, rows: number, variant: MlpVariant = 'lanes'): TrainerMemoryPlan {
   const dim = c.energy.inputDim;
   const n = c.batch + c.chains;
   const layoutE = paramLayout(c.energy);
@@ -119,7 +123,7 @@ export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerM
   // Bytes of an MLP's scratch per sample of a padded batch, and the padding (src/mlp/program.ts scratchLayout).
   const group = trainerMlpGroup(c);
   const granule = MLP_CHAINS * group;
-  const scratchPer = (layout: ParamLayout) => ({ perUnit: (scratchLayout(layout, granule, group).vec4s * 16) / granule, granule });
+  const scratchPer = (layout: ParamLayout) => ({ perUnit: (scratchLayout(layout, granule, group, variant).vec4s * 16) / granule, granule });
   const row = { perUnit: dim * 4 };
 
   // The trainer's own buffers (src/trainer/resources.ts allocates them by key, with these sizes).
@@ -142,15 +146,20 @@ export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerM
   add('metrics output', TRAINER_METRICS_WORDS * 4, 'config', 'storage', 'metricsOut');
   add('metrics readback', readbackLayout(sizeE, layoutH ? sizeH : 0).size, 'energy', 'readback', 'readback');
 
-  // MLP programs of E and H over the batch and the chains.
+  // MLP programs of E and H over the batch and the chains, and the sampler's over the chains.
   const mlpUniform = structSize('mlp_forward.wgsl', 'mlp');
+  const program = (label: string, layout: typeof layoutE, batch: number, field: string, scratchField: string) => {
+    for (const b of mlpProgramBuffers(layout, batch, { group: trainerMlpGroup(c), variant, uniformBytes: mlpUniform })) {
+      // Per-sample sizes, so that a refusal names the batch or chain count that fits.
+      const per = b.name === 'scratch' ? scratchPer(layout) : b.name === 'values' ? { perUnit: 4 } : undefined;
+      add(`${label} program ${b.name}`, b.size, b.kind === 'uniform' ? field : scratchField, b.kind, undefined, per);
+    }
+  };
   part = 'E program';
-  add('E program uniform', mlpUniform, 'energy', 'uniform');
-  add('E program scratch', scratchLayout(layoutE, n, group).vec4s * 16, 'batch', 'storage', undefined, scratchPer(layoutE));
+  program('E', layoutE, n, 'energy', 'batch');
   if (layoutH) {
     part = 'H program';
-    add('H program uniform', mlpUniform, 'variational', 'uniform');
-    add('H program scratch', scratchLayout(layoutH, n, group).vec4s * 16, 'batch', 'storage', undefined, scratchPer(layoutH));
+    program('H', layoutH, n, 'variational', 'batch');
   }
 
   // The loss.
@@ -175,15 +184,15 @@ export function planTrainerMemory(c: ValidTrainerConfig, rows: number): TrainerM
 
   // The sampler (its sizes from its own validation, limits aside).
   part = 'sampler';
-  const s = samplerSizes(c, Infinity);
-  add('sampler program uniform', mlpUniform, 'energy', 'uniform');
+  const s = samplerSizes(c, Infinity, undefined, variant);
+  program('sampler', layoutE, c.chains, 'energy', 'chains');
   const perChain = (bytes: number) => ({ perUnit: bytes / c.chains });
-  add('sampler program scratch', s.scratch, 'chains', 'storage', undefined, scratchPer(layoutE));
   add('sampler chains', s.state, 'chains', 'storage', undefined, perChain(s.state));
   add('sampler points', s.state, 'chains', 'storage', undefined, perChain(s.state));
   add('sampler work', s.work, 'chains', 'storage', undefined, perChain(s.work));
   add('sampler energy parameters', s.energy, 'energy');
   add('sampler counters', s.counters, 'chains');
+  add('sampler E(y)', s.energyY, 'chains');
   add('sampler uniform', structSize('langevin.wgsl', 'lgv'), 'sampler', 'uniform');
 
   return { buffers, total: buffers.reduce((t, b) => t + b.bytes, 0) };
@@ -196,7 +205,7 @@ export function plannedBytesByPart(plan: TrainerMemoryPlan): Partial<Record<Trai
   return out;
 }
 
-function samplerSizes(c: ValidTrainerConfig, maxBinding: number, maxPerDim = 65535) {
+function samplerSizes(c: ValidTrainerConfig, maxBinding: number, maxPerDim = 65535, variant: MlpVariant = 'lanes') {
   return validateSamplerConfig(
     {
       sampler: c.sampler.kind, chains: c.chains, dim: c.energy.inputDim, classes: c.classes, steps: c.sampler.steps, seed: c.seed,
@@ -205,6 +214,7 @@ function samplerSizes(c: ValidTrainerConfig, maxBinding: number, maxPerDim = 655
       // The sizes do not depend on the box ('data' may not be resolved yet).
       stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: null,
       group: trainerMlpGroup(c),
+      variant,
     },
     { maxStorageBufferBindingSize: maxBinding, maxBufferSize: maxBinding, maxComputeWorkgroupsPerDimension: maxPerDim },
   ).bytes;
@@ -217,7 +227,7 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
  * (ConfigError naming the field that sets its size), or a total over
  * `memoryLimit` (ConfigError 'memoryLimit', naming the largest buffers).
  */
-export function checkTrainerMemory(plan: TrainerMemoryPlan, c: ValidTrainerConfig, limits: TrainerMemoryLimits, memoryLimit?: number): void {
+export function checkTrainerMemory(plan: TrainerMemoryPlan, c: ValidTrainerConfig, limits: TrainerMemoryLimits, memoryLimit?: number, variant: MlpVariant = 'lanes'): void {
   const deviceStorage = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const maxStorage = Math.min(deviceStorage, MAX_INDEXED_BYTES);
   const dim = c.energy.inputDim;
@@ -243,7 +253,7 @@ export function checkTrainerMemory(plan: TrainerMemoryPlan, c: ValidTrainerConfi
     throw new ConfigError(b.field, `the ${b.name} needs ${b.size} bytes (${mib(b.size)}), over ${limit}${advice}`);
   }
   // The sampler's own checks (workgroup grid, scratch per chain) with the real limits.
-  samplerSizes(c, maxStorage, limits.maxComputeWorkgroupsPerDimension);
+  samplerSizes(c, maxStorage, limits.maxComputeWorkgroupsPerDimension, variant);
   if (memoryLimit !== undefined) {
     if (typeof memoryLimit !== 'number' || !(memoryLimit > 0)) throw new ConfigError('memoryLimit', `must be a number of bytes > 0, got ${memoryLimit}`);
     if (plan.total > memoryLimit) {

@@ -127,8 +127,8 @@ export class Trainer {
     checkParams('paramsE', init.paramsE, layoutE.size);
     if (layoutH) checkParams('paramsH', init.paramsH, layoutH.size);
     // Everything the run will hold, checked against the device before anything is compiled or allocated.
-    const plan = planTrainerMemory(c, rows);
-    checkTrainerMemory(plan, c, gpu.limits, init.memoryLimit);
+    const plan = planTrainerMemory(c, rows, gpu.mlpVariant);
+    checkTrainerMemory(plan, c, gpu.limits, init.memoryLimit, gpu.mlpVariant);
     const paramsE = init.paramsE ? init.paramsE.slice() : initParams(layoutE, c.initSeed);
     const paramsH = layoutH ? (init.paramsH ? init.paramsH.slice() : initParams(layoutH, c.initSeed + 1)) : null;
     const fingerprint = dataFingerprint(data, c.energy.inputDim);

@@ -8,12 +8,12 @@ import { matmulWgsl, MATMUL_TILE_SHAPES } from '../../bench/r0/gen-matmul';
 import { aluReference, checkMatmulConfig, matmul64, MATMUL_TILES, tileShape } from '../../bench/r0/kernels';
 import { ConfigError } from '../../src/errors';
 import { seededUniform } from '../../src/rng/random';
-import { relativeError, useHarness } from '../support/harness';
+import { relativeError, useGpu } from '../support/gpu';
 
 const MATMUL_TOL = 1e-5;
 
 describe('R0 kernels', () => {
-  const page = useHarness();
+  const gpu = useGpu();
 
   for (const tile of MATMUL_TILES) {
     const [tm, tn] = tileShape(tile);
@@ -29,7 +29,7 @@ describe('R0 kernels', () => {
         const u = seededUniform(m * 1000 + k * 10 + n);
         const a = Array.from({ length: m * k }, () => Math.fround(2 * u() - 1));
         const b = Array.from({ length: k * n }, () => Math.fround(2 * u() - 1));
-        const { c } = await page().run<{ c: number[] }>('r0-kernels.matmul', { m, k, n, tile, a, b });
+        const { c } = await gpu.r0Kernels.matmul({ m, k, n, tile, a, b });
         expect(relativeError(c, matmul64(a, b, m, k, n))).toBeLessThan(MATMUL_TOL);
       });
     }
@@ -53,7 +53,7 @@ describe('R0 kernels', () => {
   for (const iterations of [0, 1, 7]) {
     it(`bench_alu.wgsl (alu_peak) stores the CPU recurrence after ${iterations} iterations`, async () => {
       const invocations = 128;
-      const { out } = await page().run<{ out: number[] }>('r0-kernels.alu', { invocations, iterations });
+      const { out } = await gpu.r0Kernels.alu({ invocations, iterations });
       const ref = Array.from({ length: invocations }, (_, i) => aluReference(i, iterations));
       expect(relativeError(out, ref)).toBeLessThan(1e-6);
     });

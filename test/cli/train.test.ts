@@ -44,8 +44,13 @@ describe('train: command line', () => {
     expect(fieldOf(() => parseTrainArgs(['--checkpoint-every', '2.5']))).toBe('--checkpoint-every');
     expect(fieldOf(() => parseTrainArgs(['a.json', 'b.json']))).toBe('config');
   });
+  it('--host chooses where the trainer runs: chromium or node, nothing else', () => {
+    expect(parseTrainArgs(['--host', 'node'])).toEqual({ host: 'node' });
+    expect(parseTrainArgs(['--host=chromium']).host).toBe('chromium');
+    expect(fieldOf(() => parseTrainArgs(['--host', 'firefox']))).toBe('--host');
+  });
   it('an unknown option is refused with the list of options', () => {
-    expect(() => parseTrainArgs(['--fast'])).toThrow(/--fast: unknown option \(options: --out DIR, --resume CHECKPOINT, --iterations N, --checkpoint-minutes M, --checkpoint-every N, --help\)/);
+    expect(() => parseTrainArgs(['--fast'])).toThrow(/--fast: unknown option \(options: --out DIR, --resume CHECKPOINT, --iterations N, --checkpoint-minutes M, --checkpoint-every N, --host chromium\|node, --help\)/);
   });
 });
 

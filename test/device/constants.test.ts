@@ -38,7 +38,7 @@ const SHARED: { file: string; source: string; host: string[]; own: string[] }[] 
   { file: 'activations.wgsl', source: SHADER_FILES['activations.wgsl'], host: names('ACT_', ACTIVATION_CODE), own: [] },
   {
     file: 'langevin.wgsl', source: SHADER_FILES['langevin.wgsl'],
-    host: [...names('LGV_', SAMPLER_CODE), ...names('LGV_ENERGY_', ENERGY_CODE), ...names('LGV_STREAM_', SAMPLER_STREAM)], own: [],
+    host: [...names('LGV_', SAMPLER_CODE), ...names('LGV_ENERGY_', ENERGY_CODE), ...names('LGV_STREAM_', SAMPLER_STREAM), 'LGV_GROUP'], own: [],
   },
   { file: 'langevin_counters.wgsl', source: SHADER_FILES['langevin_counters.wgsl'], host: names('LGV_COUNT_', SAMPLER_COUNTER), own: [] },
   {
@@ -50,7 +50,12 @@ const SHARED: { file: string; source: string; host: string[]; own: string[] }[] 
     own: ['TRN_WG'],
   },
   { file: 'trainer_metrics.wgsl', source: SHADER_FILES['trainer_metrics.wgsl'], host: [...names('TM_', TRAINER_METRIC), 'TM_OUT_WORDS'], own: [] },
-  { file: 'mlp.wgsl', source: SHADER_FILES['mlp.wgsl'], host: ['MLP_CHAINS', 'MLP_GROUP', 'MLP_ACTIVATION', 'MLP_MAX_LAYERS'], own: [] },
+  { file: 'mlp.wgsl', source: SHADER_FILES['mlp.wgsl'], host: ['MLP_CHAINS', 'MLP_GROUP'], own: [] },
+  { file: 'mlp_layout.wgsl', source: SHADER_FILES['mlp_layout.wgsl'], host: ['MLP_ACTIVATION', 'MLP_MAX_LAYERS'], own: [] },
+  {
+    file: 'mlp_tiled.wgsl', source: SHADER_FILES['mlp_tiled.wgsl'],
+    host: ['MLP_TILED_S', 'MLP_TILED_U', 'MLP_TILED_GROUP', 'MLP_SEED_ONES', 'MLP_SEED_WEIGHTS'], own: ['MLP_TILED_K4', 'MLP_TILED_STAGED'],
+  },
   { file: 'mlp_param_grad.wgsl', source: SHADER_FILES['mlp_param_grad.wgsl'], host: ['MLP_TILE_J4', 'MLP_TILE_K4', 'MLP_REDUCE_GROUP'], own: [] },
   { file: 'philox.wgsl', source: SHADER_FILES['philox.wgsl'], host: ['PHILOX_M0', 'PHILOX_M1', 'PHILOX_W0', 'PHILOX_W1'], own: [] },
   { file: 'fdiv_loss.wgsl', source: SHADER_FILES['fdiv_loss.wgsl'], host: [], own: ['LOSS_WG'] },

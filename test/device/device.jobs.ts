@@ -81,7 +81,7 @@ export async function pipelineCache(ctx: JobContext) {
 /** What the adapter offers for subgroups, and whether the shared and a subgroups: false device use them. */
 export async function subgroups(ctx: JobContext) {
   const shared = await ctx.gpu();
-  const adapter = await navigator.gpu.requestAdapter();
+  const adapter = await ctx.gpuObject().requestAdapter();
   const plain = await ctx.freshGpu({ subgroups: false });
   const result = {
     feature: adapter?.features.has('subgroups') ?? false,

@@ -66,7 +66,7 @@ describe('standalone kernels', () => {
       }
     }
     const lgv = byName('langevin.lgv_sample');
-    expect(lgv.overrides.map((o) => o.name)).toEqual(['MLP_GROUP', 'MLP_ACTIVATION', 'LGV_ENERGY_VALUE']);
+    expect(lgv.overrides.map((o) => o.name)).toEqual(['MLP_ACTIVATION', 'MLP_GROUP', 'LGV_ENERGY_VALUE']);
     expect(lgv.constants.MLP_CHAINS).toBe(MLP_CHAINS);
     expect(lgv.workgroupSize).toEqual(['MLP_GROUP', 1, 1]);
   });
@@ -74,9 +74,13 @@ describe('standalone kernels', () => {
   it('dispatch rules name only uniform members the entry point binds, constants and overrides', () => {
     for (const k of kernels) {
       if (k.dispatch.kind === 'workgroup') continue;
-      for (const name of k.dispatch.invocations!.match(/[A-Za-z_][A-Za-z0-9_.]*/g) ?? []) {
+      const expressions = k.dispatch.kind === 'grid' ? k.dispatch.grid! : [k.dispatch.invocations!];
+      for (const name of expressions.flatMap((e) => e.match(/[A-Za-z_][A-Za-z0-9_.]*/g) ?? [])) {
         const [binding, member] = name.split('.');
-        if (member !== undefined) {
+        // The tiled MLP kernels' grids name `layer`, the MlpLayer of the dispatch's layer (mlp.layers[step.layer]).
+        if (binding === 'layer' && k.structs.MlpTiledStep) {
+          expect(k.structs.MlpLayer.members.map((m) => m.name), `${k.name}: ${name}`).toContain(member);
+        } else if (member !== undefined) {
           const b = k.bindings.find((x) => x.name === binding);
           expect(b?.kind, `${k.name}: ${name}`).toBe('uniform');
           expect(k.structs[b!.struct!].members.map((m) => m.name), `${k.name}: ${name}`).toContain(member);
@@ -85,7 +89,8 @@ describe('standalone kernels', () => {
         }
       }
     }
-    expect(() => dispatchRules('// dispatch f: every invocation\nfn f() {}')).toThrow(/neither "1 workgroup" nor/);
+    expect(() => dispatchRules('// dispatch f: every invocation\nfn f() {}')).toThrow(/neither "1 workgroup"/);
+    expect(dispatchRules('// dispatch f: (a.n / 32u) x (B) workgroups\nfn f() {}').f).toEqual({ kind: 'grid', grid: ['a.n / 32u', 'B'] });
   });
 
   it('the JSON interface is plain data naming its files', () => {

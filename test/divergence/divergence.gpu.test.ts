@@ -16,7 +16,7 @@ import { describeDivergence, type DivergenceSpec, type Numerics, EXAMPLE_DIVERGE
 import { AUTHORS_CLAMP, c64, dc64, dg64, f32SafeRange, g64, objectives64 } from '../../src/divergence/reference';
 import { seededNormal, seededUniform } from '../../src/rng/random';
 import type { JobDivergence, LossResult } from './divergence.jobs';
-import { useHarness } from '../support/harness';
+import { useGpu } from '../support/gpu';
 
 const TOL = 2e-5;
 /** Loss objectives and weights: f32 sums over up to 1000 terms. */
@@ -70,14 +70,14 @@ const FNS = [
 ] as const;
 
 describe('divergence.wgsl: g, c, g\', c\' against the float64 references', () => {
-  const page = useHarness();
+  const gpu = useGpu();
 
   for (const numerics of MODES) {
     for (const spec of ALL) {
       const name = `${describeDivergence(spec)}, ${numerics}`;
       it(name, async () => {
         const v = grid(spec);
-        const { bits, hit } = await page().run<{ bits: number[]; hit: number[] }>('divergence.evaluate', {
+        const { bits, hit } = await gpu.divergence.evaluate({
           divergence: jobDiv(spec),
           numerics,
           v,
@@ -117,7 +117,7 @@ describe('divergence.wgsl: g, c, g\', c\' against the float64 references', () =>
   it('authors mode: the clamp flags and zero slopes sit exactly where |k v| > 5', async () => {
     const spec: DivergenceSpec = { name: 'pearson' };
     const v = [-10, -5.5, -2.6, -2.4, 0, 2.4, 2.6, 4.9, 5.1, 10];
-    const { bits, hit } = await page().run<{ bits: number[]; hit: number[] }>('divergence.evaluate', { divergence: jobDiv(spec), numerics: 'authors', v });
+    const { bits, hit } = await gpu.divergence.evaluate({ divergence: jobDiv(spec), numerics: 'authors', v });
     // g = 2 expm1(v) clamps at |v| > 5; c = expm1(2v) at |v| > 2.5.
     expect(hit.map((h) => h & 1)).toEqual(v.map((x) => (Math.abs(x) > 5 ? 1 : 0)));
     expect(hit.map((h) => (h >> 1) & 1)).toEqual(v.map((x) => (Math.abs(2 * x) > 5 ? 1 : 0)));
@@ -134,7 +134,7 @@ describe('divergence.wgsl: g, c, g\', c\' against the float64 references', () =>
   it('stable mode: saturates (finite, flagged) beyond f32SafeRange', async () => {
     for (const spec of [{ name: 'pearson' }, { name: 'neyman' }, { name: 'alpha', alpha: 0.5 }, { name: 'kl' }] as DivergenceSpec[]) {
       const v = [-1e30, -1000, -200, -90, 90, 200, 1000, 1e30];
-      const { bits, hit } = await page().run<{ bits: number[]; hit: number[] }>('divergence.evaluate', { divergence: jobDiv(spec), numerics: 'stable', v });
+      const { bits, hit } = await gpu.divergence.evaluate({ divergence: jobDiv(spec), numerics: 'stable', v });
       for (const b of bits) expect(Number.isFinite(fromBits(b))).toBe(true);
       const [lo, hi] = f32SafeRange(spec) as [number, number];
       v.forEach((x, i) => {
@@ -151,12 +151,12 @@ describe('divergence.wgsl: g, c, g\', c\' against the float64 references', () =>
     ].join('\n');
     const v: number[] = [];
     for (let i = -640; i <= 640; i++) v.push(i / 32); // [-20, 20]
-    const custom = await page().run<{ bits: number[] }>('divergence.evaluate', {
+    const custom = await gpu.divergence.evaluate({
       divergence: { name: 'custom', wgsl, host: 'kl' },
       numerics: 'stable',
       v,
     });
-    const builtin = await page().run<{ bits: number[] }>('divergence.evaluate', { divergence: { name: 'kl' }, numerics: 'stable', v });
+    const builtin = await gpu.divergence.evaluate({ divergence: { name: 'kl' }, numerics: 'stable', v });
     // The built-in log has an absolute error up to 2^-21 near 1, and c = u f'(u) - f(u) cancels: 1e-4.
     const CUSTOM_TOL = 1e-4;
     const kl: DivergenceSpec = { name: 'kl' };
@@ -173,7 +173,7 @@ describe('divergence.wgsl: g, c, g\', c\' against the float64 references', () =>
 });
 
 describe('fdiv_loss.wgsl: objectives and weights against objectives64', () => {
-  const page = useHarness();
+  const gpu = useGpu();
 
   /** Random v: normal with sd 2 (some beyond the authors' clamps), f32. */
   function randomV(n: number, seed: number, shift: number): number[] {
@@ -224,7 +224,7 @@ describe('fdiv_loss.wgsl: objectives and weights against objectives64', () => {
           // Model samples sit lower than data samples, as in training (v ~ log p/q).
           const vData = randomV(nd, seed, 0.5);
           const vModel = randomV(nm, seed + 1, -0.5);
-          const res = await page().run<LossResult>('divergence.loss', { divergence: jobDiv(spec), numerics, vData, vModel });
+          const res = await gpu.divergence.loss({ divergence: jobDiv(spec), numerics, vData, vModel });
           check(res, spec, numerics, vData, vModel);
         }
       });
@@ -235,7 +235,7 @@ describe('fdiv_loss.wgsl: objectives and weights against objectives64', () => {
     const u = seededUniform(7);
     const vData = Array.from({ length: 67 }, () => Math.fround(-12 + 24 * u()));
     const vModel = Array.from({ length: 33 }, () => Math.fround(-12 + 24 * u()));
-    const res = await page().run<LossResult>('divergence.loss', { divergence: { name: 'kl' }, numerics: 'authors', vData, vModel });
+    const res = await gpu.divergence.loss({ divergence: { name: 'kl' }, numerics: 'authors', vData, vModel });
     // KL: g = 1 + v has no clamp; c = exp(clamp(v)) clamps where |v| > 5.
     expect(res.clampedData).toBe(0);
     expect(res.clampedModel).toBe(vModel.filter((v) => Math.abs(v) > 5).length);
@@ -246,8 +246,8 @@ describe('fdiv_loss.wgsl: objectives and weights against objectives64', () => {
       'fn custom_d2f(u: f32) -> f32 { return 1.0 / u; }',
     ].join('\n');
     const small = vModel.map((v) => Math.fround(v / 3));
-    const custom = await page().run<LossResult>('divergence.loss', { divergence: { name: 'custom', wgsl, host: 'kl' }, numerics: 'stable', vData, vModel: small });
-    const builtin = await page().run<LossResult>('divergence.loss', { divergence: { name: 'kl' }, numerics: 'stable', vData, vModel: small });
+    const custom = await gpu.divergence.loss({ divergence: { name: 'custom', wgsl, host: 'kl' }, numerics: 'stable', vData, vModel: small });
+    const builtin = await gpu.divergence.loss({ divergence: { name: 'kl' }, numerics: 'stable', vData, vModel: small });
     expect(Math.abs(custom.objective - builtin.objective)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(builtin.objective)));
     const a = custom.wE.map(fromBits);
     const b = builtin.wE.map(fromBits);

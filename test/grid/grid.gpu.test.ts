@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { GridBox } from '../../src/grid/grid';
 import { initParams, paramLayout, type MlpSpec } from '../../src/mlp/params';
 import { mlpForward64 } from '../../src/mlp/reference';
-import { relativeError, useHarness } from '../support/harness';
-import type { GridJob, GridResult } from './grid.jobs';
+import { relativeError, useGpu } from '../support/gpu';
+import type { GridJob } from './grid.jobs';
 
 /** As the MLP forward test: f32 accumulation, relative to the largest reference value. */
 const FORWARD_TOL = 2e-5;
@@ -23,7 +23,7 @@ function points(res: number, [x0, x1, y0, y1]: GridBox): number[] {
 }
 
 describe('grid: networks on a 2-D grid', () => {
-  const page = useHarness();
+  const gpu = useGpu();
 
   it('matches the float64 reference, follows the live parameters and a moved box, and creates nothing per evaluation', async () => {
     const specs: MlpSpec[] = [
@@ -45,7 +45,7 @@ describe('grid: networks on a 2-D grid', () => {
       // A workgroup size other than the default for 37 x 37 points (as a model passes its trainer's).
       group: 16,
     };
-    const r = await page().run<GridResult>('grid.evaluate', job);
+    const r = await gpu.grid.evaluate(job);
     const n = job.resolution ** 2;
     const p1 = points(job.resolution, job.box);
     const p2 = points(job.resolution, job.box2);
@@ -67,7 +67,7 @@ describe('grid: networks on a 2-D grid', () => {
   });
 
   it('refuses bad options naming the field', async () => {
-    const fields = await page().run<(string | null)[]>('grid.refuse');
+    const fields = await gpu.grid.refuse();
     expect(fields).toEqual([
       'resolution', 'resolution', 'box', 'box', 'networks', 'networks[0].spec.inputDim', 'networks[0].spec.hidden[0]', 'copies[0]', 'group',
     ]);

@@ -15,7 +15,13 @@ const INTERNAL: Record<string, string[]> = {
   'trainer/metrics.ts': ['decodeMetricsPoint'],
   'trainer/memory.ts': ['CHECKED_COUNT', 'plannedBytesByPart'],
   // Parsing limits and a data set's constants, used by their own module's validation.
-  'data/load.ts': ['F32_MAX'],
+  'data/load.ts': ['F32_MAX', 'checkLimits'],
+  // The binary readers' shared element conversions and magic numbers (src/data/idx.ts, src/data/npy.ts use them).
+  'data/elements.ts': ['ELEMENT_BYTES', 'toFloat32', 'toLabels'],
+  'data/idx.ts': ['IDX_TYPES', 'sniffFormat'],
+  'data/npy.ts': ['NPY_MAGIC'],
+  // The classifier's helpers for its own evaluation and training.
+  'score/classifier.ts': ['argmaxRows', 'shiftImage'],
   'data/toy.ts': ['RINGS_RADII'],
 };
 

@@ -18,6 +18,8 @@ import {
   type ParamLayout,
 } from '../../src/mlp/params';
 import { seededNormal, seededUniform } from '../../src/rng/random';
+import { checkScratchFits, MLP_TILED_S, mlpProgramBuffers, scratchLayout } from '../../src/mlp/program';
+import { chooseMlpVariant } from '../../src/mlp/variant';
 import {
   activation64,
   activationGrad64,
@@ -121,13 +123,13 @@ describe('param layout', () => {
       [{ hidden: [] }, 'mlp.hidden'],
       [{ hidden: [4, 4, 4, 4, 4] }, 'mlp.hidden'],
       [{ hidden: [4, 0] }, 'mlp.hidden[1]'],
-      [{ hidden: [4, 513] }, 'mlp.hidden[1]'],
+      [{ hidden: [4, 1025] }, 'mlp.hidden[1]'],
       [{ hidden: [4, 2.5] }, 'mlp.hidden[1]'],
       [{ inputDim: 0 }, 'mlp.inputDim'],
       [{ activation: 'gelu' as unknown as Activation }, 'mlp.activation'],
       // eslint-disable-next-line no-sparse-arrays
       [{ hidden: [4, , 4] as number[] }, 'mlp.hidden[1]'],
-      [{ inputDim: 65 }, 'mlp.inputDim'],
+      [{ inputDim: 4097 }, 'mlp.inputDim'],
     ];
     for (const [change, field] of cases) {
       const spec = { ...ok, ...change };
@@ -141,7 +143,50 @@ describe('param layout', () => {
       expect((err as ConfigError).field).toBe(field);
       expect((err as ConfigError).message.startsWith(`${field}:`)).toBe(true);
     }
-    expect(validateMlpSpec({ ...ok, hidden: [1, 512, 512, 1] }).hidden.length).toBe(4);
+    expect(validateMlpSpec({ ...ok, hidden: [1, 1024, 1024, 1] }).hidden.length).toBe(4);
+    expect(validateMlpSpec({ ...ok, inputDim: 4096 }).inputDim).toBe(4096);
+  });
+
+  it('a batch whose scratch exceeds the storage buffer limit is refused, naming the batch that fits', () => {
+    const layout = paramLayout({ inputDim: 3072, hidden: [1024, 1024, 1024, 1024], activation: 'silu' });
+    const limits = { maxStorageBufferBindingSize: 128 * 2 ** 20, maxBufferSize: 256 * 2 ** 20 };
+    const fits = (batch: number) => checkScratchFits(layout, batch, 64, scratchLayout(layout, batch, 64), limits);
+    let err: unknown;
+    try {
+      fits(8192);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe('batch');
+    const most = Number(/batch must be in \[1, (\d+)\]/.exec((err as Error).message)?.[1]);
+    expect(most).toBeGreaterThan(0);
+    expect(() => fits(most)).not.toThrow();
+    expect(() => fits(most + 1)).toThrow(ConfigError);
+  });
+
+  it('the MLP kernels\' variant: lanes on CPU implementations of WebGPU, tiled on GPUs', () => {
+    const adapter = (vendor: string, architecture: string, description = '', isFallbackAdapter = false) => ({ vendor, architecture, description, isFallbackAdapter });
+    expect(chooseMlpVariant(adapter('google', 'swiftshader'))).toBe('lanes');
+    expect(chooseMlpVariant(adapter('', '', 'llvmpipe (LLVM 15.0.6, 256 bits)'))).toBe('lanes');
+    expect(chooseMlpVariant(adapter('microsoft', '', 'Microsoft Basic Render Driver'))).toBe('lanes');
+    expect(chooseMlpVariant(adapter('unknown', 'unknown', '', true))).toBe('lanes');
+    expect(chooseMlpVariant(adapter('nvidia', 'hopper'))).toBe('tiled');
+    expect(chooseMlpVariant(adapter('apple', 'metal-3'))).toBe('tiled');
+    expect(chooseMlpVariant(adapter('intel', 'gen-12lp'))).toBe('tiled');
+  });
+
+  it('the tiled variant pads the batch to whole 32-sample tiles and keeps no copy of the input', () => {
+    const layout = paramLayout({ inputDim: 784, hidden: [130, 3], activation: 'silu' });
+    const lanes = scratchLayout(layout, 37, 4, 'lanes');
+    const tiled = scratchLayout(layout, 37, 4, 'tiled');
+    expect(lanes.batchPadded).toBe(64);
+    expect(tiled.batchPadded).toBe(Math.ceil(37 / MLP_TILED_S) * MLP_TILED_S);
+    // The input's region (196 blocks of 4 features) is the lanes variant's only.
+    expect(lanes.vec4s / lanes.batchPadded - tiled.vec4s / tiled.batchPadded).toBe(196);
+    const bytes = (v: 'lanes' | 'tiled') => mlpProgramBuffers(layout, 37, { group: 4, variant: v, uniformBytes: 176 }).map((b) => b.name);
+    expect(bytes('lanes')).toEqual(['uniform', 'scratch']);
+    expect(bytes('tiled')).toEqual(['uniform', 'scratch', 'step uniforms', 'values', 'unused grad_x', 'unused weights', 'unused grad']);
   });
 
   it('paramLayout keeps its own copy of the spec', () => {

@@ -10,8 +10,7 @@ import { paramLayout } from '../../src/mlp/params';
 import { NORMAL_ABS_TOLERANCE } from '../../src/rng/philox';
 import { onedGradients64, onedSamples64 } from '../../experiments/oned/reference';
 import { exactOptimum } from '../../experiments/oned/optimum';
-import { relativeError, useHarness } from '../support/harness';
-import type { StepRecord } from './oned.jobs';
+import { relativeError, useGpu } from '../support/gpu';
 
 const layout = paramLayout(ONED_H_SPEC);
 
@@ -39,7 +38,7 @@ const STEP_CASES: StepCase[] = [
 ];
 
 describe('1-D experiment: one iteration at a time against float64', () => {
-  const page = useHarness();
+  const gpu = useGpu();
 
   for (const c of STEP_CASES) {
     const label = `${c.divergence.name}${c.divergence.alpha !== undefined ? `(${c.divergence.alpha})` : ''}, ${c.numerics}, ${c.optimizer.kind}, batch ${c.batch}` +
@@ -47,7 +46,7 @@ describe('1-D experiment: one iteration at a time against float64', () => {
     it(label, async () => {
       const seed = 1234;
       const STEPS = 3;
-      const { records } = await page().run<{ records: StepRecord[] }>('oned.steps', {
+      const { records } = await gpu.oned.steps({
         config: {
           divergence: c.divergence, numerics: c.numerics, optimizer: c.optimizer, batch: c.batch, seed, iterations: STEPS, traceEvery: 1,
           ...(c.l2H ? { l2H: c.l2H } : {}), ...(c.hSteps ? { hSteps: c.hSteps } : {}),
@@ -121,7 +120,7 @@ describe('1-D experiment: one iteration at a time against float64', () => {
 });
 
 describe('1-D experiment: a short training run moves toward the exact optimum', () => {
-  const page = useHarness();
+  const gpu = useGpu();
 
   // KL's optimum is the maximum-likelihood fit (1.0100, 1.8305); the start (0, 1)
   // is 1.31 away. With Adam lr 1e-2 (H and theta), batch 500 + 500 and this
@@ -134,7 +133,7 @@ describe('1-D experiment: a short training run moves toward the exact optimum', 
 
   it(`KL, stable numerics, Adam lr 1e-2, batch 500, ${ITERATIONS} iterations, seed 7`, async () => {
     const opt = exactOptimum({ name: 'kl' });
-    const res = await page().run<OnedResult>('oned.train', {
+    const res = await gpu.oned.train({
       divergence: { name: 'kl' },
       numerics: 'stable',
       optimizer: { kind: 'adam', lr: 1e-2 },
@@ -165,13 +164,13 @@ describe('1-D experiment: a short training run moves toward the exact optimum', 
 });
 
 describe('1-D experiment: a short run moves toward the exact optimum', () => {
-  const page = useHarness();
+  const gpu = useGpu();
 
   // KL with Adam, 300 iterations from (0, 1), fixed seed: measured to end at a
   // distance of ~0.09 from the optimum (1.01, 1.83), from 1.01 at the start.
   // The test asks for a 4x reduction, with the distance falling along the way.
   it('KL, Adam lr 1e-2, 300 iterations, seed 0', async () => {
-    const r = await page().run<OnedResult>('reproduce.train', {
+    const r = await gpu.reproduce.train({
       divergence: { name: 'kl' }, numerics: 'authors', iterations: 300, seed: 0,
       optimizer: { kind: 'adam', lr: 1e-2 }, traceEvery: 100,
     });
@@ -187,10 +186,10 @@ describe('1-D experiment: a short run moves toward the exact optimum', () => {
 });
 
 describe('1-D experiment: a frozen optimiser is an error, not a result', () => {
-  const page = useHarness();
+  const gpu = useGpu();
 
   it("stops when theta's Adam second moment is infinite (every later step would be 0)", async () => {
-    const r = await page().run<{ error: string; name: string; theta: { mu: number; sigma: number } }>('oned.overflow', {
+    const r = await gpu.oned.overflow({
       divergence: { name: 'pearson' }, numerics: 'stable', optimizer: { kind: 'adam', lr: 1e-2 }, batch: 64, iterations: 10, seed: 1,
     });
     console.log(r.error);

@@ -4,8 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { optimizerStep64, validateOptimizer, type OptimizerSpec, type OptimizerState64 } from '../../src/optim/optim';
 import { seededNormal } from '../../src/rng/random';
-import { relativeError, useHarness } from '../support/harness';
-import type { OptimResult } from './optim.jobs';
+import { relativeError, useGpu } from '../support/gpu';
 
 /** f32 parameters after up to 40 steps: rounding of theta, m, v and the update. */
 const TOL = 1e-5;
@@ -28,14 +27,14 @@ const CASES: Case[] = [
 ];
 
 describe('optim.wgsl against optimizerStep64', () => {
-  const page = useHarness();
+  const gpu = useGpu();
 
   for (const [index, c] of CASES.entries()) {
     it(c.name, async () => {
       const z = seededNormal(300 + index);
       const theta = Array.from({ length: c.count }, () => Math.fround(z()));
       const grads = Array.from({ length: c.submits }, (_, k) => Array.from({ length: c.count }, () => Math.fround((c.gradScale?.[k] ?? 1) * z())));
-      const res = await page().run<OptimResult>('optim.run', {
+      const res = await gpu.optim.run({
         spec: c.spec, maximize: c.maximize, theta, grads, stepsPerSubmit: c.stepsPerSubmit,
       });
       const spec = validateOptimizer(c.spec);
@@ -62,7 +61,7 @@ describe('optim.wgsl against optimizerStep64', () => {
 });
 
 describe('optim.wgsl: an overflowing second moment', () => {
-  const page = useHarness();
+  const gpu = useGpu();
 
   // The kernel forms (1 - beta2) g g: at beta2 0.999 it overflows f32 for
   // |g| > 5.8e20 (1e20 stays finite: 1e37). With g = 1e21, v becomes +inf
@@ -70,7 +69,7 @@ describe('optim.wgsl: an overflowing second moment', () => {
   // parameter is 0, and the parameter stays finite. nonFiniteMoment() is how the 1-D
   // experiment sees it (the trainer checks the moments on the GPU).
   it('freezes the parameter without a NaN, and nonFiniteMoment names it', async () => {
-    const res = await page().run<OptimResult>('optim.run', {
+    const res = await gpu.optim.run({
       spec: { kind: 'adam', lr: 1e-2 }, maximize: false, theta: [0.5, 0.5, 0.5],
       grads: [[1, 1e21, 1], [1, 1, 1]], stepsPerSubmit: 5,
     });
@@ -79,7 +78,7 @@ describe('optim.wgsl: an overflowing second moment', () => {
     expect(res.theta.every(Number.isFinite)).toBe(true);
     expect(res.theta[1]).toBe(0.5);
     expect(res.theta[0]).toBeLessThan(0.5 - 0.05); // 10 steps of about lr each
-    const fine = await page().run<OptimResult>('optim.run', {
+    const fine = await gpu.optim.run({
       spec: { kind: 'adam', lr: 1e-2 }, maximize: false, theta: [0.5], grads: [[1e20]], stepsPerSubmit: 3,
     });
     expect(fine.nonFinite).toBeNull();

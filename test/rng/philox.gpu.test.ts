@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { NORMAL_ABS_TOLERANCE, normals4, randomBits, uniforms4 } from '../../src/rng/philox';
 import { ksPValue, ksStatistic, mean, momentTolerance, normalCdf, pearsonCorrelation, variance } from '../../src/stats';
-import type { PhiloxDraws } from './philox.jobs';
-import { useHarness } from '../support/harness';
+import { useGpu } from '../support/gpu';
 
 const CASES = [
   { seed: 0, step: 0, stream: 0 },
@@ -18,13 +17,13 @@ const CASES = [
 const COUNT = 8192;
 
 describe('Philox on the GPU', () => {
-  const page = useHarness();
+  const gpu = useGpu();
 
   for (const cs of CASES) {
     it(`seed ${cs.seed}, step ${cs.step}, stream ${cs.stream}: words and uniforms bit-exact, normals within ${NORMAL_ABS_TOLERANCE}`, async () => {
       // Chains from 1000 on, so the chain word is not just the entry index.
       const firstChain = 1000;
-      const r = await page().run<PhiloxDraws>('philox.draws', { ...cs, count: COUNT, firstChain });
+      const r = await gpu.philox.draws({ ...cs, count: COUNT, firstChain });
       let bitMismatches = 0;
       let uniformMismatches = 0;
       let worst = 0;
@@ -49,13 +48,13 @@ describe('Philox on the GPU', () => {
   it('gives the same numbers for the same chain index whatever the dispatch shape', async () => {
     const cfg = { seed: 777, step: 3, stream: 0, count: 5000 };
     const groups = Math.ceil(cfg.count / 64);
-    const oneD = await page().run<PhiloxDraws>('philox.draws', cfg);
+    const oneD = await gpu.philox.draws(cfg);
     // The same grid folded into 2-D (7 columns, with spare invocations), and 1-D with far more workgroups than needed.
-    const folded = await page().run<PhiloxDraws>('philox.draws', { ...cfg, groups: [7, Math.ceil(groups / 7)] });
-    const wide = await page().run<PhiloxDraws>('philox.draws', { ...cfg, groups: [groups + 50, 1] });
+    const folded = await gpu.philox.draws({ ...cfg, groups: [7, Math.ceil(groups / 7)] });
+    const wide = await gpu.philox.draws({ ...cfg, groups: [groups + 50, 1] });
     // In two dispatches: chains 0..1233, then 1234.. from first_chain = 1234.
-    const a = await page().run<PhiloxDraws>('philox.draws', { ...cfg, count: 1234 });
-    const b = await page().run<PhiloxDraws>('philox.draws', { ...cfg, count: cfg.count - 1234, firstChain: 1234, groups: [3, 25] });
+    const a = await gpu.philox.draws({ ...cfg, count: 1234 });
+    const b = await gpu.philox.draws({ ...cfg, count: cfg.count - 1234, firstChain: 1234, groups: [3, 25] });
     for (const other of [folded, wide]) {
       expect(other.bits).toEqual(oneD.bits);
       expect(other.normals).toEqual(oneD.normals);
@@ -66,7 +65,7 @@ describe('Philox on the GPU', () => {
   });
 
   it('gives standard normals: KS test and moments (seed 2024, 65,536 chains x 4 = 262,144 normals)', async () => {
-    const r = await page().run<PhiloxDraws>('philox.draws', { seed: 2024, step: 11, stream: 0, count: 65536, normalsOnly: true });
+    const r = await gpu.philox.draws({ seed: 2024, step: 11, stream: 0, count: 65536, normalsOnly: true });
     const z = r.normals;
     const n = z.length;
     // KS: with a correct generator D exceeds its 1e-4 critical value

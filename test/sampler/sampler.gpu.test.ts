@@ -12,8 +12,9 @@ import {
 import { ksPValue, ksStatistic, mean, momentTolerance, normalCdf, pearsonCorrelation, variance } from '../../src/stats';
 import { MLP_SAMPLES_PER_GROUP } from '../../src/mlp/program';
 import type { SamplerKind } from '../../src/sampler/sampler';
-import type { JsonEnergy, SamplerJob, SamplerJobResult } from './sampler.jobs';
-import { useHarness } from '../support/harness';
+import type { MlpVariant } from '../../src/mlp/variant';
+import type { JsonEnergy, SamplerJob } from './sampler.jobs';
+import { useGpu } from '../support/gpu';
 
 const f32 = (xs: number[]) => xs.map((v) => Math.fround(v));
 
@@ -61,6 +62,8 @@ interface TrajectoryCase {
   /** Trajectory tolerance (default TRAJ_TOL) and the MALA margin (default MARGIN). */
   tol?: number;
   margin?: number;
+  /** The MLP kernels' variant (default: the device's; 'tiled' runs the sampler stepwise around the tiled MLP passes). */
+  variant?: MlpVariant;
 }
 
 // Class-conditional energies E(x, y) on [x, onehot(y)]: x in 2-D, 3 classes;
@@ -103,6 +106,8 @@ const uniformBox = (chains: number, dim: number) => {
 };
 
 const MLP: JsonEnergy = { kind: 'mlp', spec: MLP_SPEC, theta: MLP_THETA };
+const MLP784_SPEC: MlpSpec = { inputDim: 784, hidden: [16, 16], activation: 'silu' };
+const MLP784: JsonEnergy = { kind: 'mlp', spec: MLP784_SPEC, theta: Array.from(initParams(paramLayout(MLP784_SPEC), 8)) };
 // Du & Mordatch on the Gaussian with a step that keeps the map contractive
 // (step * largest precision eigenvalue < 2), so float32 rounding is not
 // amplified: with the authors' step 10 it is chaotic there, and trajectories
@@ -134,6 +139,11 @@ const TRAJECTORIES: TrajectoryCase[] = [
     sampler: 'du-mordatch', energy: WIDE784, options: { box: [0, 1] }, steps: 60, x0: uniformBox,
   },
   { name: 'MALA, mixture d=784', sampler: 'mala', energy: MIXTURE784, options: { eta: 0.002 }, x0: uniformBox },
+  // Stepwise, around the tiled MLP kernels (the GPUs' way, forced here), and on an image-sized input.
+  { name: 'ULA, MLP [2,32,32,1], tiled', sampler: 'ula', energy: MLP, options: { eta: 0.05 }, variant: 'tiled' },
+  { name: 'Du & Mordatch (authors\' settings, box [-2, 2]), MLP, tiled', sampler: 'du-mordatch', energy: MLP, options: { box: [-2, 2] }, variant: 'tiled' },
+  { name: 'MALA, MLP, tiled', sampler: 'mala', energy: MLP, options: { eta: 0.3 }, variant: 'tiled' },
+  { name: 'Du & Mordatch (authors\' settings, box [0, 1]), MLP [784,16,16,1], tiled', sampler: 'du-mordatch', energy: MLP784, options: { box: [0, 1] }, variant: 'tiled' },
 ];
 
 // Trajectory tolerance: max |x_gpu - x_ref| over all coordinates <= 1e-4 *
@@ -152,7 +162,7 @@ const CHAINS = 37;
 const SEED = 2 ** 40 + 12345;
 
 describe('Langevin samplers on the GPU', () => {
-  const page = useHarness();
+  const gpu = useGpu();
 
   describe('follow the float64 reference with the same Philox stream (37 chains, K = 20 as runs of 7 then 13)', () => {
     for (const tc of TRAJECTORIES) {
@@ -160,8 +170,8 @@ describe('Langevin samplers on the GPU', () => {
         const dim = dimOf(tc.energy);
         const x0 = tc.x0 ? tc.x0(CHAINS, dim) : normals(11, CHAINS * dim);
         const steps = tc.steps ?? 20;
-        const config = { sampler: tc.sampler, chains: CHAINS, dim, steps, seed: SEED, energy: tc.energy, initialState: x0, ...tc.options };
-        const r = await page().run<SamplerJobResult>('sampler.sample', { config, runs: [7, steps - 7] } satisfies SamplerJob);
+        const config = { sampler: tc.sampler, chains: CHAINS, dim, steps, seed: SEED, energy: tc.energy, initialState: x0, ...tc.options, ...(tc.variant ? { variant: tc.variant } : {}) };
+        const r = await gpu.sampler.sample({ config, runs: [7, steps - 7] } satisfies SamplerJob);
         expect(r.stepCount).toBe(steps);
         const e64 = energy64(tc.energy);
         let worst = 0;
@@ -211,10 +221,10 @@ describe('Langevin samplers on the GPU', () => {
       const chains = 2 * MLP_SAMPLES_PER_GROUP + 100;
       const x0 = normals(3, chains * dim);
       const base = { sampler: 'mala' as const, chains, dim, steps: 5, seed: 99, energy, eta: 0.2, initialState: x0 };
-      const plain = await page().run<SamplerJobResult>('sampler.sample', { config: { ...base, group: 64 } });
-      const folded = await page().run<SamplerJobResult>('sampler.sample', { config: { ...base, group: 64, maxWorkgroupsPerDimension: 2 } });
-      const auto = await page().run<SamplerJobResult>('sampler.sample', { config: base });
-      const few = await page().run<SamplerJobResult>('sampler.sample', { config: { ...base, chains: 37, initialState: x0.slice(0, 37 * dim) } });
+      const plain = await gpu.sampler.sample({ config: { ...base, group: 64 } });
+      const folded = await gpu.sampler.sample({ config: { ...base, group: 64, maxWorkgroupsPerDimension: 2 } });
+      const auto = await gpu.sampler.sample({ config: base });
+      const few = await gpu.sampler.sample({ config: { ...base, chains: 37, initialState: x0.slice(0, 37 * dim) } });
       expect(plain.grid).toEqual([3, 1]);
       expect(folded.grid).toEqual([2, 2]);
       expect(auto.grid).toEqual([9, 1]);
@@ -237,8 +247,8 @@ describe('Langevin samplers on the GPU', () => {
     const K = 60;
     const n = 65536;
     const a = 1 - eta / (2 * s * s);
-    const config = { sampler: 'ula' as const, chains: n, dim: 1, steps: K, seed: 4242, eta, energy: { kind: 'gaussian', mean: [mu], precision: [[1 / (s * s)]] } };
-    const r = await page().run<SamplerJobResult>('sampler.sample', { config });
+    const config = { sampler: 'ula' as const, chains: n, dim: 1, steps: K, seed: 4242, eta, energy: { kind: 'gaussian' as const, mean: [mu], precision: [[1 / (s * s)]] } };
+    const r = await gpu.sampler.sample({ config });
     const x = r.samples;
     const vK = ulaGaussianVariance(s, eta, K, 0);
     const mK = mu * (1 - a ** K);
@@ -259,7 +269,7 @@ describe('Langevin samplers on the GPU', () => {
     const K = 400;
     const x0 = normals(8, 2 * n);
     const config = { sampler: 'mala' as const, chains: n, dim: 2, steps: K, seed: 777, eta: 0.15, energy: MIXTURE, initialState: x0 };
-    const r = await page().run<SamplerJobResult>('sampler.sample', { config });
+    const r = await gpu.sampler.sample({ config });
     const xs = [0, 1].map((k) => r.samples.filter((_, j) => j % 2 === k));
     const { weights: w, means: m, stds: sd } = MIXTURE;
     // Exact moments of the mixture: E x_k = sum w_j m_jk; Cov = sum w_j (s_j^2 I + m_j m_j') - E x E x'.
@@ -317,7 +327,7 @@ describe('Langevin samplers on the GPU', () => {
     for (let c = 0; c < n; c++) x0[c * 5 + 2 + (c % CLASSES)] = 1;
     const energy: JsonEnergy = { kind: 'gaussian', mean: [...muX, 0, 0, 0], precision: P };
     const config = { sampler: 'ula' as const, chains: n, dim: 5, classes: CLASSES, steps: K, seed: 515, eta, energy, initialState: x0 };
-    const r = await page().run<SamplerJobResult>('sampler.sample', { config });
+    const r = await gpu.sampler.sample({ config });
     r.samples.forEach((v, j) => {
       if (j % 5 >= 2) expect(v).toBe(x0[j]);
     });
@@ -397,7 +407,7 @@ describe('Langevin samplers on the GPU', () => {
     const K = 30;
     const x0 = Array.from({ length: chains * D_IMAGE }, (_, j) => DIAG_MEAN[j % D_IMAGE]);
     const config = { sampler: 'ula' as const, chains, dim: D_IMAGE, steps: K, seed: 784, eta, energy: DIAG784, initialState: x0 };
-    const r = await page().run<SamplerJobResult>('sampler.sample', { config, runs: [11, 19] });
+    const r = await gpu.sampler.sample({ config, runs: [11, 19] });
     const sd = DIAG_SD.map((s) => Math.sqrt(ulaGaussianVariance(s, eta, K, 0)));
     const z = Float64Array.from(r.samples, (v, j) => (v - DIAG_MEAN[j % D_IMAGE]) / sd[j % D_IMAGE]);
     checkStandardNormal('ULA d=784', z, chains);
@@ -411,7 +421,7 @@ describe('Langevin samplers on the GPU', () => {
     const chains = 256;
     const x0 = Array.from({ length: chains * D_IMAGE }, (_, j) => DIAG_MEAN[j % D_IMAGE]);
     const config = { sampler: 'mala' as const, chains, dim: D_IMAGE, steps: 300, seed: 785, eta: 0.05, energy: DIAG784, initialState: x0 };
-    const r = await page().run<SamplerJobResult>('sampler.sample', { config });
+    const r = await gpu.sampler.sample({ config });
     console.log(`MALA d=784: acceptance ${r.rate.toFixed(3)}`);
     expect(r.rate).toBeGreaterThan(0.5);
     expect(r.rate).toBeLessThan(0.95);
@@ -426,10 +436,10 @@ describe('Langevin samplers on the GPU', () => {
     const x0 = f32(Array.from({ length: 2 * chains }, (_, j) => (j % 2 ? -10 : 10) + (j % 7) * 0.5));
     const energy: JsonEnergy = { kind: 'gaussian', mean: [0, 0], precision: [[100, 0], [0, 100]] };
     const base = { sampler: 'du-mordatch' as const, chains, dim: 2, steps: 5, seed: 1, energy, noiseStd: 0, stepSize: 10, gradClip: 0.01, initialState: x0 };
-    const clipped = await page().run<SamplerJobResult>('sampler.sample', { config: base });
+    const clipped = await gpu.sampler.sample({ config: base });
     clipped.samples.forEach((v, j) => expect(v).toBeCloseTo(x0[j] - Math.sign(x0[j]) * 5 * 0.1, 5));
     // No clip, step 0.001: x' = x - 0.001 * 100 x = 0.9 x.
-    const plain = await page().run<SamplerJobResult>('sampler.sample', { config: { ...base, gradClip: null, stepSize: 0.001 } });
+    const plain = await gpu.sampler.sample({ config: { ...base, gradClip: null, stepSize: 0.001 } });
     plain.samples.forEach((v, j) => expect(Math.abs(v - x0[j] * 0.9 ** 5)).toBeLessThan(1e-5 * Math.abs(x0[j])));
   });
 
@@ -440,7 +450,7 @@ describe('Langevin samplers on the GPU', () => {
     // Energy pulling towards (5, -5), outside the box, noise 0.5: chains pile up on the box's corner.
     const energy: JsonEnergy = { kind: 'gaussian', mean: [5, -5], precision: [[1, 0], [0, 1]] };
     const config = { sampler: 'du-mordatch' as const, chains, dim: 2, steps: 3, seed: 2, energy, noiseStd: 0.5, stepSize: 0.05, gradClip: null, box: [-1, 0.5] as [number, number], initialState: x0 };
-    const r = await page().run<SamplerJobResult>('sampler.sample', { config });
+    const r = await gpu.sampler.sample({ config });
     const lo = Math.fround(-1);
     const hi = Math.fround(0.5);
     expect(r.samples.every((v) => v >= lo && v <= hi)).toBe(true);
@@ -450,13 +460,13 @@ describe('Langevin samplers on the GPU', () => {
 
   it('refuses bad configurations in the page before dispatching (ConfigError naming the field)', async () => {
     const mlp128: JsonEnergy = { kind: 'mlp', spec: { inputDim: 2, hidden: [128, 128], activation: 'silu' }, theta: Array.from(initParams(paramLayout({ inputDim: 2, hidden: [128, 128], activation: 'silu' }), 1)) };
-    const tooMany = { sampler: 'ula', chains: 1 << 20, dim: 2, steps: 60, seed: 1, eta: 0.01, energy: mlp128 };
-    const err: any = await page().run('sampler.sample', { config: tooMany }).catch((e) => e);
+    const tooMany = { sampler: 'ula' as const, chains: 1 << 20, dim: 2, steps: 60, seed: 1, eta: 0.01, energy: mlp128 };
+    const err: any = await gpu.sampler.sample({ config: tooMany }).catch((e) => e);
     console.log(err.message);
     expect(err.name).toBe('ConfigError');
     expect(err.fields.field).toBe('chains');
     expect(err.message).toMatch(/scratch per chain.*chains must be in \[1, \d+\]/);
-    const nan: any = await page().run('sampler.sample', { config: { ...tooMany, chains: 4, energy: GAUSS5, dim: 5, initialState: [...Array(19).fill(0), NaN] } }).catch((e) => e);
+    const nan: any = await gpu.sampler.sample({ config: { ...tooMany, chains: 4, energy: GAUSS5, dim: 5, initialState: [...Array(19).fill(0), NaN] } }).catch((e) => e);
     expect(nan.name).toBe('ConfigError');
     expect(nan.fields.field).toBe('initialState');
   });

@@ -1,5 +1,6 @@
 // Starts one Vite server and one headless Chromium for all GPU test files;
-// tests connect to the browser and open harness pages (test/support/harness.ts).
+// tests connect to the browser and open harness pages (test/support/gpu.ts,
+// test/support/harness.ts).
 import type { TestProject } from 'vitest/node';
 import { Runner } from '../../harness/runner';
 
@@ -15,6 +16,7 @@ let runner: Runner | undefined;
 
 export async function setup(project: TestProject) {
   runner = await Runner.start();
+  project.provide('febmHost', 'chromium');
   project.provide('febmBrowser', runner.browser.wsEndpoint());
   project.provide('febmOrigin', runner.origin);
   project.provide('febmInsecureOrigin', runner.insecureOrigin);

@@ -1,12 +1,12 @@
-// GPU tests run their kernels in the harness page (real WebGPU adapter) and
-// compare the results here, in Node, against the float64 references.
+// Page-level GPU tests (the device layer in a browser, the demo) use a
+// harness page of the headless Chromium directly; kernel tests use
+// test/support/gpu.ts, which runs on either host.
 import puppeteer, { type Browser } from 'puppeteer';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { HarnessPage } from '../../harness/runner';
-import { relativeError as relativeError64 } from '../../src/stats';
+import { TEST_JOBS_PAGE } from './gpu';
 
-/** The jobs page of the tests: the applications' jobs and the tests' own. */
-export const TEST_JOBS_PAGE = '/test/support/index.html';
+export { TEST_JOBS_PAGE, relativeError } from './gpu';
 
 /** Opens one harness page for the test file; `page()` gives it to tests. */
 export function useHarness(options: { insecure?: boolean } = {}): () => HarnessPage {
@@ -22,10 +22,4 @@ export function useHarness(options: { insecure?: boolean } = {}): () => HarnessP
     await browser?.disconnect();
   });
   return () => page;
-}
-
-/** relativeError of src/stats.ts, with a length mismatch an error (a test bug, not a numeric one). */
-export function relativeError(gpu: ArrayLike<number>, ref: ArrayLike<number>, floor = 1e-6): number {
-  if (gpu.length !== ref.length) throw new Error(`length ${gpu.length} != reference length ${ref.length}`);
-  return relativeError64(gpu, ref, floor);
 }

@@ -13,10 +13,9 @@ import { chiSquareTest } from '../../src/stats';
 import { trainerCheck64, trainerDraw64 } from '../../src/trainer/reference';
 import { TRAINER_COUNTER } from '../../src/trainer/layout';
 import type { TrainerConfig } from '../../src/trainer/trainer';
-import type { DrawResult } from './kernels.jobs';
-import { useHarness } from '../support/harness';
+import { useGpu } from '../support/gpu';
 
-const page = useHarness();
+const gpu = useGpu();
 
 const CONFIG: TrainerConfig = {
   energy: { inputDim: 2, hidden: [8], activation: 'silu' },
@@ -53,7 +52,7 @@ describe('trainer_draw.wgsl against trainerDraw64', () => {
     { name: 'conditional, labels from the batch: every chain, replayed or fresh, takes its data row\'s label', config: CONDITIONAL_BATCH, iteration: 21, filled: 1500, pos: 700 },
   ]) {
     it(c.name, async () => {
-      const r = await page().run<DrawResult>('kernels.draw', { rows: 37, ...c });
+      const r = await gpu.trainerKernels.draw({ rows: 37, ...c });
       const classes = c.config.classes ?? 0;
       const dim = 2 + classes;
       const batch = c.config.batch;
@@ -133,7 +132,7 @@ describe('trainer_check.wgsl against trainerCheck64', () => {
   for (const c of cases) {
     it(c.name, async () => {
       const job = { bits: c.bits, bit: 1 << 3, counters: c.counters, chains: 40, capacity: 96 };
-      const r = await page().run<{ afterCheck: number[]; afterAdvance: number[] }>('kernels.check', job);
+      const r = await gpu.trainerKernels.check(job);
       const ref = trainerCheck64(c.bits, 1 << 3, c.counters, 40, 96);
       expect(r.afterCheck).toEqual(ref.afterCheck);
       expect(r.afterAdvance).toEqual(ref.afterAdvance);

@@ -23,8 +23,8 @@ import { describe, expect, it } from 'vitest';
 import { generateToy, mixtureComponents, modeMasses } from '../../src/data/toy';
 import { mmd2 } from '../../src/stats';
 import type { TrainerConfig } from '../../src/trainer/trainer';
-import type { QualityJob, QualityResult } from './quality.jobs';
-import { useHarness } from '../support/harness';
+import type { QualityJob } from './quality.jobs';
+import { useGpu } from '../support/gpu';
 
 const CENTRES = mixtureComponents('8gaussians')!.centres;
 
@@ -58,7 +58,7 @@ const CASES: Case[] = [
 const ITERATIONS = 1500;
 
 describe('training quality on 8 Gaussians (same networks, sampler and budget for every method)', () => {
-  const page = useHarness();
+  const gpu = useGpu();
   const heldOut = Array.from(generateToy('8gaussians', 1000, 999));
 
   for (const c of CASES) {
@@ -67,7 +67,7 @@ describe('training quality on 8 Gaussians (same networks, sampler and budget for
         config: { ...BASE, ...c.config } as TrainerConfig,
         dataset: '8gaussians', dataRows: 4096, dataSeed: 11, iterations: ITERATIONS, extraRuns: 7,
       };
-      const r = await page().run<QualityResult>('quality.train', job);
+      const r = await gpu.quality.train(job);
       expect(r.chains).toHaveLength(8 * 128 * 2);
       const { masses, outliers } = modeMasses(r.chains, CENTRES, 0.5);
       const shares = masses.map((m) => m / (1 - outliers));

@@ -20,8 +20,7 @@ import { initParams, paramLayout } from '../../src/mlp/params';
 import { seededNormal } from '../../src/rng/random';
 import { trainerUpdate64 } from '../../src/trainer/reference';
 import { oneHotRows, validateTrainerConfig, type TrainerConfig } from '../../src/trainer/trainer';
-import { relativeError, useHarness } from '../support/harness';
-import type { DeviceLossResult, LabelsResult, MemoryResult, MetricsResult, NanResult, RefuseResult, ResumeResult, SmokeResult, UpdateResult } from './trainer.jobs';
+import { relativeError, useGpu } from '../support/gpu';
 
 /**
  * Tolerances, with the errors measured on SwiftShader (largest over the cases)
@@ -46,7 +45,7 @@ const E_SPEC = { inputDim: 2, hidden: [16], activation: 'silu' as const };
 const H_SPEC = { inputDim: 2, hidden: [16, 8], activation: 'tanh' as const };
 const SAMPLER = { kind: 'ula' as const, steps: 2, eta: 0.01 };
 
-interface Case { name: string; config: TrainerConfig; batch: number; chains: number }
+interface Case { name: string; config: TrainerConfig; batch: number; chains: number; mlpVariant?: 'tiled' }
 
 const CASES: Case[] = [
   {
@@ -93,6 +92,11 @@ const CASES: Case[] = [
     },
     batch: 36, chains: 27,
   },
+  {
+    name: 'Jensen-Shannon, stable, Adam, the tiled MLP kernels (forced)',
+    config: { energy: E_SPEC, variational: H_SPEC, divergence: { name: 'jensen_shannon' }, numerics: 'stable', optimizerE: { kind: 'adam', lr: 1e-3 }, batch: 1, sampler: SAMPLER },
+    batch: 41, chains: 23, mlpVariant: 'tiled',
+  },
 ];
 
 function changeError(after: number[], before: number[], ref: number[], grad: number[] | null, adam: boolean): number {
@@ -106,7 +110,7 @@ function changeError(after: number[], before: number[], ref: number[], grad: num
 
 // One page (one device, pipelines compiled once) for the whole file; the
 // device-loss test destroys its device, so it comes last.
-const page = useHarness();
+const gpu = useGpu();
 
 describe('trainer: one update against float64', () => {
 
@@ -124,7 +128,7 @@ describe('trainer: one update against float64', () => {
       const paramsE = Array.from(initParams(paramLayout(c.config.energy), 40 + index));
       const fdiv = (c.config.mode ?? 'fdiv') === 'fdiv';
       const paramsH = fdiv ? Array.from(initParams(paramLayout(c.config.variational ?? H_SPEC), 60 + index)) : null;
-      const res = await page().run<UpdateResult>('trainer.update', { config: c.config, paramsE, paramsH, data, samples });
+      const res = await gpu.trainer.update({ config: c.config, paramsE, paramsH, data, samples, mlpVariant: c.mlpVariant });
       const v = validateTrainerConfig({ ...c.config, batch: c.batch, chains: c.chains });
       const ref = trainerUpdate64(v, { paramsE, paramsH, data, samples });
       const close = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
@@ -178,7 +182,7 @@ describe('trainer: the training loop', () => {
       ...LOOP_CONFIG, energy: TINY_E, variational: TINY_H, batch: 8, chains: 8, sampler: { kind: 'ula', steps: 1, eta: 0.01 },
       replay: { capacity: 64 }, metricsEvery: 500, iterationsPerSubmit: 50,
     };
-    const r = await page().run<MemoryResult>('trainer.memory', { config, iterations: 2000, dataSeed: 5 });
+    const r = await gpu.trainer.memory({ config, iterations: 2000, dataSeed: 5 });
     console.log(`trainer holds ${r.bytesBefore} bytes (planned ${r.planned}); in 2000 iterations: ${r.buffersCreated} buffers, ${r.bindGroupsCreated} bind groups, ${r.stagingCreated} readback buffers`);
     expect(r.iteration).toBe(2001);
     expect(r.planned).toBe(r.bytesBefore);
@@ -194,12 +198,26 @@ describe('trainer: the training loop', () => {
     }
   });
 
+  it('with the tiled MLP kernels (forced; the GPUs\' default): no buffer or bind group made in the loop, GPU bytes constant and as planned', async () => {
+    const config: TrainerConfig = {
+      ...LOOP_CONFIG, energy: TINY_E, variational: TINY_H, batch: 8, chains: 8, sampler: { kind: 'ula', steps: 1, eta: 0.01 },
+      replay: { capacity: 64 }, metricsEvery: 50, iterationsPerSubmit: 25,
+    };
+    const r = await gpu.trainer.memory({ config, iterations: 100, dataSeed: 5, mlpVariant: 'tiled' });
+    console.log(`tiled: trainer holds ${r.bytesBefore} bytes (planned ${r.planned})`);
+    expect(r.planned).toBe(r.bytesBefore);
+    expect(r.bytesAfter).toBe(r.bytesBefore);
+    expect(r.buffersCreated).toBe(0);
+    expect(r.bindGroupsCreated).toBe(0);
+    expect(r.metrics.map((m) => m.iteration)).toEqual([50, 100, 101]);
+  });
+
   it('contrastive divergence runs the same loop without H', async () => {
     const config: TrainerConfig = {
       mode: 'cd', energy: LOOP_CONFIG.energy, optimizerE: LOOP_CONFIG.optimizerE, batch: 64, chains: 64,
       sampler: { kind: 'du-mordatch', steps: 3, box: [-3, 3] }, replay: { capacity: 128 }, l2: 0.1, metricsEvery: 20, iterationsPerSubmit: 10,
     };
-    const r = await page().run<MemoryResult>('trainer.memory', { config, iterations: 40, dataSeed: 6 });
+    const r = await gpu.trainer.memory({ config, iterations: 40, dataSeed: 6 });
     expect(r.planned).toBe(r.bytesBefore);
     expect(r.buffersCreated).toBe(0);
     expect(r.bindGroupsCreated).toBe(0);
@@ -214,7 +232,7 @@ describe('trainer: the training loop', () => {
 
   it('stops at a NaN with its iteration and restores the last good parameters (poisoned data)', async () => {
     const config = { ...LOOP_CONFIG, metricsEvery: 10, iterationsPerSubmit: 5 };
-    const r = await page().run<NanResult>('trainer.nan', { config, first: 20, then: 20, inject: 'data' });
+    const r = await gpu.trainer.nan({ config, first: 20, then: 20, inject: 'data' });
     console.log(r.error);
     expect(r.name).toBe('TrainingDivergedError');
     expect(r.iteration).toBe(20);
@@ -226,7 +244,7 @@ describe('trainer: the training loop', () => {
 
   it("stops when Adam's second moment overflows (a silent freeze otherwise: every later step is 0)", async () => {
     const config = { ...LOOP_CONFIG, metricsEvery: 10, iterationsPerSubmit: 5 };
-    const r = await page().run<NanResult>('trainer.nan', { config, first: 20, then: 20, inject: 'moments' });
+    const r = await gpu.trainer.nan({ config, first: 20, then: 20, inject: 'moments' });
     console.log(r.error);
     expect(r.name).toBe('TrainingDivergedError');
     expect(r.iteration).toBe(20);
@@ -236,7 +254,7 @@ describe('trainer: the training loop', () => {
 
   it('stops at an overflow from a huge learning rate', async () => {
     const config: TrainerConfig = { ...LOOP_CONFIG, optimizerE: { kind: 'sgd', lr: 1e30 }, optimizerH: { kind: 'sgd', lr: 1e-3 }, warmup: 0, metricsEvery: 10, iterationsPerSubmit: 5 };
-    const r = await page().run<NanResult>('trainer.nan', { config, first: 0, then: 30, inject: 'none' });
+    const r = await gpu.trainer.nan({ config, first: 0, then: 30, inject: 'none' });
     console.log(r.error);
     expect(r.name).toBe('TrainingDivergedError');
     expect(r.iteration).toBeLessThan(10);
@@ -263,7 +281,7 @@ describe('trainer: statistical smoke test on 8gaussians', () => {
       iterationsPerSubmit: 25,
       seed: 1,
     };
-    const r = await page().run<SmokeResult>('trainer.smoke', { config, iterations: 200 });
+    const r = await gpu.trainer.smoke({ config, iterations: 200 });
     const last = r.metrics.at(-1)!;
     const meanModes = r.eModes.reduce((s, e) => s + e, 0) / 8;
     console.log(
@@ -285,7 +303,7 @@ describe('trainer: metrics', () => {
       energy: TINY_E, variational: TINY_H, divergence: { name: 'kl' }, optimizerE: { kind: 'adam', lr: 1e-2 }, batch: 16, chains: 12,
       sampler: { kind: 'mala', steps: 2, eta: 0.5 }, replay: { capacity: 48 }, l2: 0.1, metricsEvery: 3, iterationsPerSubmit: 2, seed: 3,
     };
-    const r = await page().run<MetricsResult>('trainer.metrics', { config, iterations: 7, scaleE: 4 });
+    const r = await gpu.trainer.metrics({ config, iterations: 7, scaleE: 4 });
     const last = r.metrics.at(-1)!;
     const rel = (a: number, b: number) => Math.abs(a - b) / b;
     console.log(
@@ -344,7 +362,7 @@ describe('trainer: checkpoints', () => {
 
   for (const c of CASES) {
     it(`n iterations, save, resume in a new trainer, m more = n + m in one run, bit for bit: ${c.name}`, async () => {
-      const r = await page().run<ResumeResult>('trainer.resume', { config: c.config, n: c.n, m: c.m, dataSeed: 8 });
+      const r = await gpu.trainer.resume({ config: c.config, n: c.n, m: c.m, dataSeed: 8 });
       console.log(`${c.name}: mismatching entries per array ${JSON.stringify(r.mismatches)}; same file: ${r.sameFile}`);
       expect(r.iterationAfterResume).toBe(c.n);
       for (const [name, count] of Object.entries(r.mismatches)) expect({ name, count }).toEqual({ name, count: 0 });
@@ -358,7 +376,7 @@ describe('trainer: checkpoints', () => {
   }
 
   it('resuming on other data, on data of another dimension, from a damaged file or another version fails clearly', async () => {
-    const r = await page().run<ResumeResult>('trainer.resume', { config: CASES[1].config, n: 2, m: 1, dataSeed: 8 });
+    const r = await gpu.trainer.resume({ config: CASES[1].config, n: 2, m: 1, dataSeed: 8 });
     for (const [k, e] of Object.entries(r.errors)) console.log(`${k}: ${e.name}: ${e.message}`);
     expect(r.errors.otherData).toMatchObject({ name: 'ConfigError', field: 'data', message: expect.stringMatching(/differs from the checkpoint's data/) });
     expect(r.errors.threeColumns).toMatchObject({ name: 'ConfigError', field: 'data', message: expect.stringMatching(/energy.inputDim = 2/) });
@@ -367,7 +385,7 @@ describe('trainer: checkpoints', () => {
   });
 
   it('a conditional checkpoint refuses its data without labels, or with other labels', async () => {
-    const r = await page().run<ResumeResult>('trainer.resume', { config: CASES[2].config, n: 2, m: 1, dataSeed: 8 });
+    const r = await gpu.trainer.resume({ config: CASES[2].config, n: 2, m: 1, dataSeed: 8 });
     for (const [k, e] of Object.entries(r.errors)) console.log(`${k}: ${e.name}: ${e.message}`);
     expect(r.errors.unlabelled).toMatchObject({ name: 'ConfigError', field: 'labels', message: expect.stringMatching(/class-conditional \(classes = 3\).* in \[0, 2\]/) });
     expect(r.errors.otherLabels).toMatchObject({ name: 'ConfigError', field: 'data', message: expect.stringMatching(/differs from the checkpoint's data \(300 rows of 5/) });
@@ -386,7 +404,7 @@ describe('trainer: class-conditional models', () => {
   for (const labels of ['batch', 'keep'] as const) {
     it(`replay.labels '${labels}': every row keeps a one-hot label through 60 iterations, data rows keep their own, the Du & Mordatch box is the data's range, bytes as planned`, async () => {
       const config: TrainerConfig = { ...COND_LOOP, replay: { ...COND_LOOP.replay, labels } };
-      const r = await page().run<LabelsResult>('trainer.labels', { config, iterations: 60, dataSeed: 3 });
+      const r = await gpu.trainer.labels({ config, iterations: 60, dataSeed: 3 });
       console.log(`'${labels}': labels of the chains ${r.chainLabels.join(', ')}, of the replay rows ${r.replayLabels.join(', ')}; box ${JSON.stringify(r.box)}, chains' x in ${JSON.stringify(r.chainRange)}`);
       expect(r.iteration).toBe(60);
       expect(r.notOneHot).toEqual({ x: 0, chains: 0, replay: 0 });
@@ -411,7 +429,7 @@ describe('trainer: class-conditional models', () => {
       classes: 3, energy: { inputDim: 5, hidden: [4], activation: 'silu' }, divergence: { name: 'kl' }, optimizerE: { kind: 'sgd', lr: 0.01 },
       batch: 8, sampler: { kind: 'ula', steps: 1, eta: 0.01 },
     };
-    const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    const cases: [string, Parameters<typeof gpu.trainer.refuse>[0], string, RegExp][] = [
       ['unlabelled data for a conditional model', { config, rows: 10 }, 'labels', /are required: the model is class-conditional \(classes = 3\); give the data as \{ data, labels \} with one label in \[0, 2\] per row/],
       ['a label out of range', { config, rows: 4, labels: [0, 2, 3, 1] }, 'labels[2]', /is 3: every label must be an integer in \[0, 2\] \(classes = 3\)/],
       ['a negative label', { config, rows: 4, labels: [0, -1, 1, 1] }, 'labels[1]', /is -1: every label must be an integer in \[0, 2\]/],
@@ -421,7 +439,7 @@ describe('trainer: class-conditional models', () => {
       ['classes beyond the input', { config: { ...config, classes: 5 }, rows: 4, labels: [0, 1, 1, 0] }, 'classes', /must be an integer in \[0, 4\] \(energy.inputDim - 1/],
     ];
     for (const [what, job, field, message] of cases) {
-      const r = await page().run<RefuseResult>('trainer.refuse', job);
+      const r = await gpu.trainer.refuse(job);
       console.log(`${what}: ${r.message}`);
       expect(r).toMatchObject({ name: 'ConfigError', field, buffersCreated: 0 });
       expect(r.message).toMatch(message);
@@ -436,14 +454,14 @@ describe('trainer: runs that cannot fit are refused before anything is allocated
       energy: { inputDim: 32, hidden: [4], activation: 'silu' }, divergence: { name: 'kl' }, optimizerE: { kind: 'sgd', lr: 0.01 },
       batch: 8, sampler: { kind: 'ula', steps: 1, eta: 0.01 }, replay: { capacity: 2 ** 24 },
     };
-    const r = await page().run<RefuseResult>('trainer.refuse', { config, rows: 10 });
+    const r = await gpu.trainer.refuse({ config, rows: 10 });
     console.log(r.message);
     expect(r).toMatchObject({ name: 'ConfigError', field: 'replay.capacity', buffersCreated: 0 });
     expect(r.message).toMatch(/replay buffer needs 2147483648 bytes .* over the device's maxStorageBufferBindingSize/);
   });
 
   it('a run over the caller\'s memoryLimit is refused with its total', async () => {
-    const r = await page().run<RefuseResult>('trainer.refuse', { config: { ...LOOP_CONFIG, energy: TINY_E, variational: TINY_H }, rows: 100, memoryLimit: 20_000 });
+    const r = await gpu.trainer.refuse({ config: { ...LOOP_CONFIG, energy: TINY_E, variational: TINY_H }, rows: 100, memoryLimit: 20_000 });
     console.log(r.message);
     expect(r).toMatchObject({ name: 'ConfigError', field: 'memoryLimit', buffersCreated: 0 });
     expect(r.message).toMatch(/the run needs \d+ bytes .* over the limit of 20000 bytes/);
@@ -462,7 +480,7 @@ describe('npm run train, end to end (cli/train.ts through cli/train.jobs.ts)', (
     const out = join(dir, 'out');
     const lines: string[] = [];
     const io = { log: (l: string) => lines.push(l), progress: (l: string) => lines.push(l) };
-    const code = await runTraining(page(), [join(dir, 'run.json'), '--out', out], io);
+    const code = await runTraining(gpu.host, [join(dir, 'run.json'), '--out', out], io);
     console.log(lines.join('\n'));
     expect(code).toBe(0);
     const iterations = () => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).iteration);
@@ -490,7 +508,7 @@ describe('npm run train, end to end (cli/train.ts through cli/train.jobs.ts)', (
     expect(red).toBeGreaterThan(0);
 
     lines.length = 0;
-    const again = await runTraining(page(), ['--resume', join(out, 'checkpoint.febm'), '--iterations', '16', '--out', out], io);
+    const again = await runTraining(gpu.host, ['--resume', join(out, 'checkpoint.febm'), '--iterations', '16', '--out', out], io);
     console.log(lines.join('\n'));
     expect(again).toBe(0);
     expect(iterations()).toEqual([4, 8, 12, 16]);
@@ -499,7 +517,7 @@ describe('npm run train, end to end (cli/train.ts through cli/train.jobs.ts)', (
     // A config the trainer refuses is named before the page is used.
     lines.length = 0;
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...config, sampler: { kind: 'ula', steps: 0, eta: 0.01 } }));
-    expect(await runTraining(page(), [join(dir, 'bad.json'), '--out', out], io)).toBe(2);
+    expect(await runTraining(gpu.host, [join(dir, 'bad.json'), '--out', out], io)).toBe(2);
     expect(lines).toEqual(['ConfigError: sampler.steps: must be an integer in [1, 10000], got 0']);
   });
 });
@@ -510,7 +528,7 @@ describe('trainer: a lost device (last: it destroys the page\'s device)', () => 
       energy: TINY_E, variational: TINY_H, divergence: { name: 'squared_hellinger' }, optimizerE: { kind: 'adam', lr: 1e-2 },
       batch: 8, chains: 8, sampler: { kind: 'ula', steps: 2, eta: 0.01 }, replay: { capacity: 32 }, metricsEvery: 10, iterationsPerSubmit: 5, seed: 6,
     };
-    const r = await page().run<DeviceLossResult>('trainer.deviceLoss', { config, loseAfter: 20, points: 6 });
+    const r = await gpu.trainer.deviceLoss({ config, loseAfter: 20, points: 6 });
     console.log(`${r.name}: ${r.message} (metrics seen: ${r.seen.join(', ')})`);
     expect(r.name).toBe('DeviceLostError');
     expect(r.message).toMatch(/destroyed.*the parameters of iteration \d+ \(the last good metrics point\) are in trainer.lastGoodParams/);

@@ -9,6 +9,7 @@ import { generateToy, mixtureComponents } from '../../src/data/toy';
 import type { DeviceLostError } from '../../src/errors';
 import { initParams, paramLayout } from '../../src/mlp/params';
 import { planTrainerMemory } from '../../src/trainer/memory';
+import type { MlpVariant } from '../../src/mlp/variant';
 import { trainerRows } from '../../src/trainer/data';
 import { singleUpdate, Trainer, TrainingDivergedError, validateTrainerConfig, type TrainerConfig, type TrainerData, type TrainerMetrics } from '../../src/trainer/trainer';
 
@@ -29,6 +30,8 @@ export function toyData(config: TrainerConfig, rows: number, seed: number): Trai
 
 export interface UpdateJob {
   config: TrainerConfig;
+  /** A device of its own with this MLP kernel variant (default: the page's device and its variant). */
+  mlpVariant?: MlpVariant;
   paramsE: number[];
   paramsH: number[] | null;
   data: number[];
@@ -46,14 +49,26 @@ export interface UpdateResult {
   paramsE: number[];
 }
 
+/** The page's device, or one of its own with the given MLP kernel variant (the caller destroys it). */
+async function deviceFor(ctx: JobContext, mlpVariant?: MlpVariant) {
+  if (!mlpVariant) return { gpu: await ctx.gpu(), done: () => {} };
+  const gpu = await ctx.freshGpu({ mlpVariant });
+  return { gpu, done: () => gpu.destroy() };
+}
+
 export async function update(ctx: JobContext, c: UpdateJob): Promise<UpdateResult> {
-  const gpu = await ctx.gpu();
-  const r = await singleUpdate(gpu, c.config, {
-    paramsE: new Float32Array(c.paramsE),
-    paramsH: c.paramsH ? new Float32Array(c.paramsH) : undefined,
-    data: c.data,
-    samples: c.samples,
-  });
+  const { gpu, done } = await deviceFor(ctx, c.mlpVariant);
+  let r: Awaited<ReturnType<typeof singleUpdate>>;
+  try {
+    r = await singleUpdate(gpu, c.config, {
+      paramsE: new Float32Array(c.paramsE),
+      paramsH: c.paramsH ? new Float32Array(c.paramsH) : undefined,
+      data: c.data,
+      samples: c.samples,
+    });
+  } finally {
+    done();
+  }
   const arr = (a: Float32Array | null) => (a ? Array.from(a) : null);
   return {
     hObjective: r.hObjective, eObjective: r.eObjective, meanEData: r.meanEData, meanESamples: r.meanESamples,
@@ -75,9 +90,9 @@ export interface MemoryResult {
 }
 
 /** Runs `iterations` iterations while counting the device's createBuffer and createBindGroup calls. */
-export async function memory(ctx: JobContext, c: { config: TrainerConfig; iterations: number; dataSeed: number }): Promise<MemoryResult> {
-  const gpu = await ctx.gpu();
-  const planned = planTrainerMemory(validateTrainerConfig(c.config), 512).total;
+export async function memory(ctx: JobContext, c: { config: TrainerConfig; iterations: number; dataSeed: number; mlpVariant?: MlpVariant }): Promise<MemoryResult> {
+  const { gpu, done } = await deviceFor(ctx, c.mlpVariant);
+  const planned = planTrainerMemory(validateTrainerConfig(c.config), 512, gpu.mlpVariant).total;
   const trainer = await Trainer.create(gpu, c.config, toyData(c.config, 512, c.dataSeed));
   const device = gpu.device;
   const createBuffer = device.createBuffer.bind(device);
@@ -107,6 +122,7 @@ export async function memory(ctx: JobContext, c: { config: TrainerConfig; iterat
     device.createBuffer = createBuffer;
     device.createBindGroup = createBindGroup;
     trainer.destroy();
+    done();
   }
 }
 

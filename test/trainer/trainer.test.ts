@@ -57,7 +57,7 @@ describe('trainer configuration', () => {
   const BAD: [string, Record<string, unknown>, string, RegExp][] = [
     ['unknown key', { lr: 1 }, 'lr', /is not an option/],
     ['mode', { mode: 'gan' }, 'mode', /one of 'fdiv', 'cd', got "gan"/],
-    ['energy width', { energy: { inputDim: 2, hidden: [0], activation: 'silu' } }, 'energy.hidden[0]', /\[1, 512\]/],
+    ['energy width', { energy: { inputDim: 2, hidden: [0], activation: 'silu' } }, 'energy.hidden[0]', /\[1, 1024\]/],
     ['energy activation', { energy: { inputDim: 2, hidden: [8], activation: 'gelu' } }, 'energy.activation', /silu/],
     ['H input', { variational: { inputDim: 3, hidden: [8], activation: 'tanh' } }, 'variational.inputDim', /must equal energy.inputDim = 2/],
     ['missing divergence', { divergence: undefined }, 'divergence', /required/],

@@ -1,11 +1,13 @@
-// T1's peers, page side: one f-EBM training iteration (Algorithm 1 of
-// docs/method.md, the T1 workload of bench/WORKLOADS.md) written the way users
-// of TensorFlow.js and jax-js write it. Loaded on demand by bench/t1/t1.jobs.ts
-// (dynamic import), so that our own figures never need these packages.
+// The training workloads' peers (T1, T2), page side: one f-EBM training
+// iteration (Algorithm 1 of docs/method.md, the T1 and T2 workloads of
+// bench/WORKLOADS.md) written the way users of TensorFlow.js and jax-js
+// write it. Loaded on demand by bench/training/training.jobs.ts (dynamic
+// import), so that our own figures never need these packages.
 //
 // One iteration, in both: draw the data batch (uniform rows of the data set,
-// the library's random integers and gather); K ULA steps of the persistent
-// chains with the input gradient of E by autodiff (as L1); then the training
+// the library's random integers and gather); K Langevin steps (the
+// workload's update, as the Langevin peers write it) of the persistent
+// chains with the input gradient of E by autodiff (as L1 and L2); then the training
 // step on x = [data; samples]:
 //   H step: ascend L(v) = mean g(v_data) - mean c(v_samples), v = H(x) + E(x),
 //           E(x) held constant; the library's autodiff and Adam.
@@ -25,20 +27,22 @@
 
 import type { Scalar, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import type { DenseLayer } from '../../src/index';
-import { loadJax, loadTfjs } from '../l1/l1-peers';
-import { T1, type T1Size } from './t1-spec';
+import { loadJax, loadTfjs } from '../langevin/peers';
+import type { LangevinUpdate } from '../langevin/spec';
+import { TRAINING, type TrainingSize } from './spec';
 
-export interface T1PeerModel {
+export interface TrainingPeerModel {
   /** E's and H's dense layers (W: fanOut rows of fanIn). */
   layersE: DenseLayer[];
   layersH: DenseLayer[];
-  size: T1Size;
+  size: TrainingSize;
+  update: LangevinUpdate;
   /** For tests only: the E step without the covariance term (a wrong gradient the check must reject). */
   omitCovariance?: boolean;
 }
 
 /** One training step's results (gradients of the objectives as docs/method.md defines them). */
-export interface T1PeerUpdate {
+export interface TrainingPeerUpdate {
   /** L before the H step. */
   hObjective: number;
   /** L with the updated H (the E step's objective, without the covariance term's value). */
@@ -51,10 +55,10 @@ export interface T1PeerUpdate {
   paramsE: DenseLayer[];
 }
 
-export interface T1Peer {
+export interface TrainingPeer {
   impl: string;
-  /** One H step then one E step (fresh Adam state: its first step) on the given data batch and negatives, [B][2] and [N][2]. */
-  update(data: Float32Array, samples: Float32Array): Promise<T1PeerUpdate>;
+  /** One H step then one E step (fresh Adam state: its first step) on the given data batch and negatives, [B][d] and [N][d]. */
+  update(data: Float32Array, samples: Float32Array): Promise<TrainingPeerUpdate>;
   /** The data set batches are drawn from, and the chains. */
   setData(dataset: Float32Array, chains: Float32Array): void;
   /** Runs `count` whole iterations (with `steps` Langevin steps each, default K) and waits until the last one is done (one small readback). */
@@ -77,11 +81,12 @@ function denseFrom(ws: { w: ArrayLike<number>; b: ArrayLike<number> }[], layers:
 
 // ---- TensorFlow.js
 
-export async function tfjsT1(backend: 'webgpu' | 'wasm', model: T1PeerModel): Promise<T1Peer> {
+export async function tfjsTraining(backend: 'webgpu' | 'wasm', model: TrainingPeerModel): Promise<TrainingPeer> {
   const tf = await loadTfjs(backend);
   const { batch: B, steps: K } = model.size;
-  const { lr, beta1, beta2, eps } = T1.adam;
-  const eta = T1.eta;
+  const { lr, beta1, beta2, eps } = TRAINING.adam;
+  const u = model.update;
+  const d = model.layersE[0].W[0].length;
   // Weights as users keep them: W^T (fanIn x fanOut) so that h W + b is one matMul.
   const net = (layers: DenseLayer[]) =>
     layers.map((L, l) => ({
@@ -149,14 +154,14 @@ export async function tfjsT1(backend: 'webgpu' | 'wasm', model: T1PeerModel): Pr
       optE.dispose();
       optH = tf.train.adam(lr, beta1, beta2, eps);
       optE = tf.train.adam(lr, beta1, beta2, eps);
-      const x = tf.tidy(() => tf.concat([tf.tensor2d(data, [data.length / 2, 2]), tf.tensor2d(samples, [samples.length / 2, 2])]));
+      const x = tf.tidy(() => tf.concat([tf.tensor2d(data, [data.length / d, d]), tf.tensor2d(samples, [samples.length / d, d])]));
       const r = trainStep(x, true)!;
       x.dispose();
       const layers = async (tensors: Tensor[]) => {
         const flat = await Promise.all(tensors.map(read));
         return flat.flatMap((w, i) => (i % 2 ? [] : [{ w, b: flat[i + 1] }]));
       };
-      const out: T1PeerUpdate = {
+      const out: TrainingPeerUpdate = {
         hObjective: (await read(r.lH))[0],
         eObjective: (await read(r.lE))[0],
         // variableGrads differentiated -L for H (Adam minimises): the gradient of L is its negative.
@@ -171,9 +176,9 @@ export async function tfjsT1(backend: 'webgpu' | 'wasm', model: T1PeerModel): Pr
     setData(set, x0) {
       dataset?.dispose();
       chains?.dispose();
-      rows = set.length / 2;
-      dataset = tf.tensor2d(set, [rows, 2]);
-      chains = tf.tensor2d(x0, [x0.length / 2, 2]);
+      rows = set.length / d;
+      dataset = tf.tensor2d(set, [rows, d]);
+      chains = tf.tensor2d(x0, [x0.length / d, d]);
     },
     async iterate(count, steps = K) {
       for (let it = 0; it < count; it++) {
@@ -181,7 +186,10 @@ export async function tfjsT1(backend: 'webgpu' | 'wasm', model: T1PeerModel): Pr
         for (let k = 0; k < steps; k++) {
           const next = tf.tidy(() => {
             const x = chains!;
-            return tf.add(tf.sub(x, tf.mul(gradE(x), eta / 2)), tf.mul(tf.randomNormal(x.shape), Math.sqrt(eta)));
+            if (u.kind === 'ula') return tf.add(tf.sub(x, tf.mul(gradE(x), u.eta / 2)), tf.mul(tf.randomNormal(x.shape), Math.sqrt(u.eta)));
+            const y = tf.add(x, tf.mul(tf.randomNormal(x.shape), u.noiseStd));
+            const g = tf.clipByValue(gradE(y), -u.gradClip, u.gradClip);
+            return tf.clipByValue(tf.sub(y, tf.mul(g, u.stepSize)), u.box[0], u.box[1]);
           });
           chains!.dispose();
           chains = next;
@@ -205,15 +213,16 @@ export async function tfjsT1(backend: 'webgpu' | 'wasm', model: T1PeerModel): Pr
 
 // ---- jax-js
 
-export async function jaxT1(model: T1PeerModel, seed: number): Promise<T1Peer> {
+export async function jaxTraining(model: TrainingPeerModel, seed: number): Promise<TrainingPeer> {
   const jax = await loadJax();
   const { numpy: np, nn, random, lax, tree, jit, grad, valueAndGrad } = jax;
   type Arr = InstanceType<typeof jax.Array>;
   type Net = { w: Arr[]; b: Arr[] };
   type AdamState = { m: Net; v: Net; t: Arr };
   const { batch: B, chains: N, steps: K } = model.size;
-  const { lr, beta1, beta2, eps } = T1.adam;
-  const eta = T1.eta;
+  const { lr, beta1, beta2, eps } = TRAINING.adam;
+  const u = model.update;
+  const d = model.layersE[0].W[0].length;
   const toNet = (layers: DenseLayer[]): Net => ({
     w: layers.map((L) => np.array(new Float32Array(L.W.flat())).reshape([L.W.length, L.W[0].length]).transpose()),
     b: layers.map((L) => np.array(new Float32Array(L.b))),
@@ -273,9 +282,12 @@ export async function jaxT1(model: T1PeerModel, seed: number): Promise<T1Peer> {
     return { pE: e.p, pH: h.p, sE: e.s, sH: h.s, negLH: negL, lE, gH, gE };
   });
   const energySum = (x: Arr, p: Net) => apply(p, x).sum();
-  const ulaStep = jit((x: Arr, key: Arr, p: Net) => {
-    const gx = grad(energySum)(x.ref, p);
-    return x.sub(gx.mul(eta / 2)).add(random.normal(key, x.shape).mul(Math.sqrt(eta)));
+  const langevinStep = jit((x: Arr, key: Arr, p: Net) => {
+    const noise = random.normal(key, x.shape);
+    if (u.kind === 'ula') return x.sub(grad(energySum)(x.ref, p).mul(u.eta / 2)).add(noise.mul(Math.sqrt(u.eta)));
+    const y = x.add(noise.mul(u.noiseStd));
+    const g = np.clip(grad(energySum)(y.ref, p), -u.gradClip, u.gradClip);
+    return np.clip(y.sub(g.mul(u.stepSize)), u.box[0], u.box[1]);
   });
   let key = random.key(seed);
   const nextKey = () => {
@@ -300,9 +312,9 @@ export async function jaxT1(model: T1PeerModel, seed: number): Promise<T1Peer> {
       tree.dispose([sE, sH]);
       sE = freshAdam(pE);
       sH = freshAdam(pH);
-      const r = trainStep(pE, pH, sE, sH, np.array(data).reshape([data.length / 2, 2]), np.array(samples).reshape([samples.length / 2, 2]));
+      const r = trainStep(pE, pH, sE, sH, np.array(data).reshape([data.length / d, d]), np.array(samples).reshape([samples.length / d, d]));
       ({ pE, pH, sE, sH } = r);
-      const out: T1PeerUpdate = {
+      const out: TrainingPeerUpdate = {
         hObjective: -(await read(r.negLH))[0],
         eObjective: (await read(r.lE))[0],
         // valueAndGrad differentiated -L for H (Adam minimises): the gradient of L is its negative.
@@ -316,13 +328,13 @@ export async function jaxT1(model: T1PeerModel, seed: number): Promise<T1Peer> {
     },
     setData(set, x0) {
       tree.dispose([dataset, chains]);
-      dataset = np.array(set).reshape([set.length / 2, 2]);
-      chains = np.array(x0).reshape([N, 2]);
+      dataset = np.array(set).reshape([set.length / d, d]);
+      chains = np.array(x0).reshape([N, d]);
     },
     async iterate(count, steps = K) {
       for (let it = 0; it < count; it++) {
         const xd = draw(dataset!.ref, nextKey());
-        for (let k = 0; k < steps; k++) chains = ulaStep(chains!, nextKey(), tree.ref(pE));
+        for (let k = 0; k < steps; k++) chains = langevinStep(chains!, nextKey(), tree.ref(pE));
         const r = trainStep(pE, pH, sE, sH, xd, chains!.ref);
         ({ pE, pH, sE, sH } = r);
         tree.dispose([r.negLH, r.lE, r.gH, r.gE]);
@@ -332,7 +344,7 @@ export async function jaxT1(model: T1PeerModel, seed: number): Promise<T1Peer> {
     dispose() {
       tree.dispose([pE, pH, sE, sH, dataset, chains, key]);
       trainStep.dispose();
-      ulaStep.dispose();
+      langevinStep.dispose();
       draw.dispose();
     },
   };

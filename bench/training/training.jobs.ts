@@ -1,13 +1,13 @@
-// Page side of T1 (bench/WORKLOADS.md): one f-EBM training iteration. Ours:
-// the Trainer (src/trainer/trainer.ts), whole iterations recorded into one submit, no
-// readback inside a block except the trainer's NaN/inf check at its end.
-// Peers (bench/t1/t1-peers.ts, loaded on demand): TensorFlow.js (webgpu, wasm)
-// and jax-js (webgpu).
+// Page side of the training workloads (bench/WORKLOADS.md, T1 and T2): one
+// f-EBM training iteration. Ours: the Trainer (src/trainer/trainer.ts), whole
+// iterations recorded into one submit, no readback inside a block except the
+// trainer's NaN/inf check at its end. Peers (bench/training/peers.ts, loaded
+// on demand): TensorFlow.js (webgpu, wasm) and jax-js (webgpu).
 //
 // Protocol per implementation (job `cell`):
 //   1. Check (untimed): one training step at a small size (the workload's
 //      networks, B = N = checkBatch) from given parameters, data batch and
-//      negatives, against the float64 reference (bench/t1/t1-check.ts). An
+//      negatives, against the float64 reference (bench/training/check.ts). An
 //      implementation that fails is not timed (the job throws).
 //   2. Set up the workload's size; one untimed warm-up iteration (ours: a
 //      whole one; peers: with one Langevin step, which compiles every kernel
@@ -26,17 +26,23 @@
 import type { JobContext } from '../../harness/job';
 import {
   generateToy, initParams, packParams, paramLayout, seededNormal, seededUniform, singleUpdate, Trainer, TRAINER_STAGES, unpackParams,
-  type AdapterDescription, type TrainerStage,
+  type AdapterDescription, type Gpu, type MlpVariant, type TrainerStage,
 } from '../../src/index';
-import { checkT1Update, t1Reference, type PackedUpdate, type T1CheckResult } from './t1-check';
-import type { T1Peer } from './t1-peers';
-import { T1, T1_SIZE, t1Spec, t1TrainerConfig, type T1Impl, type T1Size } from './t1-spec';
+import { checkTrainingUpdate, trainingReference, type PackedUpdate, type TrainingCheckResult } from './check';
+import type { TrainingPeer } from './peers';
+import { TRAINING, trainingSpec, trainingTrainerConfig, type TrainingImpl, type TrainingSize, type TrainingWorkload } from './spec';
 import { backendName, median } from '../timing';
+import { T1 } from '../t1/t1-spec';
+import { T2 } from '../t2/t2-spec';
 
-export interface T1JobConfig {
-  impl: T1Impl;
-  /** Default: the workload's (T1_SIZE). */
-  size?: T1Size;
+/** The workloads by name. */
+export const TRAINING_WORKLOADS: Record<TrainingWorkload['name'], TrainingWorkload> = { T1, T2 };
+
+export interface TrainingJobConfig {
+  workload: TrainingWorkload['name'];
+  impl: TrainingImpl;
+  /** Default: the workload's. */
+  size?: TrainingSize;
   /** B = N of the correctness check (default 64). */
   checkBatch?: number;
   /** Timed blocks wanted (default 5). */
@@ -50,12 +56,15 @@ export interface T1JobConfig {
   seed?: number;
   /** Peers, for tests only: leave the covariance term out of the E step (the check must then fail). */
   omitCovariance?: boolean;
+  /** Ours only: the MLP kernels' variant on a device of its own (default: the page's device and the variant chosen for its adapter). */
+  variant?: MlpVariant;
 }
 
-export interface T1JobResult {
-  impl: T1Impl;
-  size: T1Size;
-  check: T1CheckResult & { batch: number };
+export interface TrainingJobResult {
+  workload: TrainingWorkload['name'];
+  impl: TrainingImpl;
+  size: TrainingSize;
+  check: TrainingCheckResult & { batch: number };
   /** Seconds of each timed block. */
   seconds: number[];
   blockIterations: number;
@@ -70,31 +79,33 @@ export interface T1JobResult {
   adapter: AdapterDescription | null;
   /** Where the implementation ran, in words. */
   backend: string;
+  /** Ours only: the MLP kernels' variant the trainer ran. */
+  variant?: MlpVariant;
 }
 
 
 
 async function createPeer(
-  impl: Exclude<T1Impl, 'febm-gpu'>, size: T1Size, paramsE: ArrayLike<number>, paramsH: ArrayLike<number>, seed: number, omitCovariance = false,
-): Promise<T1Peer> {
-  const peers = await import('./t1-peers');
-  const layout = paramLayout(t1Spec(size.width));
-  const model = { layersE: unpackParams(layout, paramsE), layersH: unpackParams(layout, paramsH), size, omitCovariance };
-  return impl === 'jax-js-webgpu' ? peers.jaxT1(model, seed) : peers.tfjsT1(impl === 'tfjs-webgpu' ? 'webgpu' : 'wasm', model);
+  w: TrainingWorkload, impl: Exclude<TrainingImpl, 'febm-gpu'>, size: TrainingSize, paramsE: ArrayLike<number>, paramsH: ArrayLike<number>, seed: number, omitCovariance = false,
+): Promise<TrainingPeer> {
+  const peers = await import('./peers');
+  const layout = paramLayout(trainingSpec(w, size.width));
+  const model = { layersE: unpackParams(layout, paramsE), layersH: unpackParams(layout, paramsH), size, update: w.update, omitCovariance };
+  return impl === 'jax-js-webgpu' ? peers.jaxTraining(model, seed) : peers.tfjsTraining(impl === 'tfjs-webgpu' ? 'webgpu' : 'wasm', model);
 }
 
 /** One training step of an implementation from the given parameters, batch and negatives (packed results). */
 async function updateOnce(
-  ctx: JobContext, impl: T1Impl, size: T1Size, input: { paramsE: Float32Array; paramsH: Float32Array; data: Float32Array; samples: Float32Array }, omitCovariance = false,
+  gpu: Gpu | null, w: TrainingWorkload, impl: TrainingImpl, size: TrainingSize, input: { paramsE: Float32Array; paramsH: Float32Array; data: Float32Array; samples: Float32Array }, omitCovariance = false,
 ): Promise<PackedUpdate> {
   if (impl === 'febm-gpu') {
-    const r = await singleUpdate(await ctx.gpu(), t1TrainerConfig(size), input);
+    const r = await singleUpdate(gpu!, trainingTrainerConfig(w, size), input);
     return { hObjective: r.hObjective, eObjective: r.eObjective, gradH: r.gradH!, gradE: r.gradE, paramsH: r.paramsH!, paramsE: r.paramsE };
   }
-  const peer = await createPeer(impl, size, input.paramsE, input.paramsH, 1, omitCovariance);
+  const peer = await createPeer(w, impl, size, input.paramsE, input.paramsH, 1, omitCovariance);
   try {
     const r = await peer.update(input.data, input.samples);
-    const layout = paramLayout(t1Spec(size.width));
+    const layout = paramLayout(trainingSpec(w, size.width));
     return {
       hObjective: r.hObjective, eObjective: r.eObjective,
       gradH: packParams(layout, r.gradH), gradE: packParams(layout, r.gradE),
@@ -105,46 +116,69 @@ async function updateOnce(
   }
 }
 
-/** The check's inputs: seeded parameters of the workload's networks, an 8-Gaussians batch, negatives from N(0, 1.5^2). */
-export function checkInputs(width: number, batch: number, seed: number) {
-  const layout = paramLayout(t1Spec(width));
-  const z = seededNormal(seed + 2);
+/** The workload's data set: `rows` rows of the 8 Gaussians, or uniform in [0, 1]^d. */
+export function trainingData(w: TrainingWorkload, rows: number, seed: number): Float32Array {
+  if (w.data === '8gaussians') return generateToy('8gaussians', rows, seed);
+  const u = seededUniform(seed);
+  return Float32Array.from({ length: rows * w.inputDim }, () => u());
+}
+
+/** The check's inputs: seeded parameters of the workload's networks, a data batch, negatives (N(0, 1.5^2) or uniform in the start box). */
+export function checkInputs(w: TrainingWorkload, width: number, batch: number, seed: number) {
+  const layout = paramLayout(trainingSpec(w, width));
+  const z = w.checkSamples === 'normal' ? seededNormal(seed + 2) : seededUniform(seed + 2);
+  const scale = w.checkSamples === 'normal' ? 1.5 : 1;
   return {
     paramsE: initParams(layout, seed),
     paramsH: initParams(layout, seed + 1),
-    data: generateToy('8gaussians', batch, seed),
-    samples: Float32Array.from({ length: 2 * batch }, () => 1.5 * z()),
+    data: trainingData(w, batch, seed),
+    samples: Float32Array.from({ length: w.inputDim * batch }, () => scale * z()),
   };
 }
 
-/** Initial chains: uniform over the data's box, as our trainer's fresh starts. */
-function initialChains(n: number, seed: number): Float32Array {
+/** Initial chains: uniform over the workload's box, as our trainer's fresh starts. */
+function initialChains(w: TrainingWorkload, n: number, seed: number): Float32Array {
   const u = seededUniform(seed);
-  return Float32Array.from({ length: 2 * n }, () => -2.3 + 4.6 * u());
+  const [lo, hi] = w.startBox;
+  return Float32Array.from({ length: w.inputDim * n }, () => lo + (hi - lo) * u());
 }
 
-/** Runs T1 for one implementation (see the protocol above). */
-export async function cell(ctx: JobContext, config: T1JobConfig): Promise<T1JobResult> {
+/** Runs a training workload for one implementation (see the protocol above). */
+export async function cell(ctx: JobContext, config: TrainingJobConfig): Promise<TrainingJobResult> {
   const { impl } = config;
-  const size = config.size ?? T1_SIZE;
+  const w = TRAINING_WORKLOADS[config.workload];
+  if (!w) throw new Error(`unknown workload ${JSON.stringify(config.workload)} (one of ${Object.keys(TRAINING_WORKLOADS).join(', ')})`);
+  const label = `${w.name} ${impl}`;
+  // Ours: the page's device, or one of its own with the variant asked for.
+  const ownDevice = impl === 'febm-gpu' && config.variant !== undefined;
+  const gpu = impl !== 'febm-gpu' ? null : ownDevice ? await ctx.freshGpu({ mlpVariant: config.variant }) : await ctx.gpu();
+  try {
+    return await runCell(ctx, config, w, gpu, label);
+  } finally {
+    if (ownDevice) gpu!.destroy();
+  }
+}
+
+async function runCell(ctx: JobContext, config: TrainingJobConfig, w: TrainingWorkload, gpu: Gpu | null, label: string): Promise<TrainingJobResult> {
+  const { impl } = config;
+  const size = config.size ?? w.size;
   const checkBatch = config.checkBatch ?? 64;
-  const blocksWanted = config.blocks ?? T1.blocks;
-  const itersWanted = config.blockIterations ?? T1.blockIterations;
+  const blocksWanted = config.blocks ?? TRAINING.blocks;
+  const itersWanted = config.blockIterations ?? TRAINING.blockIterations;
   const budget = config.budgetSeconds ?? Infinity;
   const seed = config.seed ?? 1;
-  const label = `T1 ${impl}`;
 
   // 1. Check.
   ctx.progress(`${label}: checking one update (B = N = ${checkBatch}) against float64`);
-  const input = checkInputs(size.width, checkBatch, seed);
-  const got = await updateOnce(ctx, impl, { ...size, batch: checkBatch, chains: checkBatch }, input, config.omitCovariance);
-  const check = { ...checkT1Update(got, t1Reference(size, input), input), batch: checkBatch };
+  const input = checkInputs(w, size.width, checkBatch, seed);
+  const got = await updateOnce(gpu, w, impl, { ...size, batch: checkBatch, chains: checkBatch }, input, config.omitCovariance);
+  const check = { ...checkTrainingUpdate(got, trainingReference(w, size, input), input), batch: checkBatch };
   ctx.progress(`${label}: check ${check.ok ? 'passed' : 'FAILED'}: ${Object.entries(check.errors).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
   if (!check.ok) throw new Error(`${label}: the update differs from the float64 reference: ${check.failure}`);
 
   // 2. Set up the workload and warm up.
-  const dataset = generateToy('8gaussians', T1.dataRows, T1.dataSeed);
-  const layout = paramLayout(t1Spec(size.width));
+  const dataset = trainingData(w, w.dataRows, w.dataSeed);
+  const layout = paramLayout(trainingSpec(w, size.width));
   const paramsE = initParams(layout, seed + 10);
   const paramsH = initParams(layout, seed + 11);
   let iterate: (count: number) => Promise<void>;
@@ -154,11 +188,10 @@ export async function cell(ctx: JobContext, config: T1JobConfig): Promise<T1JobR
   let adapter: AdapterDescription | null = null;
   let backend: string;
   ctx.progress(`${label}: setting up B = ${size.batch}, N = ${size.chains}, K = ${size.steps}, width ${size.width}`);
-  if (impl === 'febm-gpu') {
-    const gpu = await ctx.gpu();
+  if (gpu) {
     adapter = gpu.adapter;
     backend = backendName(adapter);
-    const trainer = await Trainer.create(gpu, t1TrainerConfig(size, seed), dataset, { paramsE, paramsH });
+    const trainer = await Trainer.create(gpu, trainingTrainerConfig(w, size, seed), dataset, { paramsE, paramsH });
     iterate = async (count) => {
       await trainer.run(count);
     };
@@ -185,8 +218,9 @@ export async function cell(ctx: JobContext, config: T1JobConfig): Promise<T1JobR
       return out;
     };
   } else {
-    const peer = await createPeer(impl, size, paramsE, paramsH, seed);
-    peer.setData(dataset, initialChains(size.chains, seed + 12));
+    if (impl === 'febm-gpu') throw new Error('febm-gpu runs on a device');
+    const peer = await createPeer(w, impl, size, paramsE, paramsH, seed);
+    peer.setData(dataset, initialChains(w, size.chains, seed + 12));
     iterate = (count) => peer.iterate(count);
     warmup = () => peer.iterate(1, 1);
     finish = () => peer.dispose();
@@ -211,7 +245,7 @@ export async function cell(ctx: JobContext, config: T1JobConfig): Promise<T1JobR
     };
     const seconds: number[] = [];
     let blockIterations = itersWanted;
-    let protocol: T1JobResult['protocol'] = 'full';
+    let protocol: TrainingJobResult['protocol'] = 'full';
     if (Number.isFinite(budget)) {
       const probe = await timeBlock(1);
       ctx.progress(`${label}: one iteration ${probe.toFixed(2)} s`);
@@ -234,8 +268,8 @@ export async function cell(ctx: JobContext, config: T1JobConfig): Promise<T1JobR
     const stageSeconds = config.stages && stageTimer ? await stageTimer() : undefined;
     const perIteration = median(seconds) / blockIterations;
     return {
-      impl, size, check, seconds, blockIterations, secondsPerIteration: perIteration, iterationsPerSecond: 1 / perIteration,
-      warmupSeconds, protocol, ...(stageSeconds ? { stageSeconds } : {}), adapter, backend,
+      workload: w.name, impl, size, check, seconds, blockIterations, secondsPerIteration: perIteration, iterationsPerSecond: 1 / perIteration,
+      warmupSeconds, protocol, ...(stageSeconds ? { stageSeconds } : {}), adapter, backend, ...(gpu ? { variant: gpu.mlpVariant } : {}),
     };
   } finally {
     finish();

@@ -1,9 +1,11 @@
-// L1's peers, page side: the same Langevin workload (bench/WORKLOADS.md, L1)
-// written the way users of TensorFlow.js and jax-js write it: the energy as a
-// function of x, its input gradient by the library's autodiff, the library's
-// own random normals, one array update per step. Loaded on demand by
-// bench/l1/l1.jobs.ts (dynamic import), so that our own figures never need these
-// packages.
+// The Langevin workloads' peers (bench/WORKLOADS.md, L1 and L2), page side:
+// the same sampling written the way users of TensorFlow.js and jax-js write
+// it: the energy as a function of x, its input gradient by the library's
+// autodiff, the library's own random normals and clip ops, one array update
+// per step. Loaded on demand by bench/langevin/langevin.jobs.ts (dynamic
+// import), so that our own figures never need these packages. L1 (ULA):
+// x - (eta/2) grad + sqrt(eta) xi; L2 (Du & Mordatch): y = x + s xi,
+// x = clip(y - a clip(grad E(y), -c, c), lo, hi).
 //
 // TensorFlow.js: tf.grad of sum_i E(x_i) (the gradient of a sum of
 // independent energies is the per-chain gradient), tf.tidy per step, the
@@ -13,23 +15,24 @@
 // runs its single-threaded SIMD build.
 //
 // jax-js: grad of the summed energy inside jit, so one step is one compiled
-// function: x - (eta/2) grad + sqrt(eta) normal(key); the webgpu device.
+// function; the webgpu device.
 
 import type { DenseLayer } from '../../src/index';
+import type { LangevinUpdate } from './spec';
 
 export interface PeerModel {
-  /** Dense layers of the MLP [2, w, w, 1] (W: fanOut rows of fanIn). */
+  /** Dense layers of the MLP [d, w, w, 1] (W: fanOut rows of fanIn). */
   layers: DenseLayer[];
-  eta: number;
+  update: LangevinUpdate;
   steps: number;
 }
 
 /** A peer ready to run: step(K) runs K steps from the current chains; read() returns them. */
 export interface PeerSampler {
   impl: string;
-  /** Energy gradients at given points (for the correctness check), row-major [n][2]. */
+  /** Energy gradients at given points (for the correctness check), row-major [n][d]. */
   gradient(x: Float32Array, n: number): Promise<Float32Array>;
-  /** Sets the chains (row-major [n][2]). */
+  /** Sets the chains (row-major [n][d]). */
   setState(x: Float32Array, n: number): void;
   /** Runs K steps and returns the chains on the host (the timed unit: includes the readback). */
   runAndRead(): Promise<Float32Array>;
@@ -38,7 +41,7 @@ export interface PeerSampler {
 
 // ---- TensorFlow.js
 
-/** TensorFlow.js with the op gradients registered and the given backend set and ready (also used by bench/t1/t1-peers.ts). */
+/** TensorFlow.js with the op gradients registered and the given backend set and ready (also used by bench/training/peers.ts). */
 export async function loadTfjs(backend: 'webgpu' | 'wasm'): Promise<typeof import('@tensorflow/tfjs-core')> {
   const tf = await import('@tensorflow/tfjs-core');
   // The gradients of the ops (what the @tensorflow/tfjs umbrella package registers for its users).
@@ -65,7 +68,8 @@ export async function loadTfjs(backend: 'webgpu' | 'wasm'): Promise<typeof impor
 
 export async function tfjsSampler(backend: 'webgpu' | 'wasm', model: PeerModel): Promise<PeerSampler> {
   const tf = await loadTfjs(backend);
-  const { eta, steps } = model;
+  const { update, steps } = model;
+  const d = model.layers[0].W[0].length;
   // Weights as users keep them: W^T (fanIn x fanOut) so that h W + b is one matMul.
   const params = model.layers.map((L) => ({
     w: tf.transpose(tf.tensor2d(L.W.flat(), [L.W.length, L.W[0].length])),
@@ -84,22 +88,27 @@ export async function tfjsSampler(backend: 'webgpu' | 'wasm', model: PeerModel):
   return {
     impl: `tfjs-${backend}`,
     async gradient(points, n) {
-      const g = tf.tidy(() => gradE(tf.tensor2d(points, [n, 2])));
+      const g = tf.tidy(() => gradE(tf.tensor2d(points, [n, d])));
       const out = (await g.data()) as Float32Array;
       g.dispose();
       return out;
     },
     setState(points, n) {
       x?.dispose();
-      x = tf.tensor2d(points, [n, 2]);
+      x = tf.tensor2d(points, [n, d]);
     },
     async runAndRead() {
+      type T2 = import('@tensorflow/tfjs-core').Tensor2D;
+      const step = (x: T2): T2 => {
+        if (update.kind === 'ula') {
+          return tf.add(tf.sub(x, tf.mul(gradE(x), update.eta / 2)), tf.mul(tf.randomNormal(x.shape), Math.sqrt(update.eta))) as T2;
+        }
+        const y = tf.add(x, tf.mul(tf.randomNormal(x.shape), update.noiseStd)) as T2;
+        const g = tf.clipByValue(gradE(y), -update.gradClip, update.gradClip);
+        return tf.clipByValue(tf.sub(y, tf.mul(g, update.stepSize)), update.box[0], update.box[1]) as T2;
+      };
       for (let k = 0; k < steps; k++) {
-        const next = tf.tidy(() => {
-          const g = gradE(x!);
-          const noise = tf.randomNormal(x!.shape);
-          return tf.add(tf.sub(x!, tf.mul(g, eta / 2)), tf.mul(noise, Math.sqrt(eta))) as import('@tensorflow/tfjs-core').Tensor2D;
-        });
+        const next = tf.tidy(() => step(x!));
         x!.dispose();
         x = next;
       }
@@ -117,7 +126,7 @@ export async function tfjsSampler(backend: 'webgpu' | 'wasm', model: PeerModel):
 
 // ---- jax-js
 
-/** jax-js with its webgpu device as the default (also used by bench/t1/t1-peers.ts). */
+/** jax-js with its webgpu device as the default (also used by bench/training/peers.ts). */
 export async function loadJax(): Promise<typeof import('@jax-js/jax')> {
   const jax = await import('@jax-js/jax');
   const devices = await jax.init('webgpu');
@@ -129,7 +138,8 @@ export async function loadJax(): Promise<typeof import('@jax-js/jax')> {
 export async function jaxSampler(model: PeerModel, seed: number): Promise<PeerSampler> {
   const jax = await loadJax();
   const { numpy: np, nn, random, grad, jit } = jax;
-  const { eta, steps } = model;
+  const { update, steps } = model;
+  const d = model.layers[0].W[0].length;
   type Params = { w: InstanceType<typeof jax.Array>[]; b: InstanceType<typeof jax.Array>[] };
   const params: Params = {
     w: model.layers.map((L) => np.array(new Float32Array(L.W.flat())).reshape([L.W.length, L.W[0].length]).transpose()),
@@ -146,9 +156,14 @@ export async function jaxSampler(model: PeerModel, seed: number): Promise<PeerSa
   };
   const gradE = jit((x: InstanceType<typeof jax.Array>, p: Params) => grad(energySum)(x, p));
   const step = jit((x: InstanceType<typeof jax.Array>, key: InstanceType<typeof jax.Array>, p: Params) => {
-    const g = grad(energySum)(x.ref, p);
     const noise = random.normal(key, x.shape);
-    return x.sub(g.mul(eta / 2)).add(noise.mul(Math.sqrt(eta)));
+    if (update.kind === 'ula') {
+      const g = grad(energySum)(x.ref, p);
+      return x.sub(g.mul(update.eta / 2)).add(noise.mul(Math.sqrt(update.eta)));
+    }
+    const y = x.add(noise.mul(update.noiseStd));
+    const g = np.clip(grad(energySum)(y.ref, p), -update.gradClip, update.gradClip);
+    return np.clip(y.sub(g.mul(update.stepSize)), update.box[0], update.box[1]);
   });
   let key = random.key(seed);
   let x: InstanceType<typeof jax.Array> | null = null;
@@ -156,12 +171,12 @@ export async function jaxSampler(model: PeerModel, seed: number): Promise<PeerSa
   return {
     impl: 'jax-js-webgpu',
     async gradient(points, n) {
-      const g = gradE(np.array(points).reshape([n, 2]), keep());
+      const g = gradE(np.array(points).reshape([n, d]), keep());
       return (await g.data()) as Float32Array;
     },
     setState(points, n) {
       x?.dispose();
-      x = np.array(points).reshape([n, 2]);
+      x = np.array(points).reshape([n, d]);
     },
     async runAndRead() {
       for (let k = 0; k < steps; k++) {

@@ -1,8 +1,9 @@
-// L1 (bench/WORKLOADS.md), Node side: runs the sweep N x width for our fused
-// sampler and the peers, each implementation in its own harness page (the
-// TensorFlow.js backends are page-wide singletons), cheapest cells first, and
-// returns one JSON line per figure with its "impl". bench/run.ts calls
-// runL1(runner, options).
+// The Langevin workloads (bench/WORKLOADS.md, L1 and L2), Node side: runs the
+// sweep N x width of one workload for our fused sampler and the peers, each
+// implementation in its own harness page (the TensorFlow.js backends are
+// page-wide singletons), cheapest cells first, and returns one JSON line per
+// figure with its "impl". bench/run.ts calls runLangevin(runner, L1 or L2,
+// options).
 //
 // Time budget: on a CPU adapter (SwiftShader on 2 cores) the largest cells
 // take far longer than a benchmark run can: a cell whose predicted run time
@@ -16,19 +17,20 @@
 // remaining cells are skipped.
 
 import type { HostProvider as Runner, JobHost as HarnessPage } from '../../harness/host';
-import { mlpFlopsPerSample } from '../../src/index';
-import { L1_IMPLS, type L1Impl, type L1JobConfig, type L1JobResult } from './l1.jobs';
+import { LANGEVIN_IMPLS, type LangevinImpl, type LangevinJobConfig, type LangevinJobResult } from './langevin.jobs';
+import { langevinFlopsPerChainStep, type LangevinWorkload } from './spec';
+import type { MlpVariant } from '../../src/index';
 import { round } from '../timing';
 
-export type L1Line = Record<string, string | number | boolean | null>;
+export type LangevinLine = Record<string, string | number | boolean | null>;
 
-export interface L1Options {
-  /** Chain counts (default 1024, 4096, 16384, 65536). */
+export interface LangevinOptions {
+  /** Chain counts (default: the workload's sweep). */
   ns?: number[];
-  /** Hidden widths (default 64, 128, 256, 512). */
+  /** Hidden widths (default: the workload's sweep). */
   widths?: number[];
   /** Implementations (default: ours and all peers). */
-  impls?: L1Impl[];
+  impls?: LangevinImpl[];
   /** Timed runs per cell (default 5). */
   runs?: number;
   /** Seconds a cell may take (predicted or spent in timed runs; default 60). */
@@ -39,55 +41,49 @@ export interface L1Options {
   quick?: boolean;
   /** false: ours on a device without the subgroups feature (plain weight loads). */
   subgroups?: boolean;
+  /** Ours with this MLP kernel variant (default: the one chosen for the adapter). */
+  variant?: MlpVariant;
   /** Called with each line as soon as it exists (e.g. to print it). */
-  onLine?: (line: L1Line) => void;
+  onLine?: (line: LangevinLine) => void;
   /** Progress messages. */
   log?: (message: string) => void;
 }
 
-/** Imports the peers' packages in throwaway pages until one succeeds (at most 3 tries; see preloadAll in bench/l1/l1-peers.ts); T1 uses it too. */
+/** Imports the peers' packages in throwaway pages until one succeeds (at most 3 tries; see preloadAll in bench/langevin/peers.ts); T1 uses it too. */
 export async function preloadPeers(runner: Runner, log: (m: string) => void): Promise<void> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const page = await runner.open();
     try {
-      await page.run('l1.preload');
+      await page.run('langevin.preload');
       return;
     } catch (e) {
-      log(`L1: loading the peers' packages failed (try ${attempt}): ${(e as Error).message}`);
+      log(`loading the peers' packages failed (try ${attempt}): ${(e as Error).message}`);
     } finally {
       await page.close().catch(() => {});
     }
   }
 }
 
-export const L1_DEFAULTS = { ns: [1024, 4096, 16384, 65536], widths: [64, 128, 256, 512], steps: 60, eta: 0.01 };
-
-
-/** FLOPs of one chain-step: forward and input gradient of MLP [2, w, w, 1] (bench/WORKLOADS.md: 67,072 at w = 128). */
-export function l1FlopsPerChainStep(width: number): number {
-  return 2 * mlpFlopsPerSample({ inputDim: 2, hidden: [width, width], activation: 'silu' });
-}
-
 /**
- * Runs the L1 sweep; returns every line (also given to onLine as it comes).
+ * Runs a workload's sweep; returns every line (also given to onLine as it comes).
  * Lines: {"workload":"L1","impl","n","width","backend","value","unit":"chain-steps/s","runs",...}.
  */
-export async function runL1(runner: Runner, options: L1Options = {}): Promise<L1Line[]> {
-  const ns = options.ns ?? L1_DEFAULTS.ns;
-  const widths = options.widths ?? L1_DEFAULTS.widths;
-  const impls = options.impls ?? [...L1_IMPLS];
+export async function runLangevin(runner: Runner, workload: LangevinWorkload, options: LangevinOptions = {}): Promise<LangevinLine[]> {
+  const ns = options.ns ?? workload.ns;
+  const widths = options.widths ?? workload.widths;
+  const impls = options.impls ?? [...LANGEVIN_IMPLS];
   const runs = options.runs ?? 5;
   const cellBudget = options.cellBudgetSeconds ?? 60;
   const implBudget = options.implBudgetSeconds ?? 900;
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const lines: L1Line[] = [];
-  const emit = (line: L1Line) => {
-    const full: L1Line = { workload: 'L1', ...line, ...(options.quick ? { quick: true } : {}) };
+  const lines: LangevinLine[] = [];
+  const emit = (line: LangevinLine) => {
+    const full: LangevinLine = { workload: workload.name, ...line, ...(options.quick ? { quick: true } : {}) };
     lines.push(full);
     options.onLine?.(full);
   };
   // Cheapest first, so that predictions come from measured smaller cells.
-  const cells = ns.flatMap((n) => widths.map((width) => ({ n, width, flops: n * L1_DEFAULTS.steps * l1FlopsPerChainStep(width) })));
+  const cells = ns.flatMap((n) => widths.map((width) => ({ n, width, flops: n * workload.steps * langevinFlopsPerChainStep(workload, width) })));
   cells.sort((a, b) => a.flops - b.flops);
 
   if (impls.some((i) => i !== 'febm-gpu')) await preloadPeers(runner, log);
@@ -100,7 +96,8 @@ export async function runL1(runner: Runner, options: L1Options = {}): Promise<L1
     try {
       page = await runner.open();
       for (const c of cells) {
-        const base = { impl, n: c.n, width: c.width, unit: 'chain-steps/s' };
+        // variant: the MLP kernels' variant ours ran (src/mlp/variant.ts), on every line; null for peers and cells not run.
+        const base = { impl, n: c.n, width: c.width, unit: 'chain-steps/s', variant: null };
         if (failed) {
           emit({ ...base, value: null, skipped: `not run: ${failed}` });
           continue;
@@ -114,10 +111,15 @@ export async function runL1(runner: Runner, options: L1Options = {}): Promise<L1
           emit({ ...base, value: null, skipped: `implementation budget of ${implBudget} s spent` });
           continue;
         }
-        const config: L1JobConfig = { impl, n: c.n, width: c.width, steps: L1_DEFAULTS.steps, eta: L1_DEFAULTS.eta, runs, budgetSeconds: cellBudget, ...(impl === 'febm-gpu' && options.subgroups === false ? { subgroups: false } : {}) };
+        const ours = impl === 'febm-gpu';
+        const config: LangevinJobConfig = {
+          workload: workload.name, impl, n: c.n, width: c.width, runs, budgetSeconds: cellBudget,
+          ...(ours && options.subgroups === false ? { subgroups: false } : {}),
+          ...(ours && options.variant ? { variant: options.variant } : {}),
+        };
         const t0 = Date.now();
         try {
-          const r = await page.run<L1JobResult>('l1.cell', config);
+          const r = await page.run<LangevinJobResult>('langevin.cell', config);
           spent += (Date.now() - t0) / 1000;
           flopsPerSecond = Math.max(flopsPerSecond, c.flops / r.median);
           emit({
@@ -135,11 +137,12 @@ export async function runL1(runner: Runner, options: L1Options = {}): Promise<L1
             check_rel_err: round(r.check.relError, 3),
             finite: r.finite,
             ...(r.subgroups === undefined ? {} : { subgroups: r.subgroups }),
+            variant: r.variant ?? null,
           });
         } catch (e) {
           spent += (Date.now() - t0) / 1000;
           failed = `${(e as Error).name}: ${(e as Error).message}`.slice(0, 300);
-          log(`L1 ${impl} N=${c.n} w=${c.width} failed: ${failed}`);
+          log(`${workload.name} ${impl} N=${c.n} w=${c.width} failed: ${failed}`);
           emit({ ...base, value: null, error: failed });
           // A failed page may be unusable (device lost, backend state): start a fresh one.
           await page.close().catch(() => {});
