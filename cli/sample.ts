@@ -107,13 +107,19 @@ export function initialChains(s: TrainerSnapshot, n: number, start: SampleStart,
   return Float32Array.from({ length: n * s.config.energy.inputDim }, () => lo + (hi - lo) * u());
 }
 
+/** The sampler's box as the run used it: 'data' is the data's range, which training resolved into replay.initBox. */
+export function resolvedBox(s: TrainerSnapshot): [number, number] | null {
+  const box = s.config.sampler.box;
+  return box === 'data' ? (s.config.replay.initBox ?? null) : (box ?? null);
+}
+
 /** The page job of a sample command, its bytes offered to the host. */
 export async function sampleJob(host: JobHost, s: TrainerSnapshot, args: Omit<SampleArgs, 'checkpoint' | 'out'>): Promise<SampleJobConfig> {
   const c = s.config;
   const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   return {
     energy: c.energy, paramsE: await host.offer(bytes(s.paramsE)),
-    sampler: { kind: c.sampler.kind, eta: c.sampler.eta, stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: c.sampler.box },
+    sampler: { kind: c.sampler.kind, eta: c.sampler.eta, stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: resolvedBox(s) },
     n: args.n, steps: args.steps ?? c.sampler.steps, seed: args.seed, initial: await host.offer(bytes(initialChains(s, args.n, args.start, args.seed))),
   };
 }

@@ -19,6 +19,13 @@
 //   1 storage read       mlp_theta: array<vec4<f32>>  packed MLP parameters (src/mlp/params.ts)
 //   2 storage read_write mlp_x: array<f32>         evaluation points y, [chains][dim]
 //                                                  (the MLP library reads its inputs here)
+//
+// A row of dim coordinates is [x, label]: the first dim - classes are the
+// chain's position x, which the sampler moves; the last `classes` (0 for an
+// unconditional energy) hold the chain's label (one-hot for a
+// class-conditional energy E(x, y) whose input is [x, onehot(y)]), which every
+// sampler leaves as it is: no noise, no step, no MALA proposal touches them,
+// and they enter the energy (and the points y) unchanged.
 //   3 storage read_write mlp_scratch: array<vec4<f32>>  MLP activations (mlp.wgsl)
 //   4 uniform            lgv: LgvParams            sampler, energy and sizes (below)
 //   5 storage read_write lgv_state: array<f32>     the chains x, [chains][dim]; persists
@@ -26,6 +33,7 @@
 //                                                  then (MALA) grad E(x) [chains][dim], E(x) [chains]
 //   7 storage read       lgv_energy: array<f32>    analytic energy parameters:
 //        Gaussian  E = (x - mu)' P (x - mu) / 2: mu [dim], then P [dim][dim] row-major;
+//        diagonal  E = sum_k p_k (x_k - mu_k)^2 / 2: mu [dim], then p [dim];
 //        mixture   E = -log sum_m exp(c_m - |x - mu_m|^2 v_m / 2): per component m,
 //                  stride dim + 2: c_m (log weight - dim/2 log(2 pi s_m^2)), v_m = 1/s_m^2, mu_m [dim]
 //   8 storage read_write lgv_counters: array<u32>  steps taken (the Philox step of the next
@@ -34,8 +42,10 @@
 //   9 storage read_write lgv_energy_y: array<f32>  E(y) per chain, written by the tiled MLP
 //        passes between the step kernels below (read by MALA); unused by lgv_sample
 //
-// Steps (xi: standard normals, Philox counter (chain, step, 0, b) gives
-// xi[4b..4b+3]; u: uniform of counter (chain, step, 1, 0), lane x):
+// Steps, on the moved coordinates k < dim - classes (xi: standard normals,
+// Philox counter (chain, step, 0, b) gives xi[4b..4b+3], so a 4,096-dim chain
+// uses blocks b = 0..1023 of its step; u: uniform of counter (chain, step, 1,
+// 0), lane x; norms in MALA's ratio over the moved coordinates):
 //   ULA   x <- x - (eta/2) grad E(x) + sqrt(eta) xi
 //   Du & Mordatch  y = x + noise_std xi;  g = clamp(grad E(y), -grad_clip, grad_clip)
 //         (if use_clip);  x <- y - step_size g, then clamp to [box_lo, box_hi] (if use_box)
@@ -64,6 +74,10 @@
 //   MLP passes, lgv_mala_carry.
 // Either way a chain's numbers depend on its index only, not on the lane,
 // the grid or the way.
+//
+// Indices are u32 counts of f32 words (the MLP scratch: of vec4s); the host
+// keeps every buffer under 2^32 bytes (src/sampler/sampler.ts), so no index
+// or product of indices here exceeds 2^30 and none wraps.
 
 const LGV_ULA: u32 = 0u;
 const LGV_DU_MORDATCH: u32 = 1u;
@@ -72,6 +86,7 @@ const LGV_MALA: u32 = 2u;
 const LGV_ENERGY_MLP: u32 = 0u;
 const LGV_ENERGY_GAUSSIAN: u32 = 1u;
 const LGV_ENERGY_MIXTURE: u32 = 2u;
+const LGV_ENERGY_DIAGONAL: u32 = 3u;
 
 // Whether the MLP energy's value is computed (MALA needs it; ULA and Du &
 // Mordatch need only its gradient: they skip the output layer, whose weights
@@ -101,7 +116,7 @@ struct LgvParams {
   box_hi: f32,
   use_clip: u32,
   use_box: u32,
-  pad0: u32,
+  classes: u32,      // the last `classes` coordinates of a row: its label, never moved
   pad1: u32,
 }
 
@@ -141,6 +156,20 @@ fn lgv_gaussian(i: u32) -> f32 {
     }
     lgv_work[base + k] = g;
     e += (mlp_x[base + k] - lgv_energy[k]) * g;
+  }
+  return 0.5 * e;
+}
+
+// Diagonal Gaussian energy at y_i; writes its gradient p (y - mu) to lgv_work[i].
+fn lgv_diagonal(i: u32) -> f32 {
+  let d = lgv.dim;
+  let base = i * d;
+  var e = 0.0;
+  for (var k = 0u; k < d; k++) {
+    let t = mlp_x[base + k] - lgv_energy[k];
+    let g = lgv_energy[d + k] * t;
+    lgv_work[base + k] = g;
+    e += t * g;
   }
   return 0.5 * e;
 }
@@ -214,6 +243,8 @@ fn lgv_evaluate(lane: u32) -> array<f32, MLP_CHAINS> {
       if (i >= n) { e[c] = 0.0; continue; }
       if (lgv.energy == LGV_ENERGY_GAUSSIAN) {
         e[c] = lgv_gaussian(i);
+      } else if (lgv.energy == LGV_ENERGY_DIAGONAL) {
+        e[c] = lgv_diagonal(i);
       } else {
         e[c] = lgv_mixture(i);
       }
@@ -224,17 +255,21 @@ fn lgv_evaluate(lane: u32) -> array<f32, MLP_CHAINS> {
 
 // Writes chain i's evaluation point for step s to mlp_x (ULA: x itself, and
 // x + sqrt(eta) xi to the state, the drift is subtracted after the gradient),
-// for coordinates 4b..4b+3 (those below dim).
+// for coordinates 4b..4b+3 (those below dim); label coordinates are copied as
+// they are.
 fn lgv_propose_block(i: u32, s: u32, b: u32) {
   let n = lgv.chains;
   let d = lgv.dim;
+  let moved = d - lgv.classes;
   let base = i * d;
   let xi = lgv_normal4(i, s, b);
   for (var r = 0u; r < 4u; r++) {
     let k = 4u * b + r;
     if (k >= d) { break; }
     let x = lgv_state[base + k];
-    if (lgv.sampler == LGV_ULA) {
+    if (k >= moved) {
+      mlp_x[base + k] = x;
+    } else if (lgv.sampler == LGV_ULA) {
       mlp_x[base + k] = x;
       lgv_state[base + k] = x + lgv.sqrt_eta * xi[r];
     } else if (lgv.sampler == LGV_DU_MORDATCH) {
@@ -251,13 +286,15 @@ fn lgv_propose(i: u32, s: u32) {
 }
 
 // Completes an unadjusted step (ULA, Du & Mordatch) of chain i for
-// coordinates 4b..4b+3, given grad E(y) in lgv_work.
+// coordinates 4b..4b+3, given grad E(y) in lgv_work; label coordinates are
+// not written.
 fn lgv_update_block(i: u32, b: u32) {
   let d = lgv.dim;
+  let moved = d - lgv.classes;
   let base = i * d;
   for (var r = 0u; r < 4u; r++) {
     let k = 4u * b + r;
-    if (k >= d) { break; }
+    if (k >= moved) { break; }
     if (lgv.sampler == LGV_ULA) {
       lgv_state[base + k] = lgv_state[base + k] - lgv.half_eta * lgv_work[base + k];
     } else {
@@ -274,11 +311,12 @@ fn lgv_update_block(i: u32, b: u32) {
 fn lgv_update_mala(i: u32, s: u32, ey: f32) {
   let n = lgv.chains;
   let d = lgv.dim;
+  let moved = d - lgv.classes;
   let base = i * d;
   let gx_base = n * d + base;
   var fwd = 0.0;   // |y - x + (eta/2) grad E(x)|^2
   var rev = 0.0;   // |x - y + (eta/2) grad E(y)|^2
-  for (var k = 0u; k < d; k++) {
+  for (var k = 0u; k < moved; k++) {
     let x = lgv_state[base + k];
     let y = mlp_x[base + k];
     let a = y - x + lgv.half_eta * lgv_work[gx_base + k];
@@ -290,7 +328,7 @@ fn lgv_update_mala(i: u32, s: u32, ey: f32) {
   let log_alpha = ex - ey - (rev - fwd) * lgv.inv_two_eta;
   let u = rng_uniform4(vec2<u32>(lgv.seed_lo, lgv.seed_hi), i, s, LGV_STREAM_ACCEPT).x;
   if (finite_f32(log_alpha) && rng_log(u) < log_alpha) {
-    for (var k = 0u; k < d; k++) {
+    for (var k = 0u; k < moved; k++) {
       lgv_state[base + k] = mlp_x[base + k];
       lgv_work[gx_base + k] = lgv_work[base + k];
     }

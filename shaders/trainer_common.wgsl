@@ -30,6 +30,10 @@ const TRN_BAD_ITER: u32 = 4u;
 const TRN_BAD_BITS: u32 = 5u;
 const TRN_COUNTER_WORDS: u32 = 8u;   // words of the counter buffer (the last two unused)
 
+// Label sources of restarted chains (trainer_draw.wgsl trn_restart).
+const TRN_LABELS_BATCH: u32 = 0u;
+const TRN_LABELS_KEEP: u32 = 1u;
+
 // Training modes.
 const TRN_MODE_FDIV: u32 = 0u;
 const TRN_MODE_CD: u32 = 1u;
@@ -50,7 +54,7 @@ const TRN_S_MEAN_C: u32 = 5u;    // mean c(v) on samples, E step (CD: 0)
 const TRN_STATS_WORDS: u32 = 8u; // words of the stats buffer (the last two unused)
 
 struct TrnParams {
-  dim: u32,            // dimension of x
+  dim: u32,            // values per row of x, the data set and the replay buffer (the networks' input)
   n_set: u32,          // rows of the dataset
   batch: u32,          // data samples per iteration: rows 0..batch-1 of x
   chains: u32,         // model samples per iteration: rows batch..batch+chains-1 of x
@@ -66,4 +70,6 @@ struct TrnParams {
   objective_index: u32,  // f32 words of fdiv_loss.wgsl's LossMetrics members
   mean_g_index: u32,
   mean_c_index: u32,
+  classes: u32,        // the last `classes` of a row's dim values are its one-hot label (0: unconditional)
+  labels: u32,         // where a restarted chain's label comes from: TRN_LABELS_* (trainer_draw.wgsl)
 }

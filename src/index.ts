@@ -35,18 +35,19 @@ export { FdivLoss } from './divergence/loss';
 export type { LossMetrics, FdivLossOptions } from './divergence/loss';
 
 // Langevin samplers.
-export { LangevinSampler, SAMPLER_KINDS, MAX_CHAINS, validateSamplerConfig } from './sampler/sampler';
+export { LangevinSampler, SAMPLER_KINDS, MAX_CHAINS, MAX_SAMPLER_DIM, validateSamplerConfig } from './sampler/sampler';
 export type { SamplerKind, SamplerConfig, SamplerLimits, ResolvedSamplerConfig, Energy, MlpEnergy, GaussianEnergy, MixtureEnergy, Acceptance } from './sampler/sampler';
 
 // Optimisers.
 export { Optimizer, OPTIMIZER_KINDS, validateOptimizer, learningRate } from './optim/optim';
 export type { OptimizerKind, OptimizerSpec, ValidOptimizerSpec } from './optim/optim';
 
-// The trainer (Algorithm 1).
+// The trainer (Algorithm 1), class-conditional models included.
 export { Trainer, singleUpdate, validateTrainerConfig, MAX_TRAINER_BATCH, CHECKED_QUANTITIES, TRAINER_STAGES } from './trainer/trainer';
+export { AUTHORS_IMAGE_SAMPLER, LABEL_SOURCES, oneHotRows, splitOneHotRows, trainerRows } from './trainer/trainer';
 export type {
   TrainerConfig, ValidTrainerConfig, TrainerMode, TrainerSamplerSpec, ReplaySpec, TrainerMetrics, TrainerInit, TrainerResumeOptions,
-  SingleUpdateInput, SingleUpdateResult, LastGoodParams, TrainerStage,
+  SingleUpdateInput, SingleUpdateResult, LastGoodParams, TrainerStage, TrainerData, TrainerRows, LabelSource,
 } from './trainer/trainer';
 export { planTrainerMemory } from './trainer/memory';
 export type { TrainerMemoryPlan, PlannedBuffer, TrainerPartName } from './trainer/memory';

@@ -16,9 +16,9 @@ export { shaderConstant, shaderCodes, wgslConstant, wgslCodes, wgslName, wgslCon
 export { ACTIVATION_CODE } from './mlp/params';
 export { DIVERGENCE_CODE, NUMERICS_CODE } from './divergence/divergence';
 export { OPTIMIZER_CODE } from './optim/optim';
-export { SAMPLER_CODE, ENERGY_CODE, SAMPLER_STREAM, SAMPLER_COUNTER } from './sampler/sampler';
+export { SAMPLER_CODE, ENERGY_CODE, SAMPLER_STREAM, SAMPLER_COUNTER, energyCode, MAX_INDEXED_BYTES } from './sampler/sampler';
 export {
-  TRAINER_COUNTER, TRAINER_STAT, TRAINER_MODE, TRAINER_STREAM, TRAINER_METRIC, TRAINER_COUNTER_WORDS, TRAINER_STATS_WORDS, TRAINER_METRICS_WORDS,
+  TRAINER_COUNTER, TRAINER_STAT, TRAINER_MODE, TRAINER_STREAM, TRAINER_LABELS, TRAINER_METRIC, TRAINER_COUNTER_WORDS, TRAINER_STATS_WORDS, TRAINER_METRICS_WORDS,
   readbackLayout,
 } from './trainer/layout';
 
@@ -56,6 +56,7 @@ export type { Objectives64 } from './divergence/reference';
 export { normalsAt, stepNoise, acceptUniform, gaussianEnergy64, mixtureEnergy64, mlpEnergy64, referenceChain, ulaGaussianVariance } from './sampler/reference';
 export type { Energy64, ReferenceSamplerConfig, ReferenceChain } from './sampler/reference';
 export { trainerUpdate64, trainerDraw64, trainerCheck64 } from './trainer/reference';
+export { resolveDataRange, samplerBox } from './trainer/config';
 export type { Update64Config, Update64Result, TrainerDraw64Input } from './trainer/reference';
 export {
   PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1, NORMAL_ABS_TOLERANCE, mulhilo32, philox4x32, seedKey, randomBits, u32ToUniform, uniforms4,
@@ -63,10 +64,10 @@ export {
 } from './rng/philox';
 export type { U32x4, U32x2, F64x4 } from './rng/philox';
 
-// Statistics the statistical tests use (moments, Kolmogorov-Smirnov, MMD).
+// Statistics the statistical tests use (moments, Kolmogorov-Smirnov, chi-square, MMD).
 export {
   mean, variance, skewness, excessKurtosis, pearsonCorrelation, erfc, erf, normalCdf, uniformCdf, ksStatistic, kolmogorovSurvival, ksPValue,
-  momentTolerance, uniformMomentTolerance, mmd2, relativeError,
+  momentTolerance, uniformMomentTolerance, mmd2, relativeError, logGamma, gammaQ, chiSquareTest,
 } from './stats';
 export type { MomentTolerances } from './stats';
 

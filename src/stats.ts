@@ -116,6 +116,77 @@ export function uniformCdf(x: number): number {
   return x <= 0 ? 0 : x >= 1 ? 1 : x;
 }
 
+/** log Gamma(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15). */
+export function logGamma(x: number): number {
+  if (!(x > 0)) throw new RangeError(`logGamma needs x > 0, got ${x}`);
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  const z = x - 1;
+  let a = c[0];
+  const t = z + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (z + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/**
+ * The regularised upper incomplete gamma function Q(a, x) = Gamma(a, x) /
+ * Gamma(a), by its series below x = a + 1 and its continued fraction above
+ * (Numerical Recipes' gser / gcf, to 1e-15 relative).
+ */
+export function gammaQ(a: number, x: number): number {
+  if (!(a > 0) || !(x >= 0)) throw new RangeError(`gammaQ needs a > 0 and x >= 0, got a = ${a}, x = ${x}`);
+  if (x === 0) return 1;
+  const front = Math.exp(-x + a * Math.log(x) - logGamma(a));
+  if (x < a + 1) {
+    let sum = 1 / a;
+    let term = sum;
+    for (let n = 1; n < 10000 && Math.abs(term) > Math.abs(sum) * 1e-16; n++) {
+      term *= x / (a + n);
+      sum += term;
+    }
+    return 1 - front * sum;
+  }
+  // Lentz's method for the continued fraction.
+  const tiny = 1e-300;
+  let b = x + 1 - a;
+  let c = 1 / tiny;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i < 10000; i++) {
+    const an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = b + an / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const delta = d * c;
+    h *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return front * h;
+}
+
+/**
+ * Pearson's chi-square test of observed counts against expected counts:
+ * the statistic sum (o - e)^2 / e and its p-value P(chi^2_(k-1) >= stat) for
+ * k cells (every expected count should be >= 5 for the approximation).
+ */
+export function chiSquareTest(observed: ArrayLike<number>, expected: ArrayLike<number>): { statistic: number; df: number; pValue: number } {
+  const k = observed.length;
+  if (k < 2 || expected.length !== k) throw new RangeError(`chiSquareTest needs >= 2 cells and as many expected counts, got ${k} and ${expected.length}`);
+  let statistic = 0;
+  for (let i = 0; i < k; i++) {
+    if (!(expected[i] > 0)) throw new RangeError(`expected count ${i} must be > 0, got ${expected[i]}`);
+    statistic += (observed[i] - expected[i]) ** 2 / expected[i];
+  }
+  const df = k - 1;
+  return { statistic, df, pValue: gammaQ(df / 2, statistic / 2) };
+}
+
 /**
  * The one-sample Kolmogorov-Smirnov statistic D = sup_x |F_n(x) - F(x)| of a
  * sample against a continuous CDF (the sample is not modified).

@@ -6,7 +6,8 @@
 // xi[4b + r] = normal r of Philox counter (i, s, SAMPLER_STREAM.noise, b)
 // under the seed (Box-Muller on its uniforms (0, 1) and (2, 3)); the MALA
 // uniform is lane 0 of counter (i, s, SAMPLER_STREAM.accept, 0). Steps count
-// on from `step0` (the sampler's counter).
+// on from `step0` (the sampler's counter). With `classes` > 0 the last
+// `classes` coordinates (the label) never move.
 
 import { ConfigError } from '../errors';
 import type { ParamLayout } from '../mlp/params';
@@ -42,8 +43,25 @@ export function acceptUniform(seed: number, chain: number, step: number): number
   return u32ToUniform(philox4x32([chain >>> 0, step >>> 0, SAMPLER_STREAM.accept, 0], seedKey(seed))[0]);
 }
 
-export function gaussianEnergy64(mean: number[], precision: number[][]): Energy64 {
+/** (x - mean)' P (x - mean) / 2; `precision` a matrix, or a vector (a diagonal P). */
+export function gaussianEnergy64(mean: number[], precision: number[][] | number[]): Energy64 {
   const d = mean.length;
+  if (!precision.some((row) => Array.isArray(row))) {
+    const p = precision as number[];
+    return {
+      dim: d,
+      at(x) {
+        const grad = new Float64Array(d);
+        let e = 0;
+        for (let k = 0; k < d; k++) {
+          grad[k] = p[k] * (x[k] - mean[k]);
+          e += (x[k] - mean[k]) * grad[k];
+        }
+        return { e: 0.5 * e, grad };
+      },
+    };
+  }
+  const P = precision as number[][];
   return {
     dim: d,
     at(x) {
@@ -51,7 +69,7 @@ export function gaussianEnergy64(mean: number[], precision: number[][]): Energy6
       let e = 0;
       for (let k = 0; k < d; k++) {
         let g = 0;
-        for (let j = 0; j < d; j++) g += precision[k][j] * (x[j] - mean[j]);
+        for (let j = 0; j < d; j++) g += P[k][j] * (x[j] - mean[j]);
         grad[k] = g;
         e += (x[k] - mean[k]) * g;
       }
@@ -103,6 +121,8 @@ export interface ReferenceSamplerConfig {
   steps: number;
   /** Philox step of the first step (the sampler's step counter; default 0). */
   step0?: number;
+  /** The last `classes` coordinates are the chain's label: never moved (default 0). */
+  classes?: number;
   eta?: number;
   stepSize?: number;
   noiseStd?: number;
@@ -126,6 +146,11 @@ export interface ReferenceChain {
 export function referenceChain(config: ReferenceSamplerConfig, energy: Energy64, chain: number, x0: ArrayLike<number>): ReferenceChain {
   const d = energy.dim;
   if (x0.length !== d) throw new ConfigError('x0', `must hold dim = ${d} numbers, got ${x0.length}`);
+  const classes = config.classes ?? 0;
+  if (!Number.isInteger(classes) || classes < 0 || classes >= d) throw new ConfigError('classes', `must be an integer in [0, ${d - 1}], got ${classes}`);
+  // Coordinates k >= moved hold the label: every update below leaves them as they are.
+  const moved = d - classes;
+  const fixed = (update: (v: number, k: number) => number) => (v: number, k: number) => (k < moved ? update(v, k) : v);
   const step0 = config.step0 ?? 0;
   const eta = config.eta ?? 0;
   const stepSize = config.stepSize ?? 10;
@@ -138,25 +163,25 @@ export function referenceChain(config: ReferenceSamplerConfig, energy: Energy64,
   let cur = config.sampler === 'mala' ? energy.at(x) : null;
   for (let t = 0; t < config.steps; t++) {
     const s = step0 + t;
-    const xi = stepNoise(config.seed, chain, s, d);
+    const xi = stepNoise(config.seed, chain, s, moved);
     if (config.sampler === 'ula') {
       const { grad } = energy.at(x);
-      x = x.map((v, k) => v - (eta / 2) * grad[k] + Math.sqrt(eta) * xi[k]);
+      x = x.map(fixed((v, k) => v - (eta / 2) * grad[k] + Math.sqrt(eta) * xi[k]));
     } else if (config.sampler === 'du-mordatch') {
-      const y = x.map((v, k) => v + noiseStd * xi[k]);
+      const y = x.map(fixed((v, k) => v + noiseStd * xi[k]));
       const { grad } = energy.at(y);
-      x = y.map((v, k) => {
+      x = y.map(fixed((v, k) => {
         const g = gradClip === null ? grad[k] : Math.min(gradClip, Math.max(-gradClip, grad[k]));
         const z = v - stepSize * g;
         return box ? Math.min(box[1], Math.max(box[0], z)) : z;
-      });
+      }));
     } else {
       const gx = cur!.grad;
-      const y = x.map((v, k) => v - (eta / 2) * gx[k] + Math.sqrt(eta) * xi[k]);
+      const y = x.map(fixed((v, k) => v - (eta / 2) * gx[k] + Math.sqrt(eta) * xi[k]));
       const prop = energy.at(y);
       let fwd = 0;
       let rev = 0;
-      for (let k = 0; k < d; k++) {
+      for (let k = 0; k < moved; k++) {
         fwd += (y[k] - x[k] + (eta / 2) * gx[k]) ** 2;
         rev += (x[k] - y[k] + (eta / 2) * prop.grad[k]) ** 2;
       }

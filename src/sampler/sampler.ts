@@ -8,6 +8,10 @@
 // chain i is counter (i, s, 0, b) (normals 4b..4b+3), the MALA uniform is
 // counter (i, s, 1, 0). The step s counts on across calls (a counter on the
 // GPU), so run(30) twice draws the same numbers as run(60) once.
+//
+// Labels: with `classes` > 0 the last `classes` coordinates of each chain's
+// row are its label (one-hot, for a class-conditional energy whose input is
+// [x, onehot(y)]); the sampler never moves them.
 
 import { Gpu, dispatchSize, type Kernel } from '../device/device';
 import { ConfigError, FebmError } from '../errors';
@@ -24,8 +28,8 @@ export type SamplerKind = 'ula' | 'du-mordatch' | 'mala';
 export const SAMPLER_KINDS: readonly SamplerKind[] = ['ula', 'du-mordatch', 'mala'];
 /** Codes of shaders/langevin.wgsl (LGV_ULA, LGV_DU_MORDATCH, LGV_MALA). */
 export const SAMPLER_CODE: Record<SamplerKind, number> = shaderCodes('langevin.wgsl', 'LGV_', SAMPLER_KINDS);
-/** Energy codes of shaders/langevin.wgsl (LGV_ENERGY_*). */
-export const ENERGY_CODE = shaderCodes('langevin.wgsl', 'LGV_ENERGY_', ['mlp', 'gaussian', 'mixture'] satisfies Energy['kind'][]);
+/** Energy codes of shaders/langevin.wgsl (LGV_ENERGY_*); a Gaussian whose precision is a vector is 'diagonal'. */
+export const ENERGY_CODE = shaderCodes('langevin.wgsl', 'LGV_ENERGY_', ['mlp', 'gaussian', 'mixture', 'diagonal'] as const);
 /** Philox streams of the sampler (LGV_STREAM_*): counter (chain, step, stream, block). */
 export const SAMPLER_STREAM = shaderCodes('langevin.wgsl', 'LGV_STREAM_', ['noise', 'accept'] as const);
 /** Words of the sampler's counter buffer (langevin_counters.wgsl LGV_COUNT_*); the accepted counts start at word `accepted`. */
@@ -33,6 +37,14 @@ export const SAMPLER_COUNTER = shaderCodes('langevin_counters.wgsl', 'LGV_COUNT_
 
 /** Most chains one sampler carries. */
 export const MAX_CHAINS = 1 << 20;
+/** Most coordinates of a chain (its label's included): the MLP's largest input. */
+export const MAX_SAMPLER_DIM = 4096;
+/**
+ * Largest buffer the kernels index: they count f32 words (and vec4s) in u32,
+ * so a buffer under 2^32 bytes keeps every index and index product below
+ * 2^30, whatever the device allows per binding.
+ */
+export const MAX_INDEXED_BYTES = 2 ** 32;
 
 /** E(x) = MLP(x), packed parameters (src/mlp/params.ts): a GPU buffer the caller owns, or values to upload. */
 export interface MlpEnergy {
@@ -41,11 +53,15 @@ export interface MlpEnergy {
   theta: GPUBuffer | Float32Array;
 }
 
-/** E(x) = (x - mean)' precision (x - mean) / 2; precision symmetric positive definite, dim x dim. */
+/**
+ * E(x) = (x - mean)' precision (x - mean) / 2; precision symmetric positive
+ * definite, dim x dim, or a vector of dim positive numbers: a diagonal
+ * precision (O(dim) per evaluation instead of O(dim^2), for large dim).
+ */
 export interface GaussianEnergy {
   kind: 'gaussian';
   mean: number[];
-  precision: number[][];
+  precision: number[][] | number[];
 }
 
 /**
@@ -65,8 +81,15 @@ export interface SamplerConfig {
   sampler: SamplerKind;
   /** Number of independent chains, 1 to MAX_CHAINS. */
   chains: number;
-  /** Dimension of x (for an MLP energy: its inputDim). */
+  /** Coordinates of a chain, 1 to MAX_SAMPLER_DIM, its label's included (for an MLP energy: its inputDim). */
   dim: number;
+  /**
+   * The last `classes` coordinates of each chain are its label, which the
+   * sampler never moves (default 0: every coordinate moves), 0 to dim - 1.
+   * For a class-conditional energy E(x, y) whose input is [x, onehot(y)];
+   * whatever they hold enters the energy as it is.
+   */
+  classes?: number;
   /** Steps K per run() (run(k) may ask for another count). */
   steps: number;
   /** Philox seed, an integer in [0, 2^53). */
@@ -104,6 +127,7 @@ export interface ResolvedSamplerConfig {
   sampler: SamplerKind;
   chains: number;
   dim: number;
+  classes: number;
   steps: number;
   seed: number;
   energy: Energy;
@@ -160,19 +184,24 @@ function validateEnergy(energy: Energy, dim: number): void {
     case 'gaussian': {
       checkVector('energy.mean', energy.mean, dim);
       if (!Array.isArray(energy.precision) || energy.precision.length !== dim) {
-        throw new ConfigError('energy.precision', `must be a ${dim} x ${dim} matrix`);
+        throw new ConfigError('energy.precision', `must be a ${dim} x ${dim} matrix, or ${dim} numbers (a diagonal precision)`);
       }
-      energy.precision.forEach((row, k) => checkVector(`energy.precision[${k}]`, row, dim));
+      if (!isMatrix(energy.precision)) {
+        energy.precision.forEach((p, k) => real(`energy.precision[${k}]`, p, 'in (0, inf) (a diagonal precision)', (x) => x > 0));
+        return;
+      }
+      const precision = energy.precision;
+      precision.forEach((row, k) => checkVector(`energy.precision[${k}]`, row, dim));
       for (let i = 0; i < dim; i++) {
         for (let j = 0; j < i; j++) {
-          const a = energy.precision[i][j];
-          const b = energy.precision[j][i];
+          const a = precision[i][j];
+          const b = precision[j][i];
           if (Math.abs(a - b) > 1e-12 * Math.max(1, Math.abs(a), Math.abs(b))) {
             throw new ConfigError(`energy.precision[${i}][${j}]`, `must equal precision[${j}][${i}] (symmetric), got ${a} and ${b}`);
           }
         }
       }
-      if (!positiveDefinite(energy.precision)) throw new ConfigError('energy.precision', 'must be positive definite');
+      if (!positiveDefinite(precision)) throw new ConfigError('energy.precision', 'must be positive definite');
       return;
     }
     case 'mixture': {
@@ -190,10 +219,23 @@ function validateEnergy(energy: Energy, dim: number): void {
   }
 }
 
+/** A dense precision (rows of numbers) rather than a diagonal one (numbers). */
+const isMatrix = (p: number[][] | number[]): p is number[][] => p.some((row) => Array.isArray(row));
+
+/** The energy's code in shaders/langevin.wgsl (LGV_ENERGY_*). */
+export function energyCode(energy: Energy): number {
+  if (energy.kind === 'gaussian' && !isMatrix(energy.precision)) return ENERGY_CODE.diagonal;
+  return ENERGY_CODE[energy.kind];
+}
+
 /** The analytic energy's parameters as shaders/langevin.wgsl reads them (lgv_energy); a placeholder for the MLP. */
 export function energyParams(energy: Energy, dim: number): Float32Array {
   if (energy.kind === 'gaussian') {
-    return Float32Array.from([...energy.mean, ...energy.precision.flat()]);
+    const out = new Float32Array(dim + (isMatrix(energy.precision) ? dim * dim : dim));
+    out.set(energy.mean);
+    if (isMatrix(energy.precision)) energy.precision.forEach((row, k) => out.set(row, dim + k * dim));
+    else out.set(energy.precision, dim);
+    return out;
   }
   if (energy.kind === 'mixture') {
     const total = energy.weights.reduce((a, b) => a + b, 0);
@@ -219,7 +261,8 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
   const sampler = config.sampler;
   oneOf('sampler', sampler, SAMPLER_KINDS);
   const chains = integer('chains', config.chains, 1, MAX_CHAINS);
-  const dim = integer('dim', config.dim, 1, 2 ** 28);
+  const dim = integer('dim', config.dim, 1, MAX_SAMPLER_DIM);
+  const classes = config.classes === undefined ? 0 : integer('classes', config.classes, 0, dim - 1);
   const steps = integer('steps', config.steps, 1, 2 ** 32 - 1);
   const seed = integer('seed', config.seed, 0, Number.MAX_SAFE_INTEGER);
   validateEnergy(config.energy, dim);
@@ -232,7 +275,11 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
   const box = config.box ? interval('box', config.box) : null;
 
   // Sizes against the device.
-  const maxBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const deviceBinding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const maxBinding = Math.min(deviceBinding, MAX_INDEXED_BYTES);
+  const limitText = maxBinding < deviceBinding
+    ? `the kernels' limit of ${maxBinding} bytes per buffer (u32 indices)`
+    : `the device's storage buffer limit of ${maxBinding} bytes`;
   const maxPerDim = integer('maxWorkgroupsPerDimension', config.maxWorkgroupsPerDimension ?? limits.maxComputeWorkgroupsPerDimension, 1, limits.maxComputeWorkgroupsPerDimension);
   const group = validateMlpGroup(config.group ?? mlpGroupFor(chains));
   if (config.variant !== undefined && !MLP_VARIANTS.includes(config.variant)) {
@@ -244,7 +291,7 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
   const fits = (field: string, what: string, bytes: number) => {
     if (bytes > maxBinding) {
       const most = Math.floor(maxBinding / perChainBytes(bytes));
-      throw new ConfigError(field, `${what} needs ${bytes} bytes, over the device's storage buffer limit of ${maxBinding} bytes: chains must be in [1, ${most}] for dim ${dim} here`);
+      throw new ConfigError(field, `${what} needs ${bytes} bytes, over ${limitText}: chains must be in [1, ${most}] for dim ${dim} here`);
     }
   };
   const stateBytes = 4 * chains * dim;
@@ -252,7 +299,7 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
   fits('chains', `the chain state ([chains][dim] f32)`, stateBytes);
   fits('chains', `the work buffer (${sampler === 'mala' ? '2 gradients and an energy' : 'a gradient'} per chain)`, workBytes);
   const energyBytes = energyParams(config.energy, dim).byteLength;
-  if (energyBytes > maxBinding) throw new ConfigError('dim', `the energy's parameters need ${energyBytes} bytes, over the device's storage buffer limit of ${maxBinding} bytes`);
+  if (energyBytes > maxBinding) throw new ConfigError('dim', `the energy's parameters need ${energyBytes} bytes, over ${limitText}`);
   const countersBytes = 4 * (SAMPLER_COUNTER.accepted + chains);
   let scratch = 16;
   if (config.energy.kind === 'mlp') {
@@ -264,7 +311,7 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
       throw new ConfigError(
         'chains',
         `an MLP [${[config.energy.spec.inputDim, ...config.energy.spec.hidden, 1].join(',')}] needs ${perChain} bytes of scratch per chain ` +
-          `(${scratch} bytes for ${chains} chains), over the device's storage buffer limit of ${maxBinding} bytes: ` +
+          `(${scratch} bytes for ${chains} chains), over ${limitText}: ` +
           `chains must be in [1, ${most}] for this network`,
       );
     }
@@ -277,7 +324,7 @@ export function validateSamplerConfig(config: SamplerConfig, limits: SamplerLimi
   const grid = dispatchSize(groups * group, group, maxPerDim);
   if (config.initialState !== undefined) validateInitialState(config.initialState, chains, dim);
   return {
-    sampler, chains, dim, steps, seed, energy: config.energy, eta, stepSize, noiseStd, gradClip, box,
+    sampler, chains, dim, classes, steps, seed, energy: config.energy, eta, stepSize, noiseStd, gradClip, box,
     maxWorkgroupsPerDimension: maxPerDim,
     group,
     variant,
@@ -383,7 +430,7 @@ export class LangevinSampler implements GpuPart {
         dim: c.dim,
         steps: c.steps,
         sampler: SAMPLER_CODE[c.sampler],
-        energy: ENERGY_CODE[c.energy.kind],
+        energy: energyCode(c.energy),
         components: c.energy.kind === 'mixture' ? c.energy.weights.length : 0,
         seed_lo: seedLo,
         seed_hi: seedHi,
@@ -397,6 +444,7 @@ export class LangevinSampler implements GpuPart {
         box_hi: c.box?.[1] ?? 0,
         use_clip: c.gradClip === null ? 0 : 1,
         use_box: c.box ? 1 : 0,
+        classes: c.classes,
       });
       const uniform = own(gpu.bufferFrom('lgv params', params, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST));
       const group = kernels.any.bind({

@@ -22,8 +22,21 @@ export interface TrainerSamplerSpec {
   stepSize?: number;
   noiseStd?: number;
   gradClip?: number | null;
-  box?: [number, number] | null;
+  /**
+   * Du & Mordatch: clip the chains to [lo, hi] after every step; 'data': to
+   * the data's range of values (of x, labels aside), resolved by
+   * Trainer.create; null or left out: no clip.
+   */
+  box?: [number, number] | 'data' | null;
 }
+
+/**
+ * The sampler of the authors' image models (Du & Mordatch, 2019): 60 steps of
+ * x <- clip(x + 0.005 xi - 10 clip(grad E, +-0.01), 0, 1), for data in [0, 1].
+ */
+export const AUTHORS_IMAGE_SAMPLER = {
+  kind: 'du-mordatch', steps: 60, stepSize: 10, noiseStd: 0.005, gradClip: 0.01, box: [0, 1],
+} as const satisfies TrainerSamplerSpec;
 
 export interface ReplaySpec {
   /** Rows of the replay buffer, chains to 2^24 (default max(10,000, chains)). */
@@ -32,12 +45,32 @@ export interface ReplaySpec {
   reuse?: number;
   /** Fresh starts are uniform in [lo, hi]^dim (default: the data's range of values). */
   initBox?: [number, number];
+  /**
+   * A conditional model's chains, where a restarted chain's label comes from:
+   * 'batch' (default, the authors' code): chain j takes the label of data row
+   * j % batch of the iteration, so the chains' labels follow the data's label
+   * distribution exactly; 'keep': a chain restarted from the replay buffer
+   * keeps the label its x was sampled with, and a fresh chain draws one
+   * uniformly (the replay buffer's label mix then drifts; see docs/conditional.md).
+   */
+  labels?: LabelSource;
 }
+
+export type LabelSource = 'batch' | 'keep';
+export const LABEL_SOURCES: readonly LabelSource[] = ['batch', 'keep'];
 
 export interface TrainerConfig {
   /** 'fdiv' (default): f-EBM with H; 'cd': contrastive divergence, no H. */
   mode?: TrainerMode;
-  /** The energy network E. */
+  /**
+   * A class-conditional model E(x, y), H(x, y) with this many classes (default
+   * 0: unconditional). Both networks take [x, onehot(y)]: energy.inputDim =
+   * the data's dimension + classes. The data must then come with labels in
+   * [0, classes - 1]; each chain carries a label, which the sampler never
+   * moves; a fresh chain draws its label uniformly.
+   */
+  classes?: number;
+  /** The energy network E (for a conditional model its input includes the label's `classes` columns). */
   energy: MlpSpec;
   /** The variational network H (fdiv; default: the energy's architecture). */
   variational?: MlpSpec;
@@ -70,6 +103,7 @@ export interface TrainerConfig {
 
 export interface ValidTrainerConfig {
   mode: TrainerMode;
+  classes: number;
   energy: MlpSpec;
   variational: MlpSpec | null;
   divergence: DivergenceSpec | null;
@@ -79,7 +113,7 @@ export interface ValidTrainerConfig {
   batch: number;
   chains: number;
   sampler: Required<Omit<TrainerSamplerSpec, 'eta'>> & { eta: number };
-  replay: { capacity: number; reuse: number; initBox: [number, number] | null };
+  replay: { capacity: number; reuse: number; initBox: [number, number] | null; labels: LabelSource };
   l2: number;
   warmup: number;
   seed: number;
@@ -89,7 +123,7 @@ export interface ValidTrainerConfig {
 }
 
 const CONFIG_KEYS = [
-  'mode', 'energy', 'variational', 'divergence', 'numerics', 'optimizerE', 'optimizerH', 'batch', 'chains', 'sampler',
+  'mode', 'classes', 'energy', 'variational', 'divergence', 'numerics', 'optimizerE', 'optimizerH', 'batch', 'chains', 'sampler',
   'replay', 'l2', 'warmup', 'seed', 'initSeed', 'metricsEvery', 'iterationsPerSubmit',
 ];
 
@@ -107,6 +141,14 @@ export function validateTrainerConfig(config: unknown): ValidTrainerConfig {
   const mode = (c.mode ?? 'fdiv') as TrainerMode;
   oneOf('mode', mode, ['fdiv', 'cd'] as const);
   const energy = validateMlpSpec(c.energy as MlpSpec, 'energy');
+  const classes = c.classes === undefined ? 0 : c.classes;
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 0 || classes >= energy.inputDim) {
+    throw new ConfigError(
+      'classes',
+      `must be an integer in [0, ${energy.inputDim - 1}] (energy.inputDim - 1: the networks' input is [x, onehot(y)], ` +
+        `so energy.inputDim = the data's dimension + classes), got ${show(classes)}`,
+    );
+  }
   const numerics = validateNumerics(c.numerics ?? 'stable', 'numerics');
   let variational: MlpSpec | null = null;
   let divergence: DivergenceSpec | null = null;
@@ -137,14 +179,18 @@ export function validateTrainerConfig(config: unknown): ValidTrainerConfig {
   const stepSize = real('sampler.stepSize', s.stepSize, 'in [0, inf)', (x) => x >= 0, 10);
   const noiseStd = real('sampler.noiseStd', s.noiseStd, 'in [0, inf)', (x) => x >= 0, 0.005);
   const gradClip = s.gradClip === null ? null : real('sampler.gradClip', s.gradClip, 'in (0, inf) (or null: no clip)', (x) => x > 0, 0.01);
-  const sbox = s.box === undefined || s.box === null ? null : interval('sampler.box', s.box);
+  if (s.box !== undefined && s.box !== null && s.box !== 'data' && !Array.isArray(s.box)) {
+    throw new ConfigError('sampler.box', `must be [lo, hi] with lo < hi, 'data' (the data's range) or null, got ${show(s.box)}`);
+  }
+  const sbox = s.box === undefined || s.box === null ? null : s.box === 'data' ? 'data' : interval('sampler.box', s.box);
 
   const r = (c.replay ?? {}) as Record<string, unknown>;
-  if (typeof r !== 'object' || r === null) throw new ConfigError('replay', `must be an object { capacity, reuse, initBox }, got ${show(r)}`);
-  knownKeys('replay', r, ['capacity', 'reuse', 'initBox']);
+  if (typeof r !== 'object' || r === null) throw new ConfigError('replay', `must be an object { capacity, reuse, initBox, labels }, got ${show(r)}`);
+  knownKeys('replay', r, ['capacity', 'reuse', 'initBox', 'labels']);
   const capacity = integer('replay.capacity', r.capacity, chains, 2 ** 24, { fallback: Math.max(10_000, chains), hiText: '2^24 (at least chains)' });
   const reuse = real('replay.reuse', r.reuse, 'in [0, 1]', (x) => x >= 0 && x <= 1, 0.95);
   const initBox = r.initBox === undefined || r.initBox === null ? null : interval('replay.initBox', r.initBox);
+  const labels = oneOf('replay.labels', r.labels ?? 'batch', LABEL_SOURCES);
 
   const l2 = real('l2', c.l2, 'in [0, inf)', (x) => x >= 0, 0);
   const warmup = integer('warmup', c.warmup, 0, 2 ** 31, { fallback: 0, hiText: '2^31' });
@@ -153,9 +199,26 @@ export function validateTrainerConfig(config: unknown): ValidTrainerConfig {
   const metricsEvery = integer('metricsEvery', c.metricsEvery, 1, 2 ** 31, { fallback: 100, hiText: '2^31' });
   const iterationsPerSubmit = integer('iterationsPerSubmit', c.iterationsPerSubmit, 1, 1000, { fallback: 10 });
   return {
-    mode, energy, variational, divergence, numerics, optimizerE, optimizerH, batch, chains,
+    mode, classes, energy, variational, divergence, numerics, optimizerE, optimizerH, batch, chains,
     sampler: { kind, steps, eta, stepSize, noiseStd, gradClip, box: sbox },
-    replay: { capacity, reuse, initBox },
+    replay: { capacity, reuse, initBox, labels },
     l2, warmup, seed, initSeed, metricsEvery, iterationsPerSubmit,
   };
+}
+
+/**
+ * Resolves the settings that default to the data's range of values (of x,
+ * labels aside): replay.initBox when not given, and sampler.box 'data'.
+ * Trainer.create calls it before anything is planned; a resolved config (a
+ * checkpoint's) is left as it is.
+ */
+export function resolveDataRange(c: ValidTrainerConfig, range: [number, number]): void {
+  c.replay.initBox ??= range;
+  if (c.sampler.box === 'data') c.sampler.box = range;
+}
+
+/** The sampler's box once resolved (resolveDataRange): [lo, hi] or null. */
+export function samplerBox(c: ValidTrainerConfig): [number, number] | null {
+  if (c.sampler.box === 'data') throw new ConfigError('sampler.box', "'data' is resolved from the data by Trainer.create (resolveDataRange)");
+  return c.sampler.box;
 }

@@ -1,11 +1,12 @@
 // The layout of the trainer's small GPU buffers and its codes, read from the
 // trainer's shaders (src/device/constants.ts): the counter words
 // (trainer_common.wgsl TRN_*), the statistics slots (TRN_S_*), the modes
-// (TRN_MODE_*), the Philox streams (TRN_STREAM_*), the metrics kernel's output
+// (TRN_MODE_*), the Philox streams (TRN_STREAM_*), the label sources
+// (TRN_LABELS_*), the metrics kernel's output
 // slots (trainer_metrics.wgsl TM_*), and the readback buffer of a metrics point.
 
 import { shaderCodes, shaderConstant } from '../device/constants';
-import type { TrainerMode } from './config';
+import { LABEL_SOURCES, type TrainerMode } from './config';
 
 /** Words of the trainer's counter buffer (u32). */
 export const TRAINER_COUNTER = shaderCodes('trainer_common.wgsl', 'TRN_', ['iter', 'filled', 'pos', 'bits', 'badIter', 'badBits'] as const);
@@ -15,6 +16,8 @@ export const TRAINER_STAT = shaderCodes('trainer_common.wgsl', 'TRN_S_', ['objH'
 export const TRAINER_MODE = shaderCodes('trainer_common.wgsl', 'TRN_MODE_', ['fdiv', 'cd'] satisfies TrainerMode[]);
 /** Philox streams of the data batch, replay restarts and fresh starts (counter (index, iteration, stream, block)). */
 export const TRAINER_STREAM = shaderCodes('trainer_common.wgsl', 'TRN_STREAM_', ['data', 'replay', 'fresh'] as const);
+/** TrnParams.labels: where a conditional model's restarted chain takes its label (replay.labels). */
+export const TRAINER_LABELS = shaderCodes('trainer_common.wgsl', 'TRN_LABELS_', LABEL_SOURCES);
 /** Slots of trainer_metrics.wgsl's output (f32). */
 export const TRAINER_METRIC = shaderCodes('trainer_metrics.wgsl', 'TM_', ['gradNormE', 'gradNormH', 'acceptance'] as const);
 

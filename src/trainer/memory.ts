@@ -7,17 +7,27 @@
 //
 // WebGPU reports no total memory size: each buffer is checked against the
 // device's per-buffer limits (maxStorageBufferBindingSize for storage,
-// maxBufferSize for the readback buffer), the total against a caller's
-// memoryLimit when given, and an out-of-memory error while allocating (still
-// before any iteration) becomes a GpuError naming the total.
+// maxBufferSize for the readback buffer; storage buffers also against
+// MAX_INDEXED_BYTES, 2^32, the most the kernels' u32 indices address), the
+// total against a caller's memoryLimit when given, and an out-of-memory error
+// while allocating (still before any iteration) becomes a GpuError naming the
+// total. A refusal names the field to change and the largest value that fits
+// (rows of data, replay capacity, batch + chains, chains), from each buffer's
+// bytes per row, sample or chain.
+//
+// Image-sized runs are planned like the others: the data set, x, the replay
+// buffer and the chains hold rows of energy.inputDim values (for a
+// class-conditional model x and its one-hot label: dim + classes), the MLP
+// scratch grows with the input and hidden widths (scratchLayout), MALA's work
+// buffer holds two gradients of a row per chain.
 
 import { allocatedSize } from '../device/device';
 import { ConfigError } from '../errors';
 import { gpuDivergence } from '../divergence/loss';
-import { mlpGroupFor, mlpProgramBuffers } from '../mlp/program';
+import { MLP_CHAINS, mlpGroupFor, mlpProgramBuffers, scratchLayout } from '../mlp/program';
 import type { MlpVariant } from '../mlp/variant';
-import { paramLayout } from '../mlp/params';
-import { validateSamplerConfig } from '../sampler/sampler';
+import { paramLayout, type ParamLayout } from '../mlp/params';
+import { MAX_INDEXED_BYTES, validateSamplerConfig } from '../sampler/sampler';
 import { composeShader, reflectShader } from '../device/shader';
 import type { ValidTrainerConfig } from './config';
 import { readbackLayout, TRAINER_COUNTER_WORDS, TRAINER_METRICS_WORDS, TRAINER_STATS_WORDS } from './layout';
@@ -45,6 +55,14 @@ export interface PlannedBuffer {
   field: string;
   /** 'storage' buffers count against maxStorageBufferBindingSize, the others against maxBufferSize. */
   kind: 'storage' | 'uniform' | 'readback';
+  /**
+   * For a buffer that grows with its field: bytes per unit of the field (a
+   * data row, a replay row, a sample of batch + chains, a chain), and the
+   * multiple the units are padded to (the MLP scratch pads the batch to whole
+   * workgroups); the advice of a refusal is the largest count that fits.
+   */
+  perUnit?: number;
+  granule?: number;
 }
 
 export interface TrainerMemoryPlan {
@@ -99,21 +117,26 @@ export function planTrainerMemory(c: ValidTrainerConfig, rows: number, variant: 
   const sizeH = layoutH ? layoutH.size : 4;
   const buffers: PlannedBuffer[] = [];
   let part: TrainerPartName = 'trainer';
-  const add = (name: string, size: number, field: string, kind: PlannedBuffer['kind'] = 'storage', key?: TrainerBufferKey) => {
-    buffers.push({ name, part, ...(key ? { key } : {}), size, bytes: allocatedSize(size), field, kind });
+  const add = (name: string, size: number, field: string, kind: PlannedBuffer['kind'] = 'storage', key?: TrainerBufferKey, per?: { perUnit: number; granule?: number }) => {
+    buffers.push({ name, part, ...(key ? { key } : {}), size, bytes: allocatedSize(size), field, kind, ...(per ?? {}) });
   };
+  // Bytes of an MLP's scratch per sample of a padded batch, and the padding (src/mlp/program.ts scratchLayout).
+  const group = trainerMlpGroup(c);
+  const granule = MLP_CHAINS * group;
+  const scratchPer = (layout: ParamLayout) => ({ perUnit: (scratchLayout(layout, granule, group, variant).vec4s * 16) / granule, granule });
+  const row = { perUnit: dim * 4 };
 
   // The trainer's own buffers (src/trainer/resources.ts allocates them by key, with these sizes).
   add('E parameters', sizeE * 4, 'energy', 'storage', 'thetaE');
   add(layoutH ? 'H parameters' : 'H placeholder', sizeH * 4, 'variational', 'storage', 'thetaH');
   add('trainer uniform', structSize('trainer_draw.wgsl', 'trn'), 'config', 'uniform', 'uniform');
-  add('data set', rows * dim * 4, 'data', 'storage', 'dataset');
-  add('network inputs x', n * dim * 4, 'batch', 'storage', 'x');
-  add('replay buffer', c.replay.capacity * dim * 4, 'replay.capacity', 'storage', 'replay');
+  add('data set', rows * dim * 4, 'data', 'storage', 'dataset', row);
+  add('network inputs x', n * dim * 4, 'batch', 'storage', 'x', row);
+  add('replay buffer', c.replay.capacity * dim * 4, 'replay.capacity', 'storage', 'replay', row);
   add('trainer counters', TRAINER_COUNTER_WORDS * 4, 'config', 'storage', 'counters');
   add('trainer statistics', TRAINER_STATS_WORDS * 4, 'config', 'storage', 'stats');
   const perSample = [['H(x)', 'hv'], ['E(x)', 'ev'], ['v = H + E', 'v'], ['H weights', 'wH'], ['E weights', 'wE']] as const;
-  for (const [name, key] of perSample) add(name, n * 4, 'batch', 'storage', key);
+  for (const [name, key] of perSample) add(name, n * 4, 'batch', 'storage', key, { perUnit: 4 });
   add('E gradient', sizeE * 4, 'energy', 'storage', 'gradE');
   add(layoutH ? 'H gradient' : 'H gradient placeholder', sizeH * 4, 'variational', 'storage', 'gradH');
   const checkSize = structSize('trainer_check.wgsl', 'trn_q');
@@ -127,7 +150,9 @@ export function planTrainerMemory(c: ValidTrainerConfig, rows: number, variant: 
   const mlpUniform = structSize('mlp_forward.wgsl', 'mlp');
   const program = (label: string, layout: typeof layoutE, batch: number, field: string, scratchField: string) => {
     for (const b of mlpProgramBuffers(layout, batch, { group: trainerMlpGroup(c), variant, uniformBytes: mlpUniform })) {
-      add(`${label} program ${b.name}`, b.size, b.kind === 'uniform' ? field : scratchField, b.kind);
+      // Per-sample sizes, so that a refusal names the batch or chain count that fits.
+      const per = b.name === 'scratch' ? scratchPer(layout) : b.name === 'values' ? { perUnit: 4 } : undefined;
+      add(`${label} program ${b.name}`, b.size, b.kind === 'uniform' ? field : scratchField, b.kind, undefined, per);
     }
   };
   part = 'E program';
@@ -161,9 +186,10 @@ export function planTrainerMemory(c: ValidTrainerConfig, rows: number, variant: 
   part = 'sampler';
   const s = samplerSizes(c, Infinity, undefined, variant);
   program('sampler', layoutE, c.chains, 'energy', 'chains');
-  add('sampler chains', s.state, 'chains');
-  add('sampler points', s.state, 'chains');
-  add('sampler work', s.work, 'chains');
+  const perChain = (bytes: number) => ({ perUnit: bytes / c.chains });
+  add('sampler chains', s.state, 'chains', 'storage', undefined, perChain(s.state));
+  add('sampler points', s.state, 'chains', 'storage', undefined, perChain(s.state));
+  add('sampler work', s.work, 'chains', 'storage', undefined, perChain(s.work));
   add('sampler energy parameters', s.energy, 'energy');
   add('sampler counters', s.counters, 'chains');
   add('sampler E(y)', s.energyY, 'chains');
@@ -182,10 +208,11 @@ export function plannedBytesByPart(plan: TrainerMemoryPlan): Partial<Record<Trai
 function samplerSizes(c: ValidTrainerConfig, maxBinding: number, maxPerDim = 65535, variant: MlpVariant = 'lanes') {
   return validateSamplerConfig(
     {
-      sampler: c.sampler.kind, chains: c.chains, dim: c.energy.inputDim, steps: c.sampler.steps, seed: c.seed,
+      sampler: c.sampler.kind, chains: c.chains, dim: c.energy.inputDim, classes: c.classes, steps: c.sampler.steps, seed: c.seed,
       energy: { kind: 'mlp', spec: c.energy, theta: new Float32Array(paramLayout(c.energy).size) },
       eta: c.sampler.kind === 'du-mordatch' ? undefined : c.sampler.eta,
-      stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: c.sampler.box,
+      // The sizes do not depend on the box ('data' may not be resolved yet).
+      stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: null,
       group: trainerMlpGroup(c),
       variant,
     },
@@ -201,21 +228,29 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
  * `memoryLimit` (ConfigError 'memoryLimit', naming the largest buffers).
  */
 export function checkTrainerMemory(plan: TrainerMemoryPlan, c: ValidTrainerConfig, limits: TrainerMemoryLimits, memoryLimit?: number, variant: MlpVariant = 'lanes'): void {
-  const maxStorage = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const deviceStorage = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const maxStorage = Math.min(deviceStorage, MAX_INDEXED_BYTES);
+  const dim = c.energy.inputDim;
+  const rowText = c.classes > 0 ? `rows of ${dim} values (${dim - c.classes} of x, ${c.classes} of the one-hot label)` : `rows of ${dim} values`;
   for (const b of plan.buffers) {
     const max = b.kind === 'storage' ? maxStorage : limits.maxBufferSize;
     if (b.size <= max) continue;
-    let advice = '';
-    const dim = c.energy.inputDim;
-    if (b.field === 'data') advice = `: at most ${Math.floor(max / (4 * dim))} rows of ${dim} values fit`;
-    else if (b.field === 'replay.capacity') advice = `: replay.capacity must be at most ${Math.floor(max / (4 * dim))} for dim ${dim}`;
-    else if (b.field === 'batch') advice = `: make batch + chains (now ${c.batch + c.chains}) smaller, or the network narrower`;
-    else if (b.field === 'chains') advice = `: make chains (now ${c.chains}) smaller`;
+    const g = b.granule ?? 1;
+    const most = b.perUnit ? Math.floor(max / b.perUnit / g) * g : 0;
+    let advice: string;
+    if (b.field === 'data') advice = `: at most ${most} ${rowText} fit`;
+    // (At least chains rows always fit here: x, checked first, holds batch + chains rows.)
+    else if (b.field === 'replay.capacity') advice = `: replay.capacity must be at most ${most} for ${rowText}`;
+    else if (b.perUnit && most === 0) advice = `: not even one ${g > 1 ? `workgroup of ${g} samples` : 'row'} fits: make the network smaller`;
+    else if (b.field === 'batch') advice = `: batch + chains (now ${c.batch + c.chains}) must be at most ${most} for this network, or make the network narrower`;
+    else if (b.field === 'chains' && most > 0) advice = `: chains (now ${c.chains}) must be at most ${most}`;
     else advice = ': make the network smaller';
-    throw new ConfigError(
-      b.field,
-      `the ${b.name} needs ${b.size} bytes (${mib(b.size)}), over the device's ${b.kind === 'storage' ? 'maxStorageBufferBindingSize' : 'maxBufferSize'} of ${max} bytes${advice}`,
-    );
+    const limit = b.kind !== 'storage'
+      ? `the device's maxBufferSize of ${max} bytes`
+      : max < deviceStorage
+        ? `the kernels' limit of ${max} bytes per buffer (u32 indices)`
+        : `the device's maxStorageBufferBindingSize of ${max} bytes`;
+    throw new ConfigError(b.field, `the ${b.name} needs ${b.size} bytes (${mib(b.size)}), over ${limit}${advice}`);
   }
   // The sampler's own checks (workgroup grid, scratch per chain) with the real limits.
   samplerSizes(c, maxStorage, limits.maxComputeWorkgroupsPerDimension, variant);

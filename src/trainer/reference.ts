@@ -6,6 +6,7 @@
 // Warm-up at iteration 0 when warmup > 0: only the L2 terms.
 
 import type { DivergenceSpec, Numerics } from '../divergence/divergence';
+import type { LabelSource } from './config';
 import { optimizerStep64, type ValidOptimizerSpec } from '../optim/optim';
 import { paramLayout, type MlpSpec } from '../mlp/params';
 import { mulhilo32, philox4x32, randomBits, seedKey, u32ToUniform } from '../rng/philox';
@@ -111,23 +112,35 @@ export interface TrainerDraw64Input {
   replay: ArrayLike<number>;
   reuse: number;
   box: [number, number];
+  /** A conditional model's classes: the last `classes` of a row's dim values are its one-hot label (default 0). */
+  classes?: number;
+  /** Where a restarted chain's label comes from (replay.labels; default 'batch'). */
+  labels?: LabelSource;
 }
 
 /**
  * trainer_draw.wgsl's trn_data and trn_restart at one iteration: the data
  * batch (row i = dataset row floor(bits * rows / 2^32)) and each chain's
  * start (a replay row, or a fresh uniform point in the box), with the data
- * set's and replay buffer's values copied exactly. `fresh[j]` says which
- * chains started fresh; their coordinates are lo + (hi - lo) u, computed
- * here in float64 from the f32 uniforms.
+ * set's and replay buffer's values copied exactly, labels and all. `fresh[j]`
+ * says which chains started fresh; their coordinates are lo + (hi - lo) u,
+ * computed here in float64 from the f32 uniforms. A conditional model's chain
+ * label, one-hot in the last `classes` values, is `labels[j]`: 'batch', that of
+ * data row j % batch; 'keep', the replay row's, or for a fresh chain
+ * floor(bits[2] * classes / 2^32) (-1 without classes).
  */
-export function trainerDraw64(p: TrainerDraw64Input): { x: number[]; rows: number[]; state: number[]; fresh: boolean[] } {
+export function trainerDraw64(p: TrainerDraw64Input): { x: number[]; rows: number[]; state: number[]; fresh: boolean[]; labels: number[] } {
+  const classes = p.classes ?? 0;
+  const source = p.labels ?? 'batch';
+  const moved = p.dim - classes;
+  const labels: number[] = [];
   const rowsInSet = p.dataset.length / p.dim;
   const x: number[] = [];
   const rows: number[] = [];
   for (let i = 0; i < p.batch; i++) {
     const row = mulhilo32(randomBits(p.seed, i, p.iteration, TRAINER_STREAM.data)[0], rowsInSet)[0];
     rows.push(row);
+
     for (let k = 0; k < p.dim; k++) x.push(p.dataset[row * p.dim + k]);
   }
   const state: number[] = [];
@@ -139,15 +152,23 @@ export function trainerDraw64(p: TrainerDraw64Input): { x: number[]; rows: numbe
       const row = mulhilo32(bits[1], p.filled)[0];
       for (let k = 0; k < p.dim; k++) state.push(p.replay[row * p.dim + k]);
       fresh.push(false);
-      continue;
+    } else {
+      fresh.push(true);
+      for (let k = 0; k < moved; k++) {
+        const words = philox4x32([j, p.iteration, TRAINER_STREAM.fresh, Math.floor(k / 4)], seedKey(p.seed));
+        state.push(lo + (hi - lo) * u32ToUniform(words[k % 4]));
+      }
+      const drawn = mulhilo32(bits[2], Math.max(classes, 1))[0];
+      for (let l = 0; l < classes; l++) state.push(l === drawn ? 1 : 0);
     }
-    fresh.push(true);
-    for (let k = 0; k < p.dim; k++) {
-      const words = philox4x32([j, p.iteration, TRAINER_STREAM.fresh, Math.floor(k / 4)], seedKey(p.seed));
-      state.push(lo + (hi - lo) * u32ToUniform(words[k % 4]));
+    if (classes > 0 && source === 'batch') {
+      const data = (j % p.batch) * p.dim + moved;
+      for (let l = 0; l < classes; l++) state[j * p.dim + moved + l] = x[data + l];
     }
+    const tail = state.slice(j * p.dim + moved, (j + 1) * p.dim);
+    labels.push(classes > 0 ? tail.indexOf(1) : -1);
   }
-  return { x, rows, state, fresh };
+  return { x, rows, state, fresh, labels };
 }
 
 /**

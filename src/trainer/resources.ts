@@ -16,8 +16,8 @@ import { paramLayout } from '../mlp/params';
 import { Optimizer } from '../optim/optim';
 import { seedKey } from '../rng/philox';
 import { LangevinSampler } from '../sampler/sampler';
-import type { ValidTrainerConfig } from './config';
-import { TRAINER_MODE } from './layout';
+import { samplerBox, type ValidTrainerConfig } from './config';
+import { TRAINER_LABELS, TRAINER_MODE } from './layout';
 import { CHECKED_COUNT, plannedBytesByPart, trainerMlpGroup, type TrainerBufferKey, type TrainerMemoryPlan, type TrainerPartName } from './memory';
 
 /** The trainer's own buffers (what each holds: planTrainerMemory's names). */
@@ -132,10 +132,10 @@ export class TrainerParts implements GpuPart {
         ? Optimizer.create(gpu, c.optimizerH!, paramLayout(c.variational).size, { maximize: true, label: 'H optimizer' })
         : Promise.resolve(null),
       sampler: LangevinSampler.create(gpu, {
-        sampler: c.sampler.kind, chains: c.chains, dim: c.energy.inputDim, steps: c.sampler.steps, seed: c.seed,
+        sampler: c.sampler.kind, chains: c.chains, dim: c.energy.inputDim, classes: c.classes, steps: c.sampler.steps, seed: c.seed,
         energy: { kind: 'mlp', spec: c.energy, theta: thetaE },
         eta: c.sampler.kind === 'du-mordatch' ? undefined : c.sampler.eta,
-        stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: c.sampler.box, group,
+        stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: samplerBox(c), group,
       }),
     });
     return new TrainerParts(p.mlpE, p.mlpH, p.loss, p.optE, p.optH, p.sampler);
@@ -228,6 +228,7 @@ export function writeInitialContents(
     dim: c.energy.inputDim, n_set: init.rows, batch: c.batch, chains: c.chains, capacity: c.replay.capacity, seed_lo: seedLo, seed_hi: seedHi,
     mode: TRAINER_MODE[c.mode], reuse: c.replay.reuse, box_lo: box[0], box_hi: box[1], l2: c.l2, warmup: c.warmup,
     objective_index: m ? m.objective.offset / 4 : 0, mean_g_index: m ? m.mean_g.offset / 4 : 0, mean_c_index: m ? m.mean_c.offset / 4 : 0,
+    classes: c.classes, labels: TRAINER_LABELS[c.replay.labels],
   }));
   init.checked.forEach((count, q) => gpu.write(b.checkUniforms[q], packStruct(layouts.check, { count, bit: 1 << q })));
   gpu.write(b.metricsUniform, packStruct(layouts.metrics, {

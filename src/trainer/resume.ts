@@ -9,22 +9,26 @@ import { ConfigError, FebmError } from '../errors';
 import { paramLayout } from '../mlp/params';
 import { dataFingerprint, type DataFingerprint, type TrainerSnapshot } from './checkpoint';
 import type { ValidTrainerConfig } from './config';
+import { trainerRows, type TrainerData } from './data';
 import { TRAINER_COUNTER, TRAINER_COUNTER_WORDS } from './layout';
 import { SAMPLER_COUNTER } from '../sampler/sampler';
 import type { TrainerBuffers, TrainerParts } from './resources';
 
-/** The data must be rows of the checkpoint's dimension and, unless allowOtherData, the checkpoint's data (rows and CRC-32). */
-export function checkResumeData(s: TrainerSnapshot, data: Float32Array, allowOtherData: boolean): void {
-  const dim = s.config.energy.inputDim;
-  if (!(data instanceof Float32Array) || data.length === 0 || data.length % dim !== 0) {
-    throw new ConfigError(
-      'data',
-      `must be a non-empty Float32Array of rows of the checkpoint's energy.inputDim = ${dim} values, got length ${data?.length}` +
-        (s.data.dim !== dim ? '' : ` (the checkpoint was trained on ${s.data.rows} rows)`),
-    );
+/**
+ * The data must fit the checkpoint's configuration (rows of its dimension;
+ * labels for a conditional model) and, unless allowOtherData, be the
+ * checkpoint's data: the networks' rows, labels included, by count and CRC-32.
+ */
+export function checkResumeData(s: TrainerSnapshot, data: TrainerData, allowOtherData: boolean): void {
+  let rows: Float32Array;
+  try {
+    rows = trainerRows(data, s.config).rows;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new ConfigError(e.field, `${e.message.slice(e.field.length + 2)} (the checkpoint's model: energy.inputDim ${s.config.energy.inputDim}, classes ${s.config.classes}; trained on ${s.data.rows} rows)`);
   }
   if (allowOtherData) return;
-  const f = dataFingerprint(data, dim);
+  const f = dataFingerprint(rows, s.config.energy.inputDim);
   if (f.rows !== s.data.rows || f.crc32 !== s.data.crc32) {
     const hex = (x: number) => x.toString(16).padStart(8, '0');
     throw new ConfigError(

@@ -34,7 +34,8 @@ import { MlpProgram, type Pass } from '../mlp/program';
 import type { Optimizer } from '../optim/optim';
 import type { LangevinSampler } from '../sampler/sampler';
 import { initParams, paramLayout, validateMlpSpec } from '../mlp/params';
-import { validateTrainerConfig, type TrainerConfig, type ValidTrainerConfig } from './config';
+import { resolveDataRange, validateTrainerConfig, type TrainerConfig, type ValidTrainerConfig } from './config';
+import { splitOneHotRows, trainerRows, type TrainerData } from './data';
 import { dataFingerprint, decodeTrainerCheckpoint, encodeTrainerCheckpoint, type DataFingerprint } from './checkpoint';
 import { checkedQuantities, compileTrainerKernels, sequence, TrainerGraph, trainerUniformLayouts, TRAINER_STAGES, type TrainerStage } from './graph';
 import { readbackLayout, TRAINER_COUNTER, TRAINER_COUNTER_WORDS } from './layout';
@@ -44,6 +45,7 @@ import { checkResumeData, readSnapshot, restoreSnapshot } from './resume';
 import { allocateInScope, checkPlannedParts, TrainerParts, TrainerResources, writeInitialContents, type TrainerBuffers } from './resources';
 
 export * from './config';
+export { oneHotRows, splitOneHotRows, trainerRows, type TrainerData, type TrainerRows } from './data';
 export { CHECKED_QUANTITIES, TRAINER_STAGES, type TrainerStage } from './graph';
 export { TrainingDivergedError, type LastGoodParams, type TrainerMetrics } from './metrics';
 export type { TrainerBuffers } from './resources';
@@ -69,25 +71,6 @@ export interface TrainerResumeOptions {
   metricsEvery?: number;
   iterationsPerSubmit?: number;
   memoryLimit?: number;
-}
-
-/** Rows of `data` for a model of input dimension dim, and its range of values (ConfigError when not finite rows). */
-function checkData(data: Float32Array, dim: number): { rows: number; range: [number, number] } {
-  if (!(data instanceof Float32Array) || data.length === 0 || data.length % dim !== 0) {
-    throw new ConfigError('data', `must be a non-empty Float32Array of rows of dim = ${dim} values, got length ${data?.length}`);
-  }
-  const rows = data.length / dim;
-  if (rows >= 2 ** 32) throw new ConfigError('data', 'must hold fewer than 2^32 rows');
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const x = data[i];
-    if (!Number.isFinite(x)) throw new ConfigError('data', `entry ${i} (row ${Math.floor(i / dim)}) is ${x}: every value must be finite`);
-    lo = Math.min(lo, x);
-    hi = Math.max(hi, x);
-  }
-  if (!(hi > lo)) hi = lo + 1;
-  return { rows, range: [lo, hi] };
 }
 
 /** Given parameters must be packed Float32Arrays of the layout's size. */
@@ -129,10 +112,16 @@ export class Trainer {
     this.sizes = { sizeE: paramLayout(config.energy).size, sizeH: config.variational ? paramLayout(config.variational).size : 0 };
   }
 
-  static async create(gpu: Gpu, config: TrainerConfig | ValidTrainerConfig, data: Float32Array, init: TrainerInit = {}): Promise<Trainer> {
+  /**
+   * Validates, plans, compiles and allocates a run. `data`: rows of x
+   * (Float32Array, [rows][energy.inputDim]), or for a class-conditional model
+   * (config.classes > 0) { data: rows of x ([rows][energy.inputDim - classes]),
+   * labels: one per row in [0, classes - 1] } (src/trainer/data.ts).
+   */
+  static async create(gpu: Gpu, config: TrainerConfig | ValidTrainerConfig, input: TrainerData, init: TrainerInit = {}): Promise<Trainer> {
     const c = validateTrainerConfig(config);
-    const { rows, range } = checkData(data, c.energy.inputDim);
-    c.replay.initBox ??= range;
+    const { rows: data, count: rows, range } = trainerRows(input, c);
+    resolveDataRange(c, range);
     const layoutE = paramLayout(c.energy);
     const layoutH = c.variational ? paramLayout(c.variational) : null;
     checkParams('paramsE', init.paramsE, layoutE.size);
@@ -171,7 +160,7 @@ export class Trainer {
    * version, not a trainer checkpoint), ConfigError (data that does not fit
    * the checkpoint's configuration, a custom divergence not supplied).
    */
-  static async resume(gpu: Gpu, bytes: Uint8Array, data: Float32Array, options: TrainerResumeOptions = {}): Promise<Trainer> {
+  static async resume(gpu: Gpu, bytes: Uint8Array, data: TrainerData, options: TrainerResumeOptions = {}): Promise<Trainer> {
     const s = decodeTrainerCheckpoint(bytes, { divergence: options.divergence });
     checkResumeData(s, data, options.allowOtherData ?? false);
     const config: ValidTrainerConfig = {
@@ -367,7 +356,7 @@ export class Trainer {
     return this.metricsPoint(since);
   }
 
-  /** Writes x directly: data rows, then sample rows ([batch][dim] and [chains][dim]). */
+  /** Writes x directly: data rows, then sample rows ([batch][dim] and [chains][dim], dim = energy.inputDim: a conditional model's rows end in their one-hot label). */
   setBatch(data: ArrayLike<number>, samples: ArrayLike<number>): void {
     const dim = this.config.energy.inputDim;
     if (data.length !== this.config.batch * dim) throw new ConfigError('data', `must hold batch * dim = ${this.config.batch * dim} values, got ${data.length}`);
@@ -421,9 +410,9 @@ export interface SingleUpdateInput {
   paramsE: Float32Array;
   /** Required in f-EBM mode. */
   paramsH?: Float32Array;
-  /** The data batch, [batch][dim]. */
+  /** The data batch, [batch][dim] (dim = energy.inputDim: for a conditional model, rows [x, onehot(y)], see oneHotRows). */
   data: ArrayLike<number>;
-  /** The negative samples, [chains][dim]. */
+  /** The negative samples, [chains][dim], rows as data's. */
   samples: ArrayLike<number>;
 }
 
@@ -458,7 +447,14 @@ export async function singleUpdate(gpu: Gpu, config: TrainerConfig, input: Singl
   if (!Number.isInteger(chains) || chains < 1) throw new ConfigError('samples', `must hold a positive multiple of dim = ${dim} values, got ${input.samples.length}`);
   const c: TrainerConfig = { ...config, batch, chains, replay: { ...config.replay, capacity: Math.max(chains, config.replay?.capacity ?? chains) } };
   if ((config.mode ?? 'fdiv') === 'fdiv' && !input.paramsH) throw new ConfigError('paramsH', "is required in mode 'fdiv'");
-  const trainer = await Trainer.create(gpu, c, Float32Array.from(input.data), { paramsE: input.paramsE, paramsH: input.paramsH });
+  // The data set only has to be valid (updateOnce draws nothing): the batch's rows, split back into x and labels when conditional.
+  const k = config.classes ?? 0;
+  let dataset: TrainerData = Float32Array.from(input.data);
+  if (k > 0) {
+    const split = splitOneHotRows(input.data, dim, k);
+    dataset = { data: split.x, labels: split.labels };
+  }
+  const trainer = await Trainer.create(gpu, c, dataset, { paramsE: input.paramsE, paramsH: input.paramsH });
   try {
     trainer.setBatch(input.data, input.samples);
     const m = await trainer.updateOnce();

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { initialChains, runSample } from '../../cli/sample';
+import { initialChains, resolvedBox, runSample } from '../../cli/sample';
 import { parseNpyRows } from '../../src/data/npy';
 import { paramLayout } from '../../src/mlp/params';
 import { mlpEnergy64, referenceChain } from '../../src/sampler/reference';
@@ -31,7 +31,7 @@ async function check(sampler: TrainerSamplerSpec, start: 'noise' | 'replay', n: 
   const c = s.config.sampler;
   const ref = new Float64Array(n * 3);
   for (let j = 0; j < n; j++) {
-    const r = referenceChain({ sampler: c.kind, seed: 7, steps, eta: c.eta, stepSize: c.stepSize, noiseStd: c.noiseStd, gradClip: c.gradClip, box: c.box }, energy, j, x0.subarray(3 * j, 3 * j + 3));
+    const r = referenceChain({ sampler: c.kind, seed: 7, steps, eta: c.eta, stepSize: c.stepSize, noiseStd: c.noiseStd, gradClip: c.gradClip, box: resolvedBox(s) }, energy, j, x0.subarray(3 * j, 3 * j + 3));
     ref.set(r.x, 3 * j);
   }
   expect(relativeError(got.data, ref)).toBeLessThan(1e-4);

@@ -17,8 +17,9 @@ import { MLP_CHAINS, MLP_GROUP } from '../../src/mlp/program';
 import { OPTIMIZER_CODE, OPTIMIZER_KINDS } from '../../src/optim/optim';
 import { ENERGY_CODE, SAMPLER_CODE, SAMPLER_COUNTER, SAMPLER_KINDS, SAMPLER_STREAM } from '../../src/sampler/sampler';
 import {
-  TRAINER_COUNTER, TRAINER_COUNTER_WORDS, TRAINER_METRIC, TRAINER_METRICS_WORDS, TRAINER_MODE, TRAINER_STAT, TRAINER_STATS_WORDS, TRAINER_STREAM,
+  TRAINER_COUNTER, TRAINER_COUNTER_WORDS, TRAINER_LABELS, TRAINER_METRIC, TRAINER_METRICS_WORDS, TRAINER_MODE, TRAINER_STAT, TRAINER_STATS_WORDS, TRAINER_STREAM,
 } from '../../src/trainer/layout';
+import { LABEL_SOURCES } from '../../src/trainer/config';
 import { ONED_STREAM } from '../../experiments/oned/reference';
 import onedWgsl from '../../experiments/oned/oned.wgsl?raw';
 
@@ -44,7 +45,7 @@ const SHARED: { file: string; source: string; host: string[]; own: string[] }[] 
     file: 'trainer_common.wgsl', source: SHADER_FILES['trainer_common.wgsl'],
     host: [
       ...names('TRN_', TRAINER_COUNTER), ...names('TRN_S_', TRAINER_STAT), ...names('TRN_MODE_', TRAINER_MODE), ...names('TRN_STREAM_', TRAINER_STREAM),
-      'TRN_COUNTER_WORDS', 'TRN_STATS_WORDS',
+      ...names('TRN_LABELS_', TRAINER_LABELS), 'TRN_COUNTER_WORDS', 'TRN_STATS_WORDS',
     ],
     own: ['TRN_WG'],
   },
@@ -81,7 +82,8 @@ describe('host and WGSL constants: one source', () => {
     const tables: [string, readonly string[], Record<string, number>][] = [
       ['divergence', [...DIVERGENCE_NAMES, 'custom'], DIVERGENCE_CODE], ['numerics', NUMERICS, NUMERICS_CODE],
       ['optimizer', OPTIMIZER_KINDS, OPTIMIZER_CODE], ['activation', ACTIVATIONS, ACTIVATION_CODE], ['sampler', SAMPLER_KINDS, SAMPLER_CODE],
-      ['energy', ['mlp', 'gaussian', 'mixture'], ENERGY_CODE], ['trainer mode', ['fdiv', 'cd'], TRAINER_MODE],
+      ['energy', ['mlp', 'gaussian', 'mixture', 'diagonal'], ENERGY_CODE], ['trainer mode', ['fdiv', 'cd'], TRAINER_MODE],
+      ['trainer labels', LABEL_SOURCES, TRAINER_LABELS],
     ];
     for (const [what, keys, table] of tables) {
       expect(Object.keys(table).sort(), what).toEqual([...keys].sort());

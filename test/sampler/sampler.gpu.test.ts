@@ -56,9 +56,54 @@ interface TrajectoryCase {
   sampler: SamplerKind;
   energy: JsonEnergy;
   options: Partial<ReferenceSamplerConfig>;
+  /** Steps (default 20, as runs of 7 then 13) and the initial state (default: N(0, I) draws). */
+  steps?: number;
+  x0?: (chains: number, dim: number) => number[];
+  /** Trajectory tolerance (default TRAJ_TOL) and the MALA margin (default MARGIN). */
+  tol?: number;
+  margin?: number;
   /** The MLP kernels' variant (default: the device's; 'tiled' runs the sampler stepwise around the tiled MLP passes). */
   variant?: MlpVariant;
 }
+
+// Class-conditional energies E(x, y) on [x, onehot(y)]: x in 2-D, 3 classes;
+// chain c carries label c % 3.
+const CLASSES = 3;
+const COND_SPEC: MlpSpec = { inputDim: 2 + CLASSES, hidden: [32, 32], activation: 'silu' };
+const COND_MLP: JsonEnergy = { kind: 'mlp', spec: COND_SPEC, theta: Array.from(initParams(paramLayout(COND_SPEC), 8)) };
+function labelled(chains: number, dim: number, seed = 11): number[] {
+  const x = normals(seed, chains * dim);
+  for (let c = 0; c < chains; c++) {
+    for (let l = 0; l < CLASSES; l++) x[c * dim + dim - CLASSES + l] = l === c % CLASSES ? 1 : 0;
+  }
+  return x;
+}
+
+// Image-sized chains: a 784-dim mixture of three isotropic Gaussians with means in [0.2, 0.8]^784.
+const D_IMAGE = 784;
+const u784 = seededUniform(31);
+const MIXTURE784: JsonEnergy = {
+  kind: 'mixture',
+  weights: [0.2, 0.5, 0.3],
+  means: [0, 1, 2].map(() => f32(Array.from({ length: D_IMAGE }, () => 0.2 + 0.6 * u784()))),
+  stds: [0.3, 0.25, 0.35],
+};
+// For the authors' image settings (step 10, clip 0.01): wide components, so
+// that where the gradient is not clipped the step contracts (10 / s^2 < 2) and
+// float32 rounding dies out, and means in [-0.1, 1.1], so that chains press on
+// the box [0, 1]. (With narrow components the step 10 makes the unclipped map
+// expand by ~150 near a mean: trajectories then part after a few steps in any
+// two arithmetics.)
+const WIDE784: JsonEnergy = {
+  kind: 'mixture',
+  weights: [0.2, 0.5, 0.3],
+  means: [0, 1, 2].map(() => f32(Array.from({ length: D_IMAGE }, () => 1.2 * u784() - 0.1))),
+  stds: [2.5, 3, 3.5],
+};
+const uniformBox = (chains: number, dim: number) => {
+  const u = seededUniform(12);
+  return f32(Array.from({ length: chains * dim }, () => u()));
+};
 
 const MLP: JsonEnergy = { kind: 'mlp', spec: MLP_SPEC, theta: MLP_THETA };
 const MLP784_SPEC: MlpSpec = { inputDim: 784, hidden: [16, 16], activation: 'silu' };
@@ -80,6 +125,20 @@ const TRAJECTORIES: TrajectoryCase[] = [
   { name: 'MALA, MLP', sampler: 'mala', energy: MLP, options: { eta: 0.3 } },
   { name: 'MALA, Gaussian d=5', sampler: 'mala', energy: GAUSS5, options: { eta: 0.5 } },
   { name: 'MALA, mixture', sampler: 'mala', energy: MIXTURE, options: { eta: 0.5 } },
+  // Labels: the last 3 of 5 inputs are the one-hot label, which must come back bit for bit.
+  { name: 'ULA, conditional MLP [2+3,32,32,1]', sampler: 'ula', energy: COND_MLP, options: { eta: 0.05, classes: CLASSES }, x0: labelled },
+  {
+    name: 'Du & Mordatch (authors\' settings, box [-2, 2]), conditional MLP', sampler: 'du-mordatch', energy: COND_MLP,
+    options: { box: [-2, 2], classes: CLASSES }, x0: labelled,
+  },
+  { name: 'MALA, conditional MLP', sampler: 'mala', energy: COND_MLP, options: { eta: 1, classes: CLASSES }, x0: labelled },
+  // Image-sized chains (196 Philox blocks of 4 normals per chain-step).
+  { name: 'ULA, mixture d=784', sampler: 'ula', energy: MIXTURE784, options: { eta: 0.002 }, x0: uniformBox },
+  {
+    name: 'Du & Mordatch, the authors\' image settings (noise 0.005, clip 0.01, step 10, box [0, 1], 60 steps), mixture d=784',
+    sampler: 'du-mordatch', energy: WIDE784, options: { box: [0, 1] }, steps: 60, x0: uniformBox,
+  },
+  { name: 'MALA, mixture d=784', sampler: 'mala', energy: MIXTURE784, options: { eta: 0.002 }, x0: uniformBox },
   // Stepwise, around the tiled MLP kernels (the GPUs' way, forced here), and on an image-sized input.
   { name: 'ULA, MLP [2,32,32,1], tiled', sampler: 'ula', energy: MLP, options: { eta: 0.05 }, variant: 'tiled' },
   { name: 'Du & Mordatch (authors\' settings, box [-2, 2]), MLP, tiled', sampler: 'du-mordatch', energy: MLP, options: { box: [-2, 2] }, variant: 'tiled' },
@@ -109,10 +168,10 @@ describe('Langevin samplers on the GPU', () => {
     for (const tc of TRAJECTORIES) {
       it(tc.name, async () => {
         const dim = dimOf(tc.energy);
-        const x0 = normals(11, CHAINS * dim);
-        const steps = 20;
+        const x0 = tc.x0 ? tc.x0(CHAINS, dim) : normals(11, CHAINS * dim);
+        const steps = tc.steps ?? 20;
         const config = { sampler: tc.sampler, chains: CHAINS, dim, steps, seed: SEED, energy: tc.energy, initialState: x0, ...tc.options, ...(tc.variant ? { variant: tc.variant } : {}) };
-        const r = await gpu.sampler.sample({ config, runs: [7, 13] } satisfies SamplerJob);
+        const r = await gpu.sampler.sample({ config, runs: [7, steps - 7] } satisfies SamplerJob);
         expect(r.stepCount).toBe(steps);
         const e64 = energy64(tc.energy);
         let worst = 0;
@@ -121,7 +180,7 @@ describe('Langevin samplers on the GPU', () => {
         let gpuAccepted = 0;
         for (let c = 0; c < CHAINS; c++) {
           const ref = referenceChain({ ...tc.options, sampler: tc.sampler, seed: SEED, steps }, e64, c, x0.slice(c * dim, (c + 1) * dim));
-          if (tc.sampler === 'mala' && ref.margin < MARGIN) {
+          if (tc.sampler === 'mala' && ref.margin < (tc.margin ?? MARGIN)) {
             skipped++;
             continue;
           }
@@ -136,8 +195,21 @@ describe('Langevin samplers on the GPU', () => {
           }
         }
         console.log(`${tc.name}: max error ${worst.toExponential(2)}` + (tc.sampler === 'mala' ? `, accepted ${gpuAccepted} (reference ${refAccepted}), rate ${r.rate.toFixed(3)}, ${skipped} chains too close to call` : ''));
-        expect(worst).toBeLessThan(TRAJ_TOL);
+        expect(worst).toBeLessThan(tc.tol ?? TRAJ_TOL);
         expect(skipped).toBeLessThanOrEqual(2);
+        if (tc.options.box) {
+          // The box clip is exercised: every coordinate inside, some on its faces.
+          const [lo, hi] = tc.options.box;
+          expect(r.samples.every((v) => v >= lo && v <= hi)).toBe(true);
+          const faces = r.samples.filter((v) => v === lo || v === hi).length / r.samples.length;
+          console.log(`${tc.name}: ${(100 * faces).toFixed(1)}% of the coordinates on the box's faces`);
+          if (dim === D_IMAGE) expect(faces).toBeGreaterThan(0.05);
+        }
+        // The label coordinates come back as they were, bit for bit.
+        const classes = tc.options.classes ?? 0;
+        for (let c = 0; c < CHAINS; c++) {
+          for (let k = dim - classes; k < dim; k++) expect(r.samples[c * dim + k]).toBe(x0[c * dim + k]);
+        }
         if (tc.sampler === 'mala') expect(r.accepted).toBe(r.perChain.reduce((a, b) => a + b, 0));
       });
     }
@@ -228,6 +300,133 @@ describe('Langevin samplers on the GPU', () => {
     expect(Math.abs(pearsonCorrelation(xs[0], xs[1]) - rho)).toBeLessThan(sigmas / Math.sqrt(n));
     expect(r.rate).toBeGreaterThan(0.5);
     expect(r.rate).toBeLessThan(1);
+  });
+
+  it('a conditional Gaussian E(x, y) on [x, onehot(y)]: each label\'s chains reach their own mean and ULA\'s stationary variance; labels never move (3 x 8,192 chains)', async () => {
+    // E = (r - mu)' P (r - mu) / 2 over the row r = [x (2), onehot(y) (3)], mu = [0.5, -1, 0, 0, 0],
+    // P_xx = diag(2, 0.8) and a coupling P_xy, so that given y the gradient in x is
+    // P_xx (x - m(y)) with m(y) = mu_x - P_xx^-1 P_xy e_y: per coordinate the
+    // ULA chain x' = a x + (1 - a) m + sqrt(eta) xi with a = 1 - eta p_k / 2.
+    // From x0 = 0 it is exactly normal after K steps: mean m (1 - a^K),
+    // variance v (1 - a^(2K)), v = (1 / p_k) / (1 - eta p_k / 4) (ulaGaussianVariance).
+    const Pxy = [[0.6, -0.4, 0], [0, 0.3, -0.3]];
+    const p = [2, 0.8];
+    const P = [
+      [p[0], 0, ...Pxy[0]],
+      [0, p[1], ...Pxy[1]],
+      [Pxy[0][0], Pxy[1][0], 1, 0, 0],
+      [Pxy[0][1], Pxy[1][1], 0, 1, 0],
+      [Pxy[0][2], Pxy[1][2], 0, 0, 1],
+    ];
+    const muX = [0.5, -1];
+    const perLabel = 8192;
+    const n = CLASSES * perLabel;
+    const eta = 0.2;
+    const K = 60;
+    const x0 = new Array(n * 5).fill(0);
+    for (let c = 0; c < n; c++) x0[c * 5 + 2 + (c % CLASSES)] = 1;
+    const energy: JsonEnergy = { kind: 'gaussian', mean: [...muX, 0, 0, 0], precision: P };
+    const config = { sampler: 'ula' as const, chains: n, dim: 5, classes: CLASSES, steps: K, seed: 515, eta, energy, initialState: x0 };
+    const r = await gpu.sampler.sample({ config });
+    r.samples.forEach((v, j) => {
+      if (j % 5 >= 2) expect(v).toBe(x0[j]);
+    });
+    const tol = momentTolerance(perLabel);
+    const means: number[][] = [];
+    for (let y = 0; y < CLASSES; y++) {
+      means.push([]);
+      for (const k of [0, 1]) {
+        const a = 1 - (eta * p[k]) / 2;
+        const m = muX[k] - Pxy[k][y] / p[k];
+        const mK = m * (1 - a ** K);
+        const vK = ulaGaussianVariance(1 / Math.sqrt(p[k]), eta, K, 0);
+        const xs = r.samples.filter((_, j) => j % 5 === k && Math.floor(j / 5) % CLASSES === y);
+        console.log(`label ${y}, x${k}: mean ${mean(xs).toFixed(4)} (exact ${mK.toFixed(4)}), variance ${variance(xs).toFixed(4)} (exact ${vK.toFixed(4)})`);
+        expect(xs.length).toBe(perLabel);
+        expect(Math.abs(mean(xs) - mK)).toBeLessThan(tol.mean * Math.sqrt(vK));
+        expect(Math.abs(variance(xs) - vK)).toBeLessThan(tol.variance * vK);
+        expect(ksPValue(ksStatistic(xs, (v) => normalCdf((v - mK) / Math.sqrt(vK))), perLabel)).toBeGreaterThan(1e-4);
+        means[y].push(mean(xs));
+      }
+    }
+    // The label reaches the energy: the three conditional means are far apart (>= 0.2, against a tolerance of ~0.04).
+    for (const [y, z] of [[0, 1], [1, 2], [0, 2]]) expect(Math.hypot(means[y][0] - means[z][0], means[y][1] - means[z][1])).toBeGreaterThan(0.2);
+  });
+
+  // A 784-dim diagonal Gaussian: mean mu_k = 0.3 sin k, standard deviation
+  // s_k = 0.5 + 0.1 (k mod 6), so that every Philox block of 4 normals and every
+  // pair of neighbouring coordinates carries different scales.
+  const DIAG_MEAN = f32(Array.from({ length: D_IMAGE }, (_, k) => 0.3 * Math.sin(k)));
+  const DIAG_SD = Array.from({ length: D_IMAGE }, (_, k) => 0.5 + 0.1 * (k % 6));
+  const DIAG784: JsonEnergy = { kind: 'gaussian', mean: DIAG_MEAN, precision: DIAG_SD.map((s) => 1 / (s * s)) };
+  /** Standardised samples z = (x - m_k) / sd_k, [chains][784], checked as 784 x chains independent N(0, 1) draws. */
+  function checkStandardNormal(what: string, z: Float64Array, chains: number): void {
+    const d = D_IMAGE;
+    const n = z.length;
+    const tol = momentTolerance(n);
+    const d0 = ksStatistic(z, normalCdf);
+    console.log(`${what}: pooled mean ${mean(z).toExponential(2)} (tol ${tol.mean.toExponential(2)}), variance ${variance(z).toFixed(4)} (tol ${tol.variance.toFixed(4)}), KS p ${ksPValue(d0, n).toFixed(3)}`);
+    expect(Math.abs(mean(z))).toBeLessThan(tol.mean);
+    expect(Math.abs(variance(z) - 1)).toBeLessThan(tol.variance);
+    expect(ksPValue(d0, n)).toBeGreaterThan(1e-4);
+    // Every coordinate on its own: mean and variance over the chains (5 SE; the
+    // largest of 784 is expected near 3.2 SE). A coordinate that received another
+    // one's gradient or noise scale would be off by a factor of up to 4 in variance.
+    const per = momentTolerance(chains);
+    let worstMean = 0;
+    let worstVar = 0;
+    const col = new Float64Array(chains);
+    for (let k = 0; k < d; k++) {
+      for (let c = 0; c < chains; c++) col[c] = z[c * d + k];
+      worstMean = Math.max(worstMean, Math.abs(mean(col)) / per.mean);
+      worstVar = Math.max(worstVar, Math.abs(variance(col) - 1) / per.variance);
+    }
+    // Independence: z_k against z_(k+1) (same Philox block mostly), z_(k+4) (the
+    // next block) and chain c against chain c + 1, pooled over all pairs.
+    const pooled = (pairs: [number, number][]) => pairs.reduce((acc, [i, j]) => acc + z[i] * z[j], 0) / pairs.length;
+    const lags: Record<string, [number, number][]> = { 'k, k+1': [], 'k, k+4': [], 'chain c, c+1': [] };
+    for (let c = 0; c < chains; c++) {
+      for (let k = 0; k < d; k++) {
+        if (k + 1 < d) lags['k, k+1'].push([c * d + k, c * d + k + 1]);
+        if (k + 4 < d) lags['k, k+4'].push([c * d + k, c * d + k + 4]);
+        if (c + 1 < chains) lags['chain c, c+1'].push([c * d + k, (c + 1) * d + k]);
+      }
+    }
+    const corr = Object.entries(lags).map(([name, pairs]) => [name, pooled(pairs), 5 / Math.sqrt(pairs.length)] as const);
+    console.log(`${what}: worst coordinate mean ${worstMean.toFixed(2)} SE, variance ${worstVar.toFixed(2)} SE; ` + corr.map(([name, r, t]) => `E[z z'] (${name}) ${r.toExponential(2)} (tol ${t.toExponential(2)})`).join(', '));
+    expect(worstMean).toBeLessThan(5);
+    expect(worstVar).toBeLessThan(5);
+    for (const [, r, t] of corr) expect(Math.abs(r)).toBeLessThan(t);
+  }
+
+  it('ULA on a 784-dim diagonal Gaussian: every coordinate reaches its exact K-step law, independent of its neighbours (256 chains, K = 30)', async () => {
+    // Per coordinate, from x0 = mu: x_K - mu is exactly N(0, v_k (1 - a_k^(2K))),
+    // a_k = 1 - eta / (2 s_k^2), v_k = s_k^2 / (1 - eta / (4 s_k^2)).
+    const chains = 256;
+    const eta = 0.1;
+    const K = 30;
+    const x0 = Array.from({ length: chains * D_IMAGE }, (_, j) => DIAG_MEAN[j % D_IMAGE]);
+    const config = { sampler: 'ula' as const, chains, dim: D_IMAGE, steps: K, seed: 784, eta, energy: DIAG784, initialState: x0 };
+    const r = await gpu.sampler.sample({ config, runs: [11, 19] });
+    const sd = DIAG_SD.map((s) => Math.sqrt(ulaGaussianVariance(s, eta, K, 0)));
+    const z = Float64Array.from(r.samples, (v, j) => (v - DIAG_MEAN[j % D_IMAGE]) / sd[j % D_IMAGE]);
+    checkStandardNormal('ULA d=784', z, chains);
+  });
+
+  it('MALA on a 784-dim diagonal Gaussian: from x0 = mu, 300 steps reach the exact target N(mu, diag s^2) (256 chains)', async () => {
+    // MALA's stationary law is the target itself (no discretisation bias). At
+    // eta = 0.05 (acceptance ~0.75 here) the slowest coordinate (s = 1) contracts
+    // by about 1 - eta / (2 s^2) per accepted step: after ~225 accepted steps
+    // its variance is within 1e-5 of s^2, far below the pooled tolerance (~0.016).
+    const chains = 256;
+    const x0 = Array.from({ length: chains * D_IMAGE }, (_, j) => DIAG_MEAN[j % D_IMAGE]);
+    const config = { sampler: 'mala' as const, chains, dim: D_IMAGE, steps: 300, seed: 785, eta: 0.05, energy: DIAG784, initialState: x0 };
+    const r = await gpu.sampler.sample({ config });
+    console.log(`MALA d=784: acceptance ${r.rate.toFixed(3)}`);
+    expect(r.rate).toBeGreaterThan(0.5);
+    expect(r.rate).toBeLessThan(0.95);
+    const z = Float64Array.from(r.samples, (v, j) => (v - DIAG_MEAN[j % D_IMAGE]) / DIAG_SD[j % D_IMAGE]);
+    checkStandardNormal('MALA d=784', z, chains);
   });
 
   it('Du & Mordatch: the gradient clip bounds each move, and without it the step is the plain gradient step', async () => {

@@ -8,7 +8,9 @@ import { MLP_SAMPLES_PER_GROUP, scratchLayout } from '../../src/mlp/program';
 import { initParams, paramLayout, type MlpSpec } from '../../src/mlp/params';
 import { normals4, uniforms4 } from '../../src/rng/philox';
 import { acceptUniform, gaussianEnergy64, mixtureEnergy64, normalsAt, referenceChain, stepNoise, ulaGaussianVariance } from '../../src/sampler/reference';
-import { MAX_CHAINS, energyParams, validateInitialState, validateSamplerConfig, type SamplerConfig } from '../../src/sampler/sampler';
+import {
+  ENERGY_CODE, MAX_CHAINS, MAX_INDEXED_BYTES, MAX_SAMPLER_DIM, energyCode, energyParams, validateInitialState, validateSamplerConfig, type SamplerConfig,
+} from '../../src/sampler/sampler';
 
 const LIMITS = { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 30, maxComputeWorkgroupsPerDimension: 65535 };
 const GAUSS = { kind: 'gaussian' as const, mean: [0, 0], precision: [[1, 0], [0, 1]] };
@@ -115,6 +117,59 @@ describe('sampler configuration', () => {
   });
 });
 
+describe('labels and image-sized chains', () => {
+  const diag = (d: number) => ({ kind: 'gaussian' as const, mean: new Array(d).fill(0), precision: new Array(d).fill(1) });
+
+  it('classes: the label columns are counted in dim, 0 to dim - 1 of them', () => {
+    expect(validateSamplerConfig({ ...BASE, dim: 5, classes: 3, energy: diag(5) }, LIMITS)).toMatchObject({ dim: 5, classes: 3 });
+    expect(validateSamplerConfig(BASE, LIMITS).classes).toBe(0);
+    expect(configError({ dim: 5, classes: 5, energy: diag(5) })).toMatchObject({ field: 'classes', message: expect.stringContaining('must be an integer in [0, 4]') });
+    expect(configError({ classes: -1 }).field).toBe('classes');
+    expect(configError({ classes: 0.5 }).field).toBe('classes');
+    // An MLP energy's input holds the label: inputDim = dim, classes included.
+    const spec: MlpSpec = { inputDim: 5, hidden: [8], activation: 'silu' };
+    const mlp = { kind: 'mlp' as const, spec, theta: initParams(paramLayout(spec), 1) };
+    expect(validateSamplerConfig({ ...BASE, dim: 5, classes: 3, energy: mlp }, LIMITS).classes).toBe(3);
+  });
+
+  it(`dim is 1 to MAX_SAMPLER_DIM = ${MAX_SAMPLER_DIM}`, () => {
+    expect(validateSamplerConfig({ ...BASE, chains: 256, dim: 4096, energy: diag(4096) }, LIMITS).dim).toBe(4096);
+    expect(configError({ dim: 4097, energy: diag(4097) })).toMatchObject({ field: 'dim', message: expect.stringContaining('[1, 4096]') });
+    expect(configError({ dim: 0 }).field).toBe('dim');
+  });
+
+  it('a diagonal precision is a vector of positive numbers, packed after the mean', () => {
+    const e = { kind: 'gaussian' as const, mean: [1, 2, 3], precision: [0.5, 2, 4] };
+    expect(energyCode(e)).toBe(ENERGY_CODE.diagonal);
+    expect(energyCode(GAUSS)).toBe(ENERGY_CODE.gaussian);
+    expect(Array.from(energyParams(e, 3))).toEqual([1, 2, 3, 0.5, 2, 4]);
+    expect(Array.from(energyParams(GAUSS, 2))).toEqual([0, 0, 1, 0, 0, 1]);
+    expect(configError({ dim: 3, energy: { ...e, precision: [0.5, 0, 4] } })).toMatchObject({ field: 'energy.precision[1]', message: expect.stringContaining('in (0, inf)') });
+    expect(configError({ dim: 3, energy: { ...e, precision: [0.5, 2] } })).toMatchObject({ field: 'energy.precision', message: expect.stringContaining('3 x 3 matrix, or 3 numbers') });
+  });
+
+  it('4,096-dim chains: buffers against the device limits, and the kernels\' u32 indices', () => {
+    // 1M chains of 4,096 f32 are 16 GiB: on a 1 GiB device, 65,536 chains fit.
+    const e = configError({ chains: MAX_CHAINS, dim: 4096, energy: diag(4096) });
+    expect(e.field).toBe('chains');
+    expect(e.message).toContain("over the device's storage buffer limit of 1073741824 bytes: chains must be in [1, 65536] for dim 4096");
+    expect(() => validateSamplerConfig({ ...BASE, chains: 65536, dim: 4096, energy: diag(4096) }, LIMITS)).not.toThrow();
+    // MALA's work buffer holds two gradients and an energy per chain: half as many chains.
+    const mala = configError({ sampler: 'mala', chains: 65536, dim: 4096, energy: diag(4096) });
+    expect(mala.message).toMatch(/work buffer .* chains must be in \[1, 32764\]/);
+    // A device that allows more than 2^32 bytes per binding: the kernels still index in u32 words.
+    const huge = { maxStorageBufferBindingSize: 2 ** 40, maxBufferSize: 2 ** 40, maxComputeWorkgroupsPerDimension: 65535 };
+    const u32 = configError({ chains: MAX_CHAINS, dim: 4096, energy: diag(4096) }, huge);
+    expect(u32.message).toContain(`over the kernels' limit of ${MAX_INDEXED_BYTES} bytes per buffer (u32 indices): chains must be in [1, 262144]`);
+    // The most MALA chains that fit there: the largest index the kernel forms
+    // (lgv_work[2 n d + i], the last energy) is below 2^30 words.
+    const most = Number(/chains must be in \[1, (\d+)\]/.exec(configError({ sampler: 'mala', chains: 200000, dim: 4096, energy: diag(4096) }, huge).message)![1]);
+    expect(most).toBe(Math.floor(MAX_INDEXED_BYTES / (4 * (2 * 4096 + 1))));
+    const c = validateSamplerConfig({ ...BASE, sampler: 'mala', chains: most, dim: 4096, energy: diag(4096) }, huge);
+    expect(2 * c.chains * c.dim + c.chains - 1).toBeLessThan(2 ** 30);
+  });
+});
+
 describe('float64 reference sampler', () => {
   it('draws the GPU stream: block 0 is normals4 / uniforms4, later blocks use counter word 3', () => {
     expect(normalsAt(5, 3, 7, 0, 0)).toEqual(normals4(5, 3, 7, 0));
@@ -140,6 +195,49 @@ describe('float64 reference sampler', () => {
     }
     // The mixture is normalised: exp(-E) of one component is its density.
     expect(mixtureEnergy64([1], [[0, 0]], [1]).at(Float64Array.of(0, 0)).e).toBeCloseTo(Math.log(2 * Math.PI), 12);
+  });
+
+  it('a 4,096-dim chain draws 1,024 distinct Philox blocks per step: coordinate k is normal k % 4 of block k / 4', () => {
+    const d = 4096;
+    const xi = stepNoise(21, 7, 3, d);
+    for (const k of [0, 3, 4, 783, 784, 2047, 4095]) expect(xi[k]).toBe(normalsAt(21, 7, 3, 0, Math.floor(k / 4))[k % 4]);
+    // No block repeats another: all 4,096 normals differ.
+    expect(new Set(xi).size).toBe(d);
+    // Another step or chain gives another stream: no coordinate repeats.
+    const other = [stepNoise(21, 7, 4, d), stepNoise(21, 8, 3, d)];
+    for (const o of other) expect(xi.filter((v, k) => v === o[k]).length).toBe(0);
+    // Moments of the 4,096 normals of one step: mean 0, variance 1 (5 standard errors).
+    expect(Math.abs(xi.reduce((a, b) => a + b, 0) / d)).toBeLessThan(5 / Math.sqrt(d));
+    expect(Math.abs(xi.reduce((a, b) => a + b * b, 0) / d - 1)).toBeLessThan(5 * Math.sqrt(2 / d));
+  });
+
+  it('never moves the label coordinates, whatever the sampler; the others move as without a label', () => {
+    // E over [x (2), onehot (3)]: a dense Gaussian coupling x and the label.
+    const P = [
+      [2, 0, 0.5, -0.5, 0.2],
+      [0, 1, 0.3, 0, -0.4],
+      [0.5, 0.3, 1, 0, 0],
+      [-0.5, 0, 0, 1, 0],
+      [0.2, -0.4, 0, 0, 1],
+    ];
+    const e = gaussianEnergy64([0.1, -0.2, 0, 0, 0], P);
+    const x0 = [0.3, -0.4, 0, 1, 0];
+    for (const sampler of ['ula', 'mala', 'du-mordatch'] as const) {
+      const config = { sampler, seed: 5, steps: 30, eta: 0.1, stepSize: 0.1, noiseStd: 0.1, classes: 3 };
+      const r = referenceChain(config, e, 2, x0);
+      expect(Array.from(r.x.slice(2))).toEqual([0, 1, 0]);
+      expect(r.x[0]).not.toBe(x0[0]);
+      if (sampler === 'mala') expect(r.accepted).toBeGreaterThan(10);
+      // The moved coordinates draw the same noise as an unconditional chain: the first step of ULA
+      // from x0 is the textbook step on them.
+      const one = referenceChain({ ...config, steps: 1 }, e, 2, x0);
+      if (sampler === 'ula') {
+        const { grad } = e.at(Float64Array.from(x0));
+        const xi = stepNoise(5, 2, 0, 2);
+        for (const k of [0, 1]) expect(one.x[k]).toBeCloseTo(x0[k] - 0.05 * grad[k] + Math.sqrt(0.1) * xi[k], 12);
+      }
+    }
+    expect(() => referenceChain({ sampler: 'ula', seed: 1, steps: 1, eta: 0.1, classes: 5 }, e, 0, x0)).toThrow(/classes: must be an integer in \[0, 4\]/);
   });
 
   it('ULA on a 1-D Gaussian: the variance recursion matches s^2 / (1 - eta / (4 s^2))', () => {

@@ -1,8 +1,9 @@
 // The MMD estimator (src/stats.ts) against its closed-form
-// expectation for two Gaussians, and its behaviour on identical distributions.
+// expectation for two Gaussians, and its behaviour on identical distributions;
+// the chi-square test's p-values against tabulated quantiles.
 import { describe, expect, it } from 'vitest';
 import { seededNormal } from '../../src/rng/random';
-import { mmd2, relativeError } from '../../src/stats';
+import { chiSquareTest, gammaQ, logGamma, mmd2, relativeError } from '../../src/stats';
 
 function gaussian(n: number, dim: number, mean: number[], s: number, seed: number): Float64Array {
   const z = seededNormal(seed);
@@ -47,5 +48,28 @@ describe('relativeError', () => {
     expect(relativeError([1e-9], [0], 1e-6)).toBeCloseTo(1e-3, 15);
     expect(relativeError([NaN, 1], [1, 1])).toBe(Infinity);
     expect(relativeError([1], [1, 2])).toBe(Infinity);
+  });
+});
+
+describe('chi-square test (regularised incomplete gamma)', () => {
+  it('gives the tabulated p-values and closed forms', () => {
+    // 95% points of chi^2 with 1, 9 and 30 degrees of freedom.
+    expect(gammaQ(0.5, 3.841458820694124 / 2)).toBeCloseTo(0.05, 12);
+    expect(gammaQ(4.5, 16.918977604620448 / 2)).toBeCloseTo(0.05, 12);
+    expect(gammaQ(15, 43.77297182574219 / 2)).toBeCloseTo(0.05, 12);
+    // 2 degrees of freedom: Q(1, x) = exp(-x); Q(a, 0) = 1.
+    for (const x of [0.01, 0.7, 3, 40]) expect(gammaQ(1, x)).toBeCloseTo(Math.exp(-x), 14);
+    expect(gammaQ(3, 0)).toBe(1);
+    // log Gamma at integers and one half.
+    expect(logGamma(10)).toBeCloseTo(Math.log(362880), 12);
+    expect(logGamma(0.5)).toBeCloseTo(0.5 * Math.log(Math.PI), 13);
+  });
+
+  it('Pearson statistic of counts', () => {
+    const r = chiSquareTest([10, 20, 30], [20, 20, 20]);
+    expect(r).toMatchObject({ statistic: 10, df: 2 });
+    expect(r.pValue).toBeCloseTo(Math.exp(-5), 14);
+    expect(() => chiSquareTest([1], [1])).toThrow(RangeError);
+    expect(() => chiSquareTest([1, 2], [1, 0])).toThrow(/expected count 1 must be > 0/);
   });
 });

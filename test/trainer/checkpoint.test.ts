@@ -165,6 +165,48 @@ describe('trainer memory plan', () => {
     }
   });
 
+  it("plans a class-conditional model's rows with their label columns, and names the field and the count that fits when refusing", () => {
+    const spec = (activation: 'silu' | 'tanh') => ({ inputDim: 60, hidden: [32], activation });
+    const c = validateTrainerConfig({ ...CONFIG, classes: 10, energy: spec('silu'), variational: spec('tanh'), replay: { capacity: 1000, initBox: [0, 1] } });
+    const plan = planTrainerMemory(c, 500);
+    const named = (name: string) => plan.buffers.find((b) => b.name === name)!;
+    // Rows of 50 values of x and 10 of the label, everywhere a row is stored.
+    expect(named('data set')).toMatchObject({ size: 500 * 60 * 4, perUnit: 240 });
+    expect(named('replay buffer')).toMatchObject({ size: 1000 * 60 * 4, perUnit: 240 });
+    expect(named('network inputs x').size).toBe(28 * 60 * 4);
+    expect(named('sampler chains').size).toBe(12 * 60 * 4);
+    expect(named('sampler work').size).toBe(12 * (2 * 60 + 1) * 4);
+    const at = (max: number) => ({ ...LIMITS, maxStorageBufferBindingSize: max });
+    const refusal = (config: typeof c, rows: number, max: number) => error(() => checkTrainerMemory(planTrainerMemory(config, rows), config, at(max))) as ConfigError;
+    expect(refusal(c, 500, 100_000)).toMatchObject({ field: 'data', message: expect.stringContaining('at most 416 rows of 60 values (50 of x, 10 of the one-hot label) fit') });
+    expect(refusal(c, 400, 200_000)).toMatchObject({ field: 'replay.capacity', message: expect.stringContaining('replay.capacity must be at most 833 for rows of 60 values (50 of x, 10 of the one-hot label)') });
+    // x holds batch + chains rows and is checked first.
+    const many = validateTrainerConfig({ ...CONFIG, chains: 900, replay: { capacity: 1000, initBox: [0, 1] }, classes: 10, energy: spec('silu'), variational: spec('tanh') });
+    expect(refusal(many, 10, 200_000)).toMatchObject({ field: 'batch', message: expect.stringContaining('network inputs x needs 219840 bytes') });
+    // The MLP scratch: the largest batch + chains that fits, in whole workgroups of samples; one more workgroup does not.
+    const small = validateTrainerConfig({ ...c, batch: 100, replay: { capacity: 40, initBox: [0, 1] } });
+    const scratch = refusal(small, 10, 60_000);
+    expect(scratch.field).toBe('batch');
+    const most = Number(/E program scratch needs .* batch \+ chains \(now 112\) must be at most (\d+) for this network/.exec(scratch.message)![1]);
+    expect(most).toBeGreaterThan(0);
+    const fits = (n: number) => planTrainerMemory(validateTrainerConfig({ ...small, batch: n - 12 }), 10)
+      .buffers.filter((b) => b.name.endsWith('program scratch')).every((b) => b.size <= 60_000);
+    // Not even one workgroup of samples: the network must be smaller.
+    expect(refusal(small, 10, 30_000).message).toMatch(/E program scratch needs .*: not even one workgroup of 64 samples fits: make the network smaller/);
+    expect(fits(most)).toBe(true);
+    expect(fits(most + 64)).toBe(false);
+    // MALA's work buffer (two gradients of a row and an energy per chain) is the chains' field.
+    const narrow = (activation: 'silu' | 'tanh') => ({ inputDim: 60, hidden: [4], activation });
+    const mala = validateTrainerConfig({ ...c, energy: narrow('silu'), variational: narrow('tanh'), batch: 1, chains: 200, replay: { capacity: 200, initBox: [0, 1] } });
+    expect(refusal(mala, 10, 90_000)).toMatchObject({ field: 'chains', message: expect.stringContaining('sampler work needs 96800 bytes (0.1 MiB), over the device\'s maxStorageBufferBindingSize of 90000 bytes: chains (now 200) must be at most 185') });
+    // A device that claims more than 2^32 bytes per binding: the kernels' u32 indices still limit each buffer.
+    const huge = { ...LIMITS, maxStorageBufferBindingSize: 2 ** 40, maxBufferSize: 2 ** 40 };
+    const wide = validateTrainerConfig({ ...c, energy: { ...spec('silu'), inputDim: 64 }, variational: { ...spec('tanh'), inputDim: 64 } });
+    expect(error(() => checkTrainerMemory(planTrainerMemory(wide, 2 ** 24 + 1), wide, huge))).toMatchObject({
+      field: 'data', message: expect.stringContaining("over the kernels' limit of 4294967296 bytes per buffer (u32 indices): at most 16777216 rows of 64 values (54 of x, 10 of the one-hot label) fit"),
+    });
+  });
+
   it('refuses a buffer over the device limit naming its field, and a total over memoryLimit', () => {
     const c = validateTrainerConfig(CONFIG);
     const plan = planTrainerMemory(c, 1000);

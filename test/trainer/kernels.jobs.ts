@@ -5,7 +5,7 @@ import type { JobContext } from '../../harness/job';
 import { generateToy } from '../../src/data/toy';
 import { dispatchSize } from '../../src/device/device';
 import { packStruct } from '../../src/device/shader';
-import { Trainer, type TrainerConfig } from '../../src/trainer/trainer';
+import { Trainer, trainerRows, type TrainerConfig } from '../../src/trainer/trainer';
 import { TRAINER_COUNTER_WORDS } from '../../src/trainer/layout';
 
 export interface DrawResult {
@@ -23,22 +23,32 @@ export interface DrawResult {
 
 /**
  * A trainer whose counters say iteration `iteration`, `filled` replay rows
- * and ring position `pos`, with replay row r holding (r + 0.25, -r - 0.5, ...):
+ * and ring position `pos`, with replay row r holding (r + 0.25, -r - 0.5, ...)
+ * (a conditional model's: label r % classes, one-hot, in its last values):
  * runs the draw stage, reads x and the chains, then the sample stage, and
- * reads x, the chains and the replay buffer.
+ * reads x, the chains and the replay buffer. A conditional model's data row i
+ * has label (7 i + 3) % classes; `dataset` is the rows as the GPU holds them.
  */
 export async function draw(
   ctx: JobContext,
   c: { config: TrainerConfig; rows: number; iteration: number; filled: number; pos: number },
 ): Promise<DrawResult> {
   const gpu = await ctx.gpu();
-  const data = generateToy('8gaussians', c.rows, 5);
-  const trainer = await Trainer.create(gpu, c.config, data);
+  const x = generateToy('8gaussians', c.rows, 5);
+  const classes = c.config.classes ?? 0;
+  const input = classes > 0 ? { data: x, labels: Array.from({ length: c.rows }, (_, i) => (7 * i + 3) % classes) } : x;
+  const trainer = await Trainer.create(gpu, c.config, input);
   try {
     const v = trainer.config;
+    const data = trainerRows(input, v).rows;
     const dim = v.energy.inputDim;
     const capacity = v.replay.capacity;
-    const replay = new Float32Array(capacity * dim).map((_, i) => (i % dim === 0 ? 1 : -1) * (Math.floor(i / dim) + 0.25 + 0.25 * (i % dim)));
+    const replay = new Float32Array(capacity * dim).map((_, i) => {
+      const r = Math.floor(i / dim);
+      const k = i % dim;
+      if (k >= dim - classes) return k - (dim - classes) === r % classes ? 1 : 0;
+      return (k === 0 ? 1 : -1) * (r + 0.25 + 0.25 * k);
+    });
     gpu.write(trainer.b.replay, replay);
     const counters = new Uint32Array(TRAINER_COUNTER_WORDS);
     counters.set([c.iteration, c.filled, c.pos]);

@@ -19,7 +19,7 @@ import { generateToy } from '../../src/data/toy';
 import { initParams, paramLayout } from '../../src/mlp/params';
 import { seededNormal } from '../../src/rng/random';
 import { trainerUpdate64 } from '../../src/trainer/reference';
-import { validateTrainerConfig, type TrainerConfig } from '../../src/trainer/trainer';
+import { oneHotRows, validateTrainerConfig, type TrainerConfig } from '../../src/trainer/trainer';
 import { relativeError, useGpu } from '../support/gpu';
 
 /**
@@ -84,6 +84,15 @@ const CASES: Case[] = [
     batch: 30, chains: 31,
   },
   {
+    // Rows [x (2), onehot(y) (3)] for data and samples alike: E(x, y) and H(x, y).
+    name: 'class-conditional (3 classes), Jensen-Shannon, SGD, l2 = 0.2',
+    config: {
+      classes: 3, energy: { ...E_SPEC, inputDim: 5 }, variational: { ...H_SPEC, inputDim: 5 }, divergence: { name: 'jensen_shannon' },
+      optimizerE: { kind: 'sgd', lr: 0.02 }, l2: 0.2, batch: 1, sampler: SAMPLER,
+    },
+    batch: 36, chains: 27,
+  },
+  {
     name: 'Jensen-Shannon, stable, Adam, the tiled MLP kernels (forced)',
     config: { energy: E_SPEC, variational: H_SPEC, divergence: { name: 'jensen_shannon' }, numerics: 'stable', optimizerE: { kind: 'adam', lr: 1e-3 }, batch: 1, sampler: SAMPLER },
     batch: 41, chains: 23, mlpVariant: 'tiled',
@@ -108,11 +117,17 @@ describe('trainer: one update against float64', () => {
   for (const [index, c] of CASES.entries()) {
     it(c.name, async () => {
       const z = seededNormal(700 + index);
-      const data = Array.from(generateToy('8gaussians', c.batch, 20 + index));
-      const samples = Array.from({ length: 2 * c.chains }, () => Math.fround(1.5 * z()));
-      const paramsE = Array.from(initParams(paramLayout(E_SPEC), 40 + index));
+      let data = Array.from(generateToy('8gaussians', c.batch, 20 + index));
+      let samples = Array.from({ length: 2 * c.chains }, () => Math.fround(1.5 * z()));
+      const k = c.config.classes ?? 0;
+      if (k > 0) {
+        // Labels 0, 1, 2, ... on the data, 2, 1, 0, ... on the samples: every class on both sides.
+        data = Array.from(oneHotRows(data, Array.from({ length: c.batch }, (_, i) => i % k), 2, k));
+        samples = Array.from(oneHotRows(samples, Array.from({ length: c.chains }, (_, i) => (k - 1) - (i % k)), 2, k));
+      }
+      const paramsE = Array.from(initParams(paramLayout(c.config.energy), 40 + index));
       const fdiv = (c.config.mode ?? 'fdiv') === 'fdiv';
-      const paramsH = fdiv ? Array.from(initParams(paramLayout(H_SPEC), 60 + index)) : null;
+      const paramsH = fdiv ? Array.from(initParams(paramLayout(c.config.variational ?? H_SPEC), 60 + index)) : null;
       const res = await gpu.trainer.update({ config: c.config, paramsE, paramsH, data, samples, mlpVariant: c.mlpVariant });
       const v = validateTrainerConfig({ ...c.config, batch: c.batch, chains: c.chains });
       const ref = trainerUpdate64(v, { paramsE, paramsH, data, samples });
@@ -334,6 +349,15 @@ describe('trainer: checkpoints', () => {
       },
       n: 6, m: 6,
     },
+    {
+      name: "class-conditional (3 classes), labels kept with the replay rows, KL, Adam, ULA, a wrapping replay buffer: labels in the chains, the replay buffer and the data fingerprint",
+      config: {
+        classes: 3, energy: { ...TINY_E, inputDim: 5 }, variational: { ...TINY_H, inputDim: 5 }, divergence: { name: 'kl' },
+        optimizerE: { kind: 'adam', lr: 1e-2, beta1: 0 }, batch: 8, chains: 8, sampler: { kind: 'ula', steps: 2, eta: 0.02 },
+        replay: { capacity: 20, reuse: 0.8, labels: 'keep' }, metricsEvery: 4, iterationsPerSubmit: 3, seed: 5,
+      },
+      n: 7, m: 8,
+    },
   ];
 
   for (const c of CASES) {
@@ -358,6 +382,68 @@ describe('trainer: checkpoints', () => {
     expect(r.errors.threeColumns).toMatchObject({ name: 'ConfigError', field: 'data', message: expect.stringMatching(/energy.inputDim = 2/) });
     expect(r.errors.damaged).toMatchObject({ name: 'CheckpointError', kind: 'checksum' });
     expect(r.errors.version).toMatchObject({ name: 'CheckpointError', kind: 'version' });
+  });
+
+  it('a conditional checkpoint refuses its data without labels, or with other labels', async () => {
+    const r = await gpu.trainer.resume({ config: CASES[2].config, n: 2, m: 1, dataSeed: 8 });
+    for (const [k, e] of Object.entries(r.errors)) console.log(`${k}: ${e.name}: ${e.message}`);
+    expect(r.errors.unlabelled).toMatchObject({ name: 'ConfigError', field: 'labels', message: expect.stringMatching(/class-conditional \(classes = 3\).* in \[0, 2\]/) });
+    expect(r.errors.otherLabels).toMatchObject({ name: 'ConfigError', field: 'data', message: expect.stringMatching(/differs from the checkpoint's data \(300 rows of 5/) });
+    expect(r.errors.threeColumns).toMatchObject({ name: 'ConfigError', field: 'data', message: expect.stringMatching(/energy.inputDim - classes = 5 - 3 = 2/) });
+  });
+});
+
+describe('trainer: class-conditional models', () => {
+  const COND_LOOP: TrainerConfig = {
+    classes: 4, energy: { inputDim: 6, hidden: [16], activation: 'silu' }, variational: { inputDim: 6, hidden: [16], activation: 'tanh' },
+    divergence: { name: 'jensen_shannon' }, optimizerE: { kind: 'adam', lr: 1e-3, beta1: 0 }, batch: 64, chains: 64,
+    sampler: { kind: 'du-mordatch', steps: 3, stepSize: 0.5, noiseStd: 0.05, box: 'data' }, replay: { capacity: 256, reuse: 0.95 },
+    l2: 0.1, metricsEvery: 20, iterationsPerSubmit: 10,
+  };
+
+  for (const labels of ['batch', 'keep'] as const) {
+    it(`replay.labels '${labels}': every row keeps a one-hot label through 60 iterations, data rows keep their own, the Du & Mordatch box is the data's range, bytes as planned`, async () => {
+      const config: TrainerConfig = { ...COND_LOOP, replay: { ...COND_LOOP.replay, labels } };
+      const r = await gpu.trainer.labels({ config, iterations: 60, dataSeed: 3 });
+      console.log(`'${labels}': labels of the chains ${r.chainLabels.join(', ')}, of the replay rows ${r.replayLabels.join(', ')}; box ${JSON.stringify(r.box)}, chains' x in ${JSON.stringify(r.chainRange)}`);
+      expect(r.iteration).toBe(60);
+      expect(r.notOneHot).toEqual({ x: 0, chains: 0, replay: 0 });
+      expect(r.foreignDataRows).toBe(0);
+      // 'batch': each sample row of the last iteration carries its data row's label.
+      if (labels === 'batch') expect(r.pairedMismatches).toBe(0);
+      else expect(r.pairedMismatches).toBeGreaterThan(0);
+      expect(r.replayLabels.reduce((a, b) => a + b, 0)).toBe(256);
+      for (const n of [...r.chainLabels, ...r.replayLabels]) expect(n).toBeGreaterThan(0);
+      expect(r.bytes).toBe(r.planned);
+      // 'data': the box is the data's range of x (8gaussians: about [-2.4, 2.4]), and holds the chains.
+      expect(r.box![0]).toBeLessThan(-2);
+      expect(r.box![1]).toBeGreaterThan(2);
+      expect(r.chainRange[0]).toBeGreaterThanOrEqual(Math.fround(r.box![0]));
+      expect(r.chainRange[1]).toBeLessThanOrEqual(Math.fround(r.box![1]));
+      for (const m of r.metrics) expect(Number.isFinite(m.eObjective)).toBe(true);
+    });
+  }
+
+  it('refuses, before any buffer exists, unlabelled data, labels out of range or of another count, labels for an unconditional model, and classes out of range', async () => {
+    const config: TrainerConfig = {
+      classes: 3, energy: { inputDim: 5, hidden: [4], activation: 'silu' }, divergence: { name: 'kl' }, optimizerE: { kind: 'sgd', lr: 0.01 },
+      batch: 8, sampler: { kind: 'ula', steps: 1, eta: 0.01 },
+    };
+    const cases: [string, Parameters<typeof gpu.trainer.refuse>[0], string, RegExp][] = [
+      ['unlabelled data for a conditional model', { config, rows: 10 }, 'labels', /are required: the model is class-conditional \(classes = 3\); give the data as \{ data, labels \} with one label in \[0, 2\] per row/],
+      ['a label out of range', { config, rows: 4, labels: [0, 2, 3, 1] }, 'labels[2]', /is 3: every label must be an integer in \[0, 2\] \(classes = 3\)/],
+      ['a negative label', { config, rows: 4, labels: [0, -1, 1, 1] }, 'labels[1]', /is -1: every label must be an integer in \[0, 2\]/],
+      ['a label that is not an integer', { config, rows: 4, labels: [0, 1.5, 1, 1] }, 'labels[1]', /is 1.5: every label must be an integer in \[0, 2\]/],
+      ['labels of another count', { config, rows: 4, labels: [0, 1, 2] }, 'labels', /one label per row: 4 rows of 2 values, got 3 labels/],
+      ['labels for an unconditional model', { config: { ...config, classes: 0, energy: { ...config.energy, inputDim: 2 } }, rows: 4, labels: [0, 1, 1, 0] }, 'labels', /unconditional \(classes = 0\)/],
+      ['classes beyond the input', { config: { ...config, classes: 5 }, rows: 4, labels: [0, 1, 1, 0] }, 'classes', /must be an integer in \[0, 4\] \(energy.inputDim - 1/],
+    ];
+    for (const [what, job, field, message] of cases) {
+      const r = await gpu.trainer.refuse(job);
+      console.log(`${what}: ${r.message}`);
+      expect(r).toMatchObject({ name: 'ConfigError', field, buffersCreated: 0 });
+      expect(r.message).toMatch(message);
+    }
   });
 });
 

@@ -10,7 +10,23 @@ import type { DeviceLostError } from '../../src/errors';
 import { initParams, paramLayout } from '../../src/mlp/params';
 import { planTrainerMemory } from '../../src/trainer/memory';
 import type { MlpVariant } from '../../src/mlp/variant';
-import { singleUpdate, Trainer, TrainingDivergedError, validateTrainerConfig, type TrainerConfig, type TrainerMetrics } from '../../src/trainer/trainer';
+import { trainerRows } from '../../src/trainer/data';
+import { singleUpdate, Trainer, TrainingDivergedError, validateTrainerConfig, type TrainerConfig, type TrainerData, type TrainerMetrics } from '../../src/trainer/trainer';
+
+/**
+ * `rows` points of 8gaussians; for a conditional config (classes > 0) with
+ * labels: the point's mode by its angle (0..7), modulo classes.
+ */
+export function toyData(config: TrainerConfig, rows: number, seed: number): TrainerData {
+  const data = generateToy('8gaussians', rows, seed);
+  const classes = config.classes ?? 0;
+  if (classes === 0) return data;
+  const labels = Array.from({ length: rows }, (_, i) => {
+    const turn = Math.atan2(data[2 * i + 1], data[2 * i]) / (2 * Math.PI);
+    return (Math.round(8 * turn + 8) % 8) % classes;
+  });
+  return { data, labels };
+}
 
 export interface UpdateJob {
   config: TrainerConfig;
@@ -77,7 +93,7 @@ export interface MemoryResult {
 export async function memory(ctx: JobContext, c: { config: TrainerConfig; iterations: number; dataSeed: number; mlpVariant?: MlpVariant }): Promise<MemoryResult> {
   const { gpu, done } = await deviceFor(ctx, c.mlpVariant);
   const planned = planTrainerMemory(validateTrainerConfig(c.config), 512, gpu.mlpVariant).total;
-  const trainer = await Trainer.create(gpu, c.config, generateToy('8gaussians', 512, c.dataSeed));
+  const trainer = await Trainer.create(gpu, c.config, toyData(c.config, 512, c.dataSeed));
   const device = gpu.device;
   const createBuffer = device.createBuffer.bind(device);
   const createBindGroup = device.createBindGroup.bind(device);
@@ -221,7 +237,7 @@ export interface ResumeResult {
  */
 export async function resume(ctx: JobContext, c: { config: TrainerConfig; n: number; m: number; dataSeed: number }): Promise<ResumeResult> {
   const gpu = await ctx.gpu();
-  const data = generateToy('8gaussians', 300, c.dataSeed);
+  const data = toyData(c.config, 300, c.dataSeed);
   const a = await Trainer.create(gpu, c.config, data);
   let fileA: Uint8Array;
   let uninterrupted: TrainerMetrics;
@@ -260,7 +276,7 @@ export async function resume(ctx: JobContext, c: { config: TrainerConfig; n: num
   const sameFile = fileA.length === fileB.length && fileA.every((x, i) => x === fileB[i]);
 
   const errors: ResumeResult['errors'] = {};
-  const attempt = async (name: string, bytes: Uint8Array, d: Float32Array) => {
+  const attempt = async (name: string, bytes: Uint8Array, d: TrainerData) => {
     try {
       (await Trainer.resume(gpu, bytes, d)).destroy();
       errors[name] = { name: 'no error', message: '' };
@@ -269,8 +285,14 @@ export async function resume(ctx: JobContext, c: { config: TrainerConfig; n: num
       errors[name] = { name: err.name, message: err.message, field: err.field, kind: err.kind };
     }
   };
-  await attempt('otherData', middle, generateToy('8gaussians', 300, c.dataSeed + 1));
+  await attempt('otherData', middle, toyData(c.config, 300, c.dataSeed + 1));
   await attempt('threeColumns', middle, new Float32Array(3 * 101).fill(0.5));
+  if (!(data instanceof Float32Array)) {
+    // A conditional run: the same x without labels, and with other labels.
+    await attempt('unlabelled', middle, data.data);
+    const classes = c.config.classes!;
+    await attempt('otherLabels', middle, { data: data.data, labels: Array.from(data.labels!, (y) => (y + 1) % classes) });
+  }
   const damaged = middle.slice();
   damaged[damaged.length - 5] ^= 0x10;
   await attempt('damaged', damaged, data);
@@ -321,8 +343,12 @@ export interface RefuseResult {
   buffersCreated: number;
 }
 
-/** Trainer.create on rows x dim data that should be refused before any buffer exists. */
-export async function refuse(ctx: JobContext, c: { config: TrainerConfig; rows: number; memoryLimit?: number }): Promise<RefuseResult> {
+/**
+ * Trainer.create on rows of data that should be refused before any buffer
+ * exists: rows of energy.inputDim - classes values, with `labels` (default
+ * none) given as they are.
+ */
+export async function refuse(ctx: JobContext, c: { config: TrainerConfig; rows: number; memoryLimit?: number; labels?: number[] }): Promise<RefuseResult> {
   const gpu = await ctx.gpu();
   const device = gpu.device;
   const createBuffer = device.createBuffer.bind(device);
@@ -332,7 +358,8 @@ export async function refuse(ctx: JobContext, c: { config: TrainerConfig; rows: 
     return createBuffer(d);
   };
   try {
-    const data = new Float32Array(c.rows * c.config.energy.inputDim).map((_, i) => i % 7);
+    const x = new Float32Array(c.rows * (c.config.energy.inputDim - (c.config.classes ?? 0))).map((_, i) => i % 7);
+    const data = c.labels ? { data: x, labels: c.labels } : x;
     (await Trainer.create(gpu, c.config, data, { memoryLimit: c.memoryLimit })).destroy();
     return { name: 'no error', message: '', buffersCreated };
   } catch (e) {
@@ -394,6 +421,84 @@ export async function deviceLoss(ctx: JobContext, c: { config: TrainerConfig; lo
       name: err.name, message: err.message, lastGoodIteration: err.lastGoodIteration, kept: kept.iteration, seen,
       mismatchE: want ? bitMismatches(kept.paramsE, want.paramsE) : -1,
       mismatchH: want && want.paramsH && kept.paramsH ? bitMismatches(kept.paramsH, want.paramsH) : -1,
+    };
+  } finally {
+    trainer.destroy();
+  }
+}
+
+export interface LabelsResult {
+  /** Rows (data batch, chains, replay rows filled) whose label columns are not one-hot. */
+  notOneHot: { x: number; chains: number; replay: number };
+  /** Data rows of x that equal no row of the data set (labels included). */
+  foreignDataRows: number;
+  /** Sample rows batch + j of x whose label differs from data row j % batch's. */
+  pairedMismatches: number;
+  /** Labels of the chains and of the filled replay rows, counted per class. */
+  chainLabels: number[];
+  replayLabels: number[];
+  planned: number;
+  bytes: number;
+  iteration: number;
+  metrics: TrainerMetrics[];
+  /** The sampler's box as resolved ('data': the data's range) and the smallest and largest x coordinate of the chains. */
+  box: [number, number] | null;
+  chainRange: [number, number];
+}
+
+/**
+ * A class-conditional run (toyData's labels): `iterations` iterations, then
+ * the data batch, the chains and the replay buffer, checked for one-hot
+ * labels, and the data rows against the data set.
+ */
+export async function labels(ctx: JobContext, c: { config: TrainerConfig; iterations: number; dataSeed: number }): Promise<LabelsResult> {
+  const gpu = await ctx.gpu();
+  const input = toyData(c.config, 500, c.dataSeed);
+  const trainer = await Trainer.create(gpu, c.config, input);
+  try {
+    const metrics = await trainer.run(c.iterations);
+    const v = trainer.config;
+    const dim = v.energy.inputDim;
+    const k = v.classes;
+    const rows = trainerRows(input, v).rows;
+    const x = await gpu.readF32(trainer.b.x, (v.batch + v.chains) * dim);
+    const chains = await trainer.readSamples();
+    const counters = new Uint32Array(await gpu.read(trainer.b.counters, 16));
+    const replay = await gpu.readF32(trainer.b.replay, counters[1] * dim);
+    const label = (a: Float32Array, r: number) => {
+      const tail = Array.from(a.subarray(r * dim + dim - k, (r + 1) * dim));
+      return tail.filter((t) => t === 1).length === 1 && tail.every((t) => t === 0 || t === 1) ? tail.indexOf(1) : -1;
+    };
+    const count = (a: Float32Array, n: number) => {
+      const out = new Array(k).fill(0);
+      let bad = 0;
+      for (let r = 0; r < n; r++) {
+        const y = label(a, r);
+        if (y < 0) bad++;
+        else out[y]++;
+      }
+      return { out, bad };
+    };
+    const known = new Set<string>();
+    for (let r = 0; r < rows.length / dim; r++) known.add(Array.from(rows.subarray(r * dim, (r + 1) * dim)).join(','));
+    let foreignDataRows = 0;
+    for (let r = 0; r < v.batch; r++) if (!known.has(Array.from(x.subarray(r * dim, (r + 1) * dim)).join(','))) foreignDataRows++;
+    let pairedMismatches = 0;
+    for (let j = 0; j < v.chains; j++) if (label(x, v.batch + j) !== label(x, j % v.batch)) pairedMismatches++;
+    const xs = count(x, v.batch + v.chains);
+    const cs = count(chains, v.chains);
+    const rs = count(replay, counters[1]);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = 0; j < chains.length; j++) {
+      if (j % dim >= dim - k) continue;
+      lo = Math.min(lo, chains[j]);
+      hi = Math.max(hi, chains[j]);
+    }
+    return {
+      notOneHot: { x: xs.bad, chains: cs.bad, replay: rs.bad }, foreignDataRows, pairedMismatches, chainLabels: cs.out, replayLabels: rs.out,
+      planned: trainer.memory.total, bytes: trainer.bytes, iteration: trainer.iteration, metrics,
+      box: v.sampler.box === 'data' ? null : v.sampler.box, chainRange: [lo, hi],
     };
   } finally {
     trainer.destroy();

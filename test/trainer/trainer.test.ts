@@ -6,7 +6,9 @@ import { ConfigError } from '../../src/errors';
 import { validateOptimizer } from '../../src/optim/optim';
 import { initParams, paramLayout } from '../../src/mlp/params';
 import { trainerUpdate64 } from '../../src/trainer/reference';
-import { validateTrainerConfig, type TrainerConfig } from '../../src/trainer/trainer';
+import {
+  AUTHORS_IMAGE_SAMPLER, oneHotRows, resolveDataRange, samplerBox, splitOneHotRows, trainerRows, validateTrainerConfig, type TrainerConfig,
+} from '../../src/trainer/trainer';
 
 const BASE: TrainerConfig = {
   energy: { inputDim: 2, hidden: [32, 32], activation: 'silu' },
@@ -81,11 +83,85 @@ describe('trainer configuration', () => {
     ['metricsEvery', { metricsEvery: 0 }, 'metricsEvery', /\[1, 2\^31\]/],
     ['iterationsPerSubmit', { iterationsPerSubmit: 5000 }, 'iterationsPerSubmit', /\[1, 1000\]/],
     ['H in CD mode', { mode: 'cd', divergence: undefined, variational: BASE.energy }, 'variational', /left out in mode 'cd'/],
+    ['classes as many as the inputs', { classes: 2 }, 'classes', /must be an integer in \[0, 1\] \(energy.inputDim - 1: the networks' input is \[x, onehot\(y\)\]/],
+    ['classes negative', { classes: -1 }, 'classes', /\[0, 1\]/],
+    ['replay labels', { replay: { labels: 'uniform' } }, 'replay.labels', /must be one of 'batch', 'keep', got "uniform"/],
+    ['classes not an integer', { classes: 0.5 }, 'classes', /\[0, 1\]/],
+    ['sampler box neither [lo, hi], data nor null', { sampler: { kind: 'du-mordatch', steps: 5, box: 'image' } }, 'sampler.box', /'data' \(the data's range\) or null/],
   ];
   it.each(BAD)('rejects %s', (_, patch, field, message) => {
     const e = configError(patch);
     expect(e.field).toBe(field);
     expect(e.message).toMatch(message);
+  });
+});
+
+describe('class-conditional models and their data', () => {
+  const COND = { ...BASE, classes: 3, energy: { inputDim: 5, hidden: [8], activation: 'silu' as const } };
+
+  it('classes: 0 by default; the networks\' input holds the label columns; the authors\' image sampler and box \'data\' validate', () => {
+    expect(validateTrainerConfig(BASE).classes).toBe(0);
+    const c = validateTrainerConfig(COND);
+    expect(c).toMatchObject({ classes: 3, energy: { inputDim: 5 }, replay: { labels: 'batch' } });
+    expect(validateTrainerConfig({ ...COND, replay: { labels: 'keep' } }).replay.labels).toBe('keep');
+    expect(c.variational!.inputDim).toBe(5);
+    expect(validateTrainerConfig({ ...COND, sampler: AUTHORS_IMAGE_SAMPLER }).sampler).toEqual({
+      kind: 'du-mordatch', steps: 60, stepSize: 10, noiseStd: 0.005, gradClip: 0.01, box: [0, 1], eta: 0,
+    });
+    const d = validateTrainerConfig({ ...COND, sampler: { kind: 'du-mordatch', steps: 3, box: 'data' } });
+    expect(d.sampler.box).toBe('data');
+    expect(() => samplerBox(d)).toThrow(/resolved from the data by Trainer.create/);
+    resolveDataRange(d, [-1, 4]);
+    expect(d.sampler.box).toEqual([-1, 4]);
+    expect(d.replay.initBox).toEqual([-1, 4]);
+    expect(samplerBox(d)).toEqual([-1, 4]);
+    // A resolved (checkpointed) config keeps its own initBox.
+    const e = validateTrainerConfig({ ...COND, replay: { initBox: [0, 1] } });
+    resolveDataRange(e, [-1, 4]);
+    expect(e.replay.initBox).toEqual([0, 1]);
+    expect(validateTrainerConfig(validateTrainerConfig(COND))).toEqual(c);
+  });
+
+  it('rows [x, onehot(y)] from x and labels; the range is that of x; the unconditional data is used as it is', () => {
+    const x = Float32Array.of(0.5, -1, 2, 3, -4, 0);
+    const r = trainerRows({ data: x, labels: Int32Array.of(2, 0, 1) }, validateTrainerConfig(COND));
+    expect(r.count).toBe(3);
+    expect(Array.from(r.rows)).toEqual([0.5, -1, 0, 0, 1, 2, 3, 1, 0, 0, -4, 0, 0, 1, 0]);
+    expect(r.range).toEqual([-4, 3]);
+    expect(splitOneHotRows(r.rows, 5, 3)).toEqual({ x, labels: Int32Array.of(2, 0, 1) });
+    const plain = trainerRows(x, validateTrainerConfig(BASE));
+    expect(plain.rows).toBe(x);
+    expect(plain.count).toBe(3);
+    expect(trainerRows({ data: x }, validateTrainerConfig(BASE)).rows).toBe(x);
+    // One value: the range is widened to [lo, lo + 1].
+    expect(trainerRows(new Float32Array(4).fill(2), validateTrainerConfig(BASE)).range).toEqual([2, 3]);
+  });
+
+  it('refuses, naming the field and the range: unlabelled data, labels out of range or of another count, labels for an unconditional model, bad rows', () => {
+    const c = validateTrainerConfig(COND);
+    const x = Float32Array.of(0.5, -1, 2, 3, -4, 0);
+    const err = (fn: () => unknown): ConfigError => {
+      try {
+        fn();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return e as ConfigError;
+      }
+      throw new Error('no ConfigError');
+    };
+    expect(err(() => trainerRows(x, c))).toMatchObject({ field: 'labels', message: expect.stringContaining('are required: the model is class-conditional (classes = 3); give the data as { data, labels } with one label in [0, 2] per row') });
+    expect(err(() => trainerRows({ data: x, labels: null }, c)).field).toBe('labels');
+    expect(err(() => trainerRows({ data: x, labels: [0, 3, 1] }, c))).toMatchObject({ field: 'labels[1]', message: 'labels[1]: is 3: every label must be an integer in [0, 2] (classes = 3)' });
+    expect(err(() => trainerRows({ data: x, labels: [0, 1, -1] }, c)).field).toBe('labels[2]');
+    expect(err(() => trainerRows({ data: x, labels: [0, 1, NaN] }, c)).field).toBe('labels[2]');
+    expect(err(() => trainerRows({ data: x, labels: [0, 1] }, c))).toMatchObject({ field: 'labels', message: expect.stringContaining('one label per row: 3 rows of 2 values, got 2 labels') });
+    expect(err(() => trainerRows({ data: x, labels: [0, 1, 1] }, validateTrainerConfig(BASE)))).toMatchObject({ field: 'labels', message: expect.stringContaining('unconditional (classes = 0)') });
+    expect(err(() => trainerRows({ data: Float32Array.of(1, 2, 3), labels: [0] }, c))).toMatchObject({ field: 'data', message: expect.stringContaining('rows of dim = energy.inputDim - classes = 5 - 3 = 2 values') });
+    expect(err(() => trainerRows({ data: [1, 2] as unknown as Float32Array, labels: [0] }, c)).field).toBe('data');
+    expect(err(() => trainerRows({ data: Float32Array.of(1, NaN), labels: [0] }, c))).toMatchObject({ field: 'data', message: expect.stringContaining('entry 1 (row 0) is NaN') });
+    expect(err(() => splitOneHotRows([1, 2, 1, 1, 0], 5, 3))).toMatchObject({ field: 'data', message: expect.stringContaining('row 0: its last 3 values (the label) must be one-hot') });
+    expect(err(() => splitOneHotRows([1, 2, 0, 0, 0], 5, 3)).field).toBe('data');
+    expect(err(() => oneHotRows([1, 2, 3], [0], 2, 3)).field).toBe('labels');
   });
 });
 
