@@ -145,8 +145,8 @@ export async function main(vite: ViteDevServer, argv: string[]): Promise<number>
 
     // 5. The PyTorch peers and their float64 references.
     copyFileSync(join(root, 'kit/peers/peers.py'), join(out, 'peers/peers.py'));
-    const { peerReference } = (await vite.ssrLoadModule('/kit/peers/reference.ts')) as typeof import('./peers/reference');
-    writeFileSync(join(out, 'peers/reference.json'), `${JSON.stringify(peerReference())}\n`);
+    const { peerReferenceJson } = (await vite.ssrLoadModule('/kit/peers/reference.ts')) as typeof import('./peers/reference');
+    writeFileSync(join(out, 'peers/reference.json'), peerReferenceJson());
 
     // 6. The start script.
     copyFileSync(join(root, 'kit/run.sh'), join(out, 'run.sh'));
