@@ -69,6 +69,8 @@ if [ -n "$tests" ]; then
   start=$(date +%s)
   if (cd "$KIT" && "$NODE" --test-reporter=spec "$KIT/kernel-tests/bundle/tests.mjs") > "$OUT/kernel-tests.log" 2>&1; then result=passed; else result=failed; status=1; fi
   summary=$(sed -n 's/^[^a-z]*\(tests\|pass\|fail\) \([0-9][0-9]*\)$/"\1":\2,/p' "$OUT/kernel-tests.log" | tr -d '\n')
+  # A run in which no test ran has not passed.
+  case "$summary" in *'"tests":0,'*|'') result=failed; status=1; summary="$summary\"error\":\"no kernel test ran\"," ;; esac
   line "{\"kind\":\"kernel-tests\",\"status\":\"$result\",${summary}\"seconds\":$(( $(date +%s) - start )),\"log\":\"kernel-tests.log\"}"
 fi
 
