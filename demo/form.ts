@@ -93,5 +93,7 @@ export function syncForm(): void {
   $('step-label').textContent = settings.value('sampler') === 'du-mordatch' ? 'gradient step' : 'step size eta';
   $('draw-hint').hidden = settings.value('dataset') !== 'draw';
   $('label').closest('.field')!.toggleAttribute('hidden', !settings.isDigits());
+  $('explain-images').hidden = !settings.isDigits();
+  $('explain-points').hidden = settings.isDigits();
   state.views[0]?.samples.classList.toggle('drawing', settings.value('dataset') === 'draw');
 }

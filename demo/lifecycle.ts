@@ -190,7 +190,7 @@ async function redrawImages(m: Model, i: number): Promise<void> {
   view.drawImages(s, side, caption);
   await scoreChains(m, label === null ? s : null);
   const ref = m.scores.length ? state.realFrechet.get(m.scores[m.scores.length - 1].n) : undefined;
-  view.drawScores(m.scores, ref !== undefined && Number.isFinite(ref) ? ref : null, `chains scored every ${SCORE_EVERY} iterations`);
+  view.drawScores(m.scores, ref !== undefined && Number.isFinite(ref) ? ref : null);
 }
 
 /** Evaluates every model's grid on the GPU and draws its four pictures. */

@@ -7,6 +7,7 @@
 
 import { densityPicture, imageGrid, ratioPicture, samplesPicture, type GridBox, type Picture, type TrainerMetrics } from '../src/index';
 import type { ImageSamples, ScorePoint } from './model';
+import { SCORE_EVERY } from './score';
 
 /** Pixels per side of every picture. */
 export const VIEW_SIZE = 240;
@@ -137,7 +138,7 @@ export class ModelView {
     ];
     const digitsFigure = figure(this.digits, "the chains' samples");
     this.digitsCaption = digitsFigure.querySelector('figcaption')!;
-    this.imageFigures = [digitsFigure, figure(this.score, 'sample quality (score)')];
+    this.imageFigures = [digitsFigure, figure(this.score, `sample quality (every ${SCORE_EVERY} iterations)`)];
     views.append(...this.pointFigures.slice(0, 2), this.imageFigures[0], this.pointFigures[2], this.imageFigures[1], figure(this.curves, 'objectives'));
     this.showKind('points');
     this.root.append(head, this.stats, this.message, views);
@@ -182,7 +183,7 @@ export class ModelView {
    * label; 0 to 100%, right); `reference`: the Frechet distance of as many
    * real digits, dashed.
    */
-  drawScores(scores: readonly ScorePoint[], reference: number | null, note: string): void {
+  drawScores(scores: readonly ScorePoint[], reference: number | null): void {
     const ctx = context(this.score);
     const W = this.score.width;
     const H = this.score.height;
@@ -199,10 +200,9 @@ export class ModelView {
       ctx.fillStyle = c;
       ctx.fillText(t, 6, 13 + 13 * k);
     });
-    ctx.fillStyle = '#888';
-    ctx.fillText(note, 6, H - 3);
     if (scores.length === 0) {
-      ctx.fillText('the first score comes at a score point', 6, H - 18);
+      ctx.fillStyle = '#888';
+      ctx.fillText('the first score is on its way', 6, H - 3);
       return;
     }
     const top = 14 + 13 * labels.length;
@@ -246,7 +246,7 @@ export class ModelView {
     ctx.fillText(`${10 ** hi}`, W - 4, top + 9);
     ctx.fillText(`${10 ** lo}`, W - 4, bottom);
     const last = scores[scores.length - 1];
-    ctx.fillText(`${last.frechet.toFixed(1)} · ${(100 * last.confident).toFixed(0)}%`, W - 4, bottom + 13);
+    ctx.fillText(`Frechet ${last.frechet.toFixed(1)} · ${(100 * last.confident).toFixed(0)}% confident`, W - 4, H - 3);
     ctx.textAlign = 'start';
   }
 

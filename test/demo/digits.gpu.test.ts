@@ -13,8 +13,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 // A screenshot of the page in image mode goes to out/ (not tracked); FEBM_DIGITS_SCREENSHOT names another file.
 const SCREENSHOT = process.env.FEBM_DIGITS_SCREENSHOT ?? 'out/demo-digits.png';
 
-/** Iterations before the first checks: past the second score point (demo/score.ts SCORE_EVERY = 50). */
-const TRAIN_TO = 60;
+/**
+ * Iterations before the first checks: past the second score point (demo/score.ts
+ * SCORE_EVERY = 50); FEBM_DIGITS_ITERATIONS trains longer (for a picture).
+ */
+const TRAIN_TO = Number(process.env.FEBM_DIGITS_ITERATIONS ?? 60);
 
 type DemoState = ReturnType<Window['febmDemo']['state']>;
 
@@ -113,7 +116,11 @@ describe('demo page: digits', () => {
     await until((s) => s.iterations[0] > 0 || s.error !== '', 'the first iterations');
     await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks = []));
     const t = Date.now();
-    const s = await until((x) => (x.iterations[0] >= TRAIN_TO && x.scores[0].length >= 2) || x.error !== '', `${TRAIN_TO} iterations and two scores`);
+    const s = await until(
+      (x) => (x.iterations[0] >= TRAIN_TO && x.scores[0].length >= 2 && x.scores[0].at(-1)!.iteration >= TRAIN_TO - 10) || x.error !== '',
+      `${TRAIN_TO} iterations and their score`,
+      Math.max(180_000, TRAIN_TO * 1000),
+    );
     log(`${s.iterations[0]} iterations in ${((Date.now() - t) / 1000).toFixed(1)} s: ${await stats()}`);
     const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
     log(`main-thread tasks over 50 ms while training: ${longTasks.length ? longTasks.join(', ') + ' ms' : 'none'}`);
@@ -133,7 +140,7 @@ describe('demo page: digits', () => {
     // Nothing came from outside the page's own server.
     const origin = inject('febmOrigin');
     expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual([]);
-  });
+  }, Math.max(180_000, TRAIN_TO * 1500));
 
   let checkpoint = '';
   let savedIteration = 0;
