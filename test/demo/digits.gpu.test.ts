@@ -170,7 +170,10 @@ describe('demo page: digits', () => {
 
   it('trains a class-conditional model and shows the samples of the chosen label', async () => {
     await setField('label', '3');
-    await until((s) => s.classes[0] === 10 && s.iterations[0] >= 5, 'the conditional model to train');
+    const c = await until((s) => s.classes[0] === 10 && s.iterations[0] >= 5 && s.scores[0].length > 0, 'the conditional model to train and be scored');
+    // A conditional model's score has the share of samples classified as their label.
+    expect(c.scores[0][0].agreement).not.toBeNull();
+    expect(c.scores[0][0].agreement).toBeGreaterThanOrEqual(0);
     await page.waitForFunction(() => document.querySelector('.model figure:not([hidden]) figcaption')!.textContent!.includes('label 3'));
     expect(await pixelVariance('.model .digits')).toBeGreaterThan(100);
     // Another label shows other chains without a rebuild.
