@@ -80,10 +80,21 @@ export async function main(vite: ViteDevServer, argv: string[]): Promise<number>
     writeFileSync(testsEntry, `// The kernel tests (vite.config.ts KERNEL_TESTS), for node:test.\n${KERNEL_TESTS.map((f) => `import ${JSON.stringify(join(root, f))};`).join('\n')}\n`);
     const stub = join(root, 'kit/no-browser.ts');
     log(`bundling kit/main.ts and ${KERNEL_TESTS.length} kernel test files`);
-    await build({
+    const testFiles = KERNEL_TESTS.map((f) => join(root, f));
+    const built = await build({
       configFile: false,
       root,
       logLevel: 'warn',
+      plugins: [
+        {
+          // package.json says "sideEffects": false (true of the library), and a test file is nothing
+          // but side effects (its describe and it calls): without this, Rollup drops every test.
+          name: 'kernel-tests-have-side-effects',
+          transform(code: string, id: string) {
+            return id === testsEntry || id.startsWith(join(root, 'test') + '/') ? { code, map: null, moduleSideEffects: true } : null;
+          },
+        },
+      ],
       resolve: {
         alias: [
           { find: /^wgsl_reflect$/, replacement: 'wgsl_reflect/wgsl_reflect.module.js' },
@@ -114,6 +125,12 @@ export async function main(vite: ViteDevServer, argv: string[]): Promise<number>
         },
       },
     });
+    // Every kernel test file is in the tests' bundle (a bundle without them would pass by running nothing).
+    const outputs = (Array.isArray(built) ? built : [built]).flatMap((b) => ('output' in b ? b.output : []));
+    const testsChunk = outputs.find((o) => o.type === 'chunk' && o.name === 'tests');
+    const rendered = new Set(outputs.flatMap((o) => (o.type === 'chunk' ? Object.entries(o.modules).filter(([, m]) => m.renderedLength > 0).map(([id]) => id) : [])));
+    const missing = testFiles.filter((f) => !rendered.has(f));
+    if (!testsChunk || missing.length) throw new Error(`the kernel tests' bundle lacks ${missing.map((f) => relative(root, f)).join(', ') || 'its entry'}`);
     // Test files that read repository files next to them (r0-kernels: bench/r0/matmul.wgsl) find them at the same relative place.
     mkdirSync(join(out, 'bench/r0'), { recursive: true });
     copyFileSync(join(root, 'bench/r0/matmul.wgsl'), join(out, 'bench/r0/matmul.wgsl'));
@@ -145,8 +162,8 @@ export async function main(vite: ViteDevServer, argv: string[]): Promise<number>
 
     // 5. The PyTorch peers and their float64 references.
     copyFileSync(join(root, 'kit/peers/peers.py'), join(out, 'peers/peers.py'));
-    const { peerReference } = (await vite.ssrLoadModule('/kit/peers/reference.ts')) as typeof import('./peers/reference');
-    writeFileSync(join(out, 'peers/reference.json'), `${JSON.stringify(peerReference())}\n`);
+    const { peerReferenceJson } = (await vite.ssrLoadModule('/kit/peers/reference.ts')) as typeof import('./peers/reference');
+    writeFileSync(join(out, 'peers/reference.json'), peerReferenceJson());
 
     // 6. The start script.
     copyFileSync(join(root, 'kit/run.sh'), join(out, 'run.sh'));
