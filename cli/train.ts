@@ -376,7 +376,14 @@ export function prepareTraining(argv: string[] | TrainArgs): PreparedTraining {
     run = resolveRun(runFields, base, configDir);
     if (Object.keys(trainerFields).length > 0) notes.push(`with --resume the checkpoint's trainer configuration is used; ignoring ${Object.keys(trainerFields).join(', ')}`);
     loaded = loadTrainData(run.data);
-    config = decodeTrainerCheckpoint(resumeBytes, { dataDim: loaded.dim }).config;
+    config = before.config;
+    const x = config.energy.inputDim - config.classes;
+    if (loaded.dim !== x) {
+      throw new ConfigError(
+        'data',
+        `rows have ${loaded.dim} values, but the checkpoint's model takes ${config.classes > 0 ? `energy.inputDim - classes = ${config.energy.inputDim} - ${config.classes} = ${x}` : `energy.inputDim = ${x}`}`,
+      );
+    }
     if (before.iteration >= (args.iterations ?? run.iterations)) {
       throw new ConfigError('iterations', `must be above the checkpoint's iteration ${before.iteration} to go on (got ${args.iterations ?? run.iterations})`);
     }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateToy } from '../../src/data/toy';
+import { sampleCheckpoint, sampleSnapshot } from './sample-fixture';
 import { ConfigError } from '../../src/errors';
 import {
   DEFAULT_TRAIN_CONFIG, formatDuration, loadTrainData, parseTrainArgs, prepareTraining, progressLine, resolveRun, resolveTrainer, splitConfig,
@@ -174,6 +175,24 @@ describe('train: config file', () => {
     expect(() => prepareTraining([write('n.json', { data: { file: 'points.csv' }, classes: 3, mode: 'cd' })])).toThrow(/data.labels: are required: the model is class-conditional \(classes = 3\)/);
     expect(() => prepareTraining([write('k.json', { data: { file: 'points.csv', labels: 'labels.csv' }, classes: 2, mode: 'cd' })])).toThrow(
       /classes: must exceed every label: the data's labels go up to 2, classes is 2/,
+    );
+  });
+
+  it('resumes a class-conditional checkpoint with the labels of its data; rows of another width are refused', () => {
+    // x of 2 values and 3 classes: the checkpoint's networks take 5.
+    const s = sampleSnapshot({ kind: 'ula', steps: 5, eta: 0.01 }, 5, 10, 7, 3, 3);
+    const dir = mkdtempSync(join(tmpdir(), 'febm-train-'));
+    writeFileSync(join(dir, 'c.febm'), sampleCheckpoint(s));
+    writeFileSync(join(dir, 'points.csv'), '0,0\n1,1\n2,0\n');
+    writeFileSync(join(dir, 'wide.csv'), '0,0,0\n1,1,1\n2,0,2\n');
+    writeFileSync(join(dir, 'labels.csv'), '0\n2\n1\n');
+    const run = (name: string, data: Record<string, unknown>) => (writeFileSync(join(dir, name), JSON.stringify({ data, iterations: 30 })), join(dir, name));
+    const p = prepareTraining([run('r.json', { file: 'points.csv', labels: 'labels.csv' }), '--resume', join(dir, 'c.febm')]);
+    expect(p).toMatchObject({ startIteration: 17, config: { classes: 3, energy: { inputDim: 5 } } });
+    expect(Array.from(p.labels!)).toEqual([0, 2, 1]);
+    expect(() => prepareTraining([run('n.json', { file: 'points.csv' }), '--resume', join(dir, 'c.febm')])).toThrow(/data.labels: are required/);
+    expect(() => prepareTraining([run('w.json', { file: 'wide.csv', labels: 'labels.csv' }), '--resume', join(dir, 'c.febm')])).toThrow(
+      /data: rows have 3 values, but the checkpoint's model takes energy.inputDim - classes = 5 - 3 = 2/,
     );
   });
 
