@@ -5,7 +5,8 @@
 // [0, 1], what the chains start from); the final chains and fresh samples
 // are written as .npy. A class-conditional model (classes 10, the digits'
 // labels) trains the same way, its score gives the share classified as
-// their label, and `sample --label` draws chains that keep that label.
+// their label, `sample --label` draws chains that keep that label, and the
+// run resumes with its labels.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +102,13 @@ describe('train: tiny digit models', () => {
     // A label outside the classes is refused before anything runs.
     expect(await runSample(page(), [join(out, 'checkpoint.febm'), '--label', '10', '--out', dir], (l) => log.push(l))).toBe(2);
     expect(log.at(-1)).toMatch(/--label: must be an integer in \[0, 9\]/);
+    // Resumed with its labels into the same folder: 10 more iterations, the score in the new line.
+    const more: string[] = [];
+    const resumed = await runTraining(page(), ['--resume', join(out, 'checkpoint.febm'), '--iterations', '40'], { log: (l) => more.push(l), progress: (l) => more.push(l) });
+    expect(resumed, more.join('\n')).toBe(0);
+    const after = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
+    expect(after.map((l) => l.iteration)).toEqual([10, 20, 30, 40]);
+    expect(after[3].score!.agreement).toBeGreaterThanOrEqual(0);
     console.log(
       `tiny conditional digit model after 30 iterations: Frechet ${last.frechet.toFixed(1)} (n = ${last.n}), classified as their label ${(100 * last.agreement!).toFixed(1)}%; ` +
         `24 samples of label 3: ${(100 * score.agreement!).toFixed(1)}%`,
