@@ -3,6 +3,7 @@
 // command, standalone kernels) is build/build.mjs.
 import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { mnistDigits } from './demo/digits-plugin';
 
 /**
  * The kernel tests (every kernel against its float64 reference), which run
@@ -36,6 +37,8 @@ const vulkanEnv: Record<string, string> =
 
 export default defineConfig({
   server: { host: '127.0.0.1' },
+  // The demo's built-in digits (a lazily imported module; demo/digits-plugin.ts).
+  plugins: [mnistDigits()],
   // wgsl_reflect's "main" is CommonJS inside a "type": "module" package, which
   // Node refuses; its ES module build works everywhere.
   resolve: { alias: { wgsl_reflect: 'wgsl_reflect/wgsl_reflect.module.js' } },

@@ -1,7 +1,8 @@
 // The demo's data: a built-in 2-D set, points drawn with the mouse, or a
 // data file (CSV, JSON, IDX, .npy); and the square box the pictures show for it.
 
-import { ConfigError, DataError, generateToy, loadDataFile, toyInfo, TOY_DATASETS, type GridBox } from '../src/index';
+import { ConfigError, DataError, generateToy, loadDataFile, toyInfo, TOY_DATASETS, type GridBox, type LabelledData, type TrainerData } from '../src/index';
+import type { Digits } from './digits';
 
 /** Samples generated for a built-in set. */
 export const TOY_SAMPLES = 4096;
@@ -15,10 +16,28 @@ export const MAX_FILE_ROWS = 1_000_000;
 export interface DataSet {
   /** What the data is, for titles: '8 Gaussians (std 0.1) on a circle of radius 2', 'your drawing (412 points)'. */
   description: string;
-  /** Row-major [rows][2]. */
+  /** Row-major [rows][dim]: 2-D points, or images of side x side pixels. */
   data: Float32Array;
-  /** The box the pictures show. */
+  /** The box the pictures show (2-D points). */
   box: GridBox;
+  /** Images (the digits): their side, labels when the model is class-conditional, and the held-out images the score compares with. */
+  images?: { side: number; labels: Int32Array | null; classes: number; heldOut: LabelledData };
+}
+
+/** What the trainer takes: the rows, with their labels for a conditional model. */
+export function trainerData(set: DataSet): TrainerData {
+  return set.images?.labels ? { data: set.data, labels: set.images.labels } : set.data;
+}
+
+/** The digits' training split as a data set; with labels for a conditional model. */
+export function digitsData(d: Digits, conditional: boolean): DataSet {
+  const side = d.train.shape[0];
+  return {
+    description: `MNIST digits (${d.train.rows} training images${conditional ? ', class-conditional' : ''})`,
+    data: d.train.data,
+    box: [0, 1, 0, 1],
+    images: { side, labels: conditional ? d.train.labels! : null, classes: conditional ? d.train.classes : 0, heldOut: d.heldOut },
+  };
 }
 
 export const TOY_LABELS: Record<string, string> = {

@@ -2,10 +2,10 @@
 // chosen; saving model A's checkpoint; the picture export. A file that starts
 // with the checkpoint format's magic is a checkpoint; anything else is data.
 
-import { CHECKPOINT_MAGIC, CheckpointError, ConfigError, DataError, Trainer } from '../src/index';
-import { fileData } from './data';
+import { CHECKPOINT_MAGIC, CheckpointError, ConfigError, DataError, decodeTrainerCheckpoint, DIGIT_PIXELS, Trainer } from '../src/index';
+import { fileData, trainerData } from './data';
 import { currentDataOrKeep, readSettings, syncForm } from './form';
-import { applySettings, ensureViews, redraw, report, start } from './lifecycle';
+import { applySettings, ensureViews, loadDigitsThen, redraw, report, start } from './lifecycle';
 import { Model } from './model';
 import { $, say, updateButtons } from './page';
 import * as settings from './settings';
@@ -64,15 +64,47 @@ export async function saveCheckpoint(): Promise<void> {
   say(`saved model A at iteration ${m.iteration} (${bytes.length} bytes).`);
 }
 
-/** Resumes a checkpoint as the only model, on the data of the settings (or the current data), and writes its settings into the form. */
+/** Whether a checkpoint's model is one of the digits (rows of 784 values), and conditional; null if it does not decode (resume says why). */
+function checkpointKind(bytes: Uint8Array): { digits: boolean; conditional: boolean } | null {
+  try {
+    const c = decodeTrainerCheckpoint(bytes).config;
+    return { digits: c.energy.inputDim - c.classes === DIGIT_PIXELS, conditional: c.classes > 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** Sets the data set select (and the labels of the digits) for a checkpoint's kind of model. */
+function selectDataFor(kind: { digits: boolean; conditional: boolean }): void {
+  const dataset = $<HTMLSelectElement>('dataset');
+  const label = $<HTMLSelectElement>('label');
+  if (kind.digits) {
+    dataset.value = settings.DIGITS;
+    if (!kind.conditional) label.value = 'none';
+    else if (label.value === 'none') label.value = 'all';
+    state.kind = 'digits';
+  } else if (settings.isDigits()) {
+    dataset.value = settings.DEFAULTS.dataset;
+    state.kind = 'points';
+  }
+}
+
+/**
+ * Resumes a checkpoint as the only model, on the data of the settings (or
+ * the current data; the digits for a checkpoint of digits), and writes its
+ * settings into the form.
+ */
 export async function loadCheckpoint(bytes: Uint8Array, name: string): Promise<void> {
   if (!state.gpu || state.lost) return;
   const was = state.running;
   state.running = false;
+  const kind = checkpointKind(bytes);
+  if (kind?.digits && !state.digits) await loadDigitsThen(async () => undefined);
   try {
     await state.exclusive(async () => {
+      if (kind) selectDataFor(kind);
       const set = currentDataOrKeep();
-      const trainer = await Trainer.resume(state.gpu!, bytes, set.data);
+      const trainer = await Trainer.resume(state.gpu!, bytes, trainerData(set));
       const model = await Model.around(state.gpu!, trainer, set, 0, []);
       for (const m of state.models) m.destroy();
       state.models = [model];

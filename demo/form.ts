@@ -3,7 +3,7 @@
 // setting shown next to its field, and which fields are shown.
 
 import { ConfigError, FebmError, type ValidTrainerConfig } from '../src/index';
-import { drawnData, toyData, type DataSet } from './data';
+import { digitsData, drawnData, toyData, type DataSet } from './data';
 import { $, clearFieldErrors, fieldError, showConfigError } from './page';
 import * as settings from './settings';
 import { state } from './state';
@@ -12,6 +12,10 @@ import { state } from './state';
 export function currentData(): DataSet {
   const name = settings.value('dataset');
   if (name === 'draw') return drawnData(state.drawn);
+  if (name === settings.DIGITS) {
+    if (!state.digits) throw new ConfigError('dataset', 'the digits are still loading');
+    return digitsData(state.digits, settings.isConditional());
+  }
   if (name === 'file') {
     if (!state.fileSet) throw new ConfigError('dataset', 'drop or choose a data file first');
     return state.fileSet;
@@ -35,6 +39,7 @@ function dataKey(): string {
   const name = settings.value('dataset');
   if (name === 'draw') return `draw:${state.drawVersion}`;
   if (name === 'file') return `file:${state.fileVersion}`;
+  if (name === settings.DIGITS) return `digits:${settings.isConditional()}`;
   return `toy:${name}:${settings.value('seed')}`;
 }
 
@@ -87,5 +92,8 @@ export function syncForm(): void {
   $('divergence').closest('.field')!.toggleAttribute('hidden', settings.value('mode') === 'cd');
   $('step-label').textContent = settings.value('sampler') === 'du-mordatch' ? 'gradient step' : 'step size eta';
   $('draw-hint').hidden = settings.value('dataset') !== 'draw';
+  $('label').closest('.field')!.toggleAttribute('hidden', !settings.isDigits());
+  $('explain-images').hidden = !settings.isDigits();
+  $('explain-points').hidden = settings.isDigits();
   state.views[0]?.samples.classList.toggle('drawing', settings.value('dataset') === 'draw');
 }

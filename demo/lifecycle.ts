@@ -9,8 +9,10 @@ import {
   CheckpointError, ConfigError, DataError, DeviceLostError, requestGpu, TrainingDivergedError, type Gpu, type ValidTrainerConfig,
 } from '../src/index';
 import { DRAW_BOX, type DataSet } from './data';
+import { loadDigits } from './digits';
 import { readSettings, syncForm } from './form';
 import { GRID_RESOLUTION, Model } from './model';
+import { SCORE_EVERY, ScoreClient } from './score';
 import { $, adapterName, gpuStatus, phase, say, showConfigError, updateButtons } from './page';
 import { attachPen } from './pointer';
 import * as settings from './settings';
@@ -35,14 +37,31 @@ export async function acquire(): Promise<Gpu> {
  */
 export function applySettings(force = false): Promise<void> {
   syncForm();
+  if (settings.isDigits() && !state.digits) return loadDigitsThen(() => applySettings(force));
   const read = readSettings();
   if (!read || !state.gpu || state.lost) return Promise.resolve();
-  if (!force && read.key === state.builtKey) return Promise.resolve();
+  if (!force && read.key === state.builtKey) {
+    // The same models: only what is shown may have changed (the label of the samples grid).
+    return state.models.length && !state.running ? state.exclusive(() => redraw()).catch(report) : Promise.resolve();
+  }
   state.builtKey = read.key;
   return state.exclusive(() => build(read.configs, read.set)).catch((e) => {
     state.builtKey = '';
     report(e);
   });
+}
+
+/** Loads the built-in digits (once) and starts the score worker, then runs `then`. */
+export function loadDigitsThen(then: () => Promise<void>): Promise<void> {
+  say('loading the MNIST digits…');
+  return loadDigits().then((d) => {
+    if (!state.digits) {
+      state.digits = d;
+      state.scorer = new ScoreClient(d.heldOut);
+    }
+    say('');
+    return then();
+  }, report);
 }
 
 /** Where a rebuilt model starts: given parameters and the iteration to count on from (a restart after a loss). */
@@ -99,6 +118,7 @@ export function ensureViews(): void {
   views.forEach((v, i) => (v.root.hidden = i >= models.length));
   const letter = (i: number) => (i === 0 ? 'A' : 'B');
   models.forEach((m, i) => {
+    views[i].showKind(m.data.images ? 'images' : 'points');
     views[i].title.textContent = `${views.length > 1 && models.length > 1 ? `${letter(i)}: ` : ''}${settings.objectiveName(m.config)} on ${m.data.description}`;
     views[i].message.textContent = '';
   });
@@ -114,17 +134,79 @@ function statsLine(m: Model, rate: number | null): string {
     parts.push(`mean E data ${last.meanEData.toFixed(2)} / samples ${last.meanESamples.toFixed(2)}`);
     if (last.acceptance !== null) parts.push(`MALA acceptance ${(100 * last.acceptance).toFixed(0)}%`);
   }
+  const score = m.scores.at(-1);
+  if (score) {
+    parts.push(`score at ${score.iteration}: Frechet ${score.frechet.toFixed(1)} (n = ${score.n}), ${(100 * score.confident).toFixed(0)}% confident`);
+    if (score.agreement !== undefined) parts.push(`${(100 * score.agreement).toFixed(0)}% their label`);
+  }
   return parts.join(' · ');
+}
+
+/**
+ * Asks the score worker for the score of a model's training chains, every
+ * SCORE_EVERY iterations (and at iteration 0, the chains' start), one at a
+ * time per model; the answer joins the model's scores when it comes. Also
+ * asks once per sample count for the score of as many real digits (the
+ * plot's reference line).
+ */
+async function scoreChains(m: Model, shown: { n: number; pixels: Float32Array; labels: Int32Array | null } | null): Promise<void> {
+  const scorer = state.scorer;
+  if (!scorer || m.scoring || (m.scoredAt >= 0 && m.iteration < m.scoredAt + SCORE_EVERY)) return;
+  const chains = shown ?? (await m.imageSamples(true));
+  m.scoring = true;
+  m.scoredAt = m.iteration;
+  const iteration = m.iteration;
+  const n = chains.n;
+  scorer
+    .score(chains.pixels.slice(), n, chains.labels)
+    .then((s) => m.scores.push({ iteration, ...s }))
+    .catch((e) => console.warn(`score at iteration ${iteration}: ${(e as Error).message}`))
+    .finally(() => (m.scoring = false));
+  if (!state.realFrechet.has(n) && state.digits) {
+    state.realFrechet.set(n, NaN);
+    const train = state.digits.train;
+    const px = train.dim;
+    const real = new Float32Array(n * px);
+    // n training digits spread evenly over the classes (the split is in class order).
+    for (let k = 0; k < n; k++) {
+      const row = Math.floor(((k + 0.5) * train.rows) / n);
+      real.set(train.data.subarray(row * px, (row + 1) * px), k * px);
+    }
+    scorer.score(real, n, null).then((s) => state.realFrechet.set(n, s.frechet), () => state.realFrechet.delete(n));
+  }
+}
+
+/** A model of images: the samples grid (the training chains, or the chosen label's), its score, its curves. */
+async function redrawImages(m: Model, i: number): Promise<void> {
+  const view = state.views[i];
+  const side = m.data.images!.side;
+  const label = m.config.classes > 0 ? settings.shownLabel() : null;
+  await m.showLabel(label);
+  const s = await m.imageSamples();
+  const caption =
+    label !== null
+      ? `${s.n} chains of the label ${label} on the live E`
+      : `${Math.min(s.n, 64)} of the ${m.config.chains} training chains${m.config.classes > 0 ? ', by label' : ''}`;
+  view.drawImages(s, side, caption);
+  await scoreChains(m, label === null ? s : null);
+  const ref = m.scores.length ? state.realFrechet.get(m.scores[m.scores.length - 1].n) : undefined;
+  view.drawScores(m.scores, ref !== undefined && Number.isFinite(ref) ? ref : null);
 }
 
 /** Evaluates every model's grid on the GPU and draws its four pictures. */
 export async function redraw(rates?: number[]): Promise<void> {
   const { models, views } = state;
-  const snaps = await Promise.all(models.map((m) => m.snapshot()));
+  const snaps = await Promise.all(models.map((m) => (m.data.images ? null : m.snapshot())));
+  for (const [i, m] of models.entries()) if (m.data.images) await redrawImages(m, i);
   const drawing = settings.value('dataset') === 'draw';
   snaps.forEach((s, i) => {
     const m = models[i];
     const view = views[i];
+    if (!s) {
+      view.drawCurves(m.history, m.config.mode === 'cd');
+      view.stats.textContent = statsLine(m, rates ? rates[i] : null);
+      return;
+    }
     view.drawHeatmaps(s.values[0], s.values[1] ?? null);
     if (i === 0 && drawing) {
       view.drawSamples(new Float32Array(state.drawn), m.data.box === DRAW_BOX ? s.copies[0] : null, DRAW_BOX, true);

@@ -23,13 +23,28 @@ import { state } from './state';
 
 function wireForm(): void {
   const select = $<HTMLSelectElement>('dataset');
-  select.replaceChildren(...TOY_DATASETS.map((n) => new Option(TOY_LABELS[n] ?? n, n)), new Option('draw your own', 'draw'));
+  select.replaceChildren(
+    ...TOY_DATASETS.map((n) => new Option(TOY_LABELS[n] ?? n, n)),
+    new Option('draw your own', 'draw'),
+    new Option('MNIST digits (images)', settings.DIGITS),
+  );
+  $<HTMLSelectElement>('label').replaceChildren(
+    new Option('unconditional model', 'none'),
+    new Option('conditional: every label', 'all'),
+    ...Array.from({ length: 10 }, (_, d) => new Option(`conditional: the digit ${d}`, String(d))),
+  );
   settings.initForm();
   syncForm();
   for (const input of document.querySelectorAll<HTMLInputElement | HTMLSelectElement>('#controls input, #controls select')) {
     if (input.type === 'file') continue;
     input.addEventListener('change', () => {
       if (input.id === 'sampler') settings.stepDefault();
+      if (input.id === 'dataset') {
+        // Digits and 2-D points have settings of their own (networks, sampler, learning rates, ...).
+        const kind = settings.isDigits() ? 'digits' : 'points';
+        if (kind !== state.kind) settings.kindDefaults(kind);
+        state.kind = kind;
+      }
       void applySettings();
     });
     if (input.type === 'range') input.addEventListener('input', syncForm);
@@ -77,6 +92,9 @@ declare global {
         phase: string; ready: boolean; running: boolean; lost: boolean; iterations: number[]; metricsIterations: number[][];
         lastGood: (number | null)[]; titles: string[]; error: string;
         metrics: { iteration: number; eObjective: number; meanEData: number; meanESamples: number }[][];
+        /** Models of images: the scores of their chains. */
+        scores: { iteration: number; n: number; frechet: number; confident: number; agreement: number | null }[][];
+        classes: number[];
       };
       loseDevice(): void;
     };
@@ -95,6 +113,8 @@ window.febmDemo = {
     titles: state.views.filter((v) => !v.root.hidden).map((v) => v.title.textContent ?? ''),
     error: state.lastError,
     metrics: state.models.map((m) => m.history.map(({ iteration, eObjective, meanEData, meanESamples }) => ({ iteration, eObjective, meanEData, meanESamples }))),
+    scores: state.models.map((m) => m.scores.map(({ iteration, n, frechet, confident, agreement }) => ({ iteration, n, frechet, confident, agreement: agreement ?? null }))),
+    classes: state.models.map((m) => m.config.classes),
   }),
   loseDevice: () => state.gpu?.device.destroy(),
 };

@@ -3,8 +3,10 @@
 // the input that holds it (so the message appears next to it), and writes a
 // configuration back into the form (after a checkpoint is loaded).
 
-import { ConfigError, DIVERGENCE_NAMES, MAX_DEPTH, validateTrainerConfig } from '../src/index';
+import { ConfigError, DIGIT_CLASSES, DIGIT_PIXELS, DIVERGENCE_NAMES, MAX_DEPTH, validateTrainerConfig } from '../src/index';
 import type { Activation, DivergenceSpec, MlpSpec, OptimizerKind, SamplerKind, TrainerConfig, ValidTrainerConfig } from '../src/index';
+// The image experiment's recipe (docs/digits.md): the digits mode starts from it.
+import DIGITS_PRESET from '../experiments/digits/preset.json';
 
 export const DIVERGENCE_LABELS: Record<string, string> = {
   kl: 'KL',
@@ -44,7 +46,64 @@ export const DEFAULTS = {
   modeB: 'cd',
   divergenceB: 'kl',
   alphaB: '2',
+  label: 'none',
 } as const;
+
+/** The value of the data set select for the built-in digits. */
+export const DIGITS = 'mnist';
+
+/**
+ * The fields that differ for the digits, set when the digits are chosen (and
+ * DEFAULTS' values set back when a 2-D set is chosen again): the preset's
+ * sampler (Du & Mordatch, step 10), optimiser settings, L2 and numerics, with
+ * smaller networks, fewer chains and steps than the preset's 2 x 256, 64 and
+ * 20, so that the page stays responsive on a software adapter.
+ */
+export const DIGITS_DEFAULTS = {
+  numerics: DIGITS_PRESET.numerics,
+  widthE: '64',
+  depthE: '1',
+  actE: DIGITS_PRESET.energy.activation,
+  widthH: '64',
+  depthH: '1',
+  actH: DIGITS_PRESET.variational.activation,
+  lrE: String(DIGITS_PRESET.optimizerE.lr),
+  lrH: String(DIGITS_PRESET.optimizerH.lr),
+  l2: String(DIGITS_PRESET.l2),
+  sampler: DIGITS_PRESET.sampler.kind,
+  step: String(DIGITS_PRESET.sampler.stepSize),
+  steps: '10',
+  batch: '64',
+  chains: '64',
+  ipf: '1',
+} as const;
+
+/** Labels of the digits: 'none' (an unconditional model), 'all' (conditional, every label shown) or one digit '0' ... '9'. */
+export function labelChoice(): string {
+  return value('label');
+}
+
+export function isDigits(): boolean {
+  return value('dataset') === DIGITS;
+}
+
+/** Whether the digits' model is class-conditional. */
+export function isConditional(): boolean {
+  return isDigits() && labelChoice() !== 'none';
+}
+
+/** The digit whose samples the grid shows (a conditional model with one label chosen), or null. */
+export function shownLabel(): number | null {
+  const l = labelChoice();
+  return isConditional() && /^[0-9]$/.test(l) ? Number(l) : null;
+}
+
+/** Writes the defaults of a kind of data (2-D points or digits) into the fields that differ between them. */
+export function kindDefaults(kind: 'points' | 'digits'): void {
+  for (const id of Object.keys(DIGITS_DEFAULTS) as (keyof typeof DIGITS_DEFAULTS)[]) {
+    el<HTMLInputElement | HTMLSelectElement>(id).value = kind === 'digits' ? DIGITS_DEFAULTS[id] : DEFAULTS[id];
+  }
+}
 
 /** Metrics (and the trainer's NaN check and last-good copy) every this many iterations. */
 export const METRICS_EVERY = 10;
@@ -81,12 +140,12 @@ function num(id: FieldId): number {
   return s === '' ? NaN : Number(s);
 }
 
-function mlp(width: FieldId, depth: FieldId, act: FieldId, field: string): MlpSpec {
+function mlp(width: FieldId, depth: FieldId, act: FieldId, field: string, inputDim: number): MlpSpec {
   const d = num(depth);
   if (!Number.isInteger(d) || d < 1 || d > MAX_DEPTH) {
     throw new ConfigError(`${field}.hidden`, `depth must be an integer in [1, ${MAX_DEPTH}], got ${value(depth) || 'nothing'}`);
   }
-  return { inputDim: 2, hidden: new Array<number>(d).fill(num(width)), activation: value(act) as Activation };
+  return { inputDim, hidden: new Array<number>(d).fill(num(width)), activation: value(act) as Activation };
 }
 
 function divergence(name: FieldId, alpha: FieldId): DivergenceSpec {
@@ -97,27 +156,42 @@ function divergence(name: FieldId, alpha: FieldId): DivergenceSpec {
 /** The configuration of model A, or of model B (its mode and divergence from the compare fields), validated. */
 export function readConfig(which: 'A' | 'B' = 'A'): ValidTrainerConfig {
   const mode = value(which === 'A' ? 'mode' : 'modeB') as 'fdiv' | 'cd';
-  const optimizer = (lr: FieldId) => ({ kind: value('optimizer') as OptimizerKind, lr: num(lr), beta1: 0 });
+  // Digits: the preset's Adam (beta2, per-element clipping), sampler (noise, gradient clip, box [0, 1]), replay buffer and warm-up.
+  const digits = isDigits();
+  const classes = isConditional() ? DIGIT_CLASSES : 0;
+  const inputDim = digits ? DIGIT_PIXELS + classes : 2;
+  const optimizer = (lr: FieldId) => {
+    const kind = value('optimizer') as OptimizerKind;
+    const p = DIGITS_PRESET.optimizerE;
+    return digits && kind === 'adam' ? { kind, lr: num(lr), beta1: p.beta1, beta2: p.beta2, clipRms: p.clipRms, clipAdd: p.clipAdd } : { kind, lr: num(lr), beta1: 0 };
+  };
   const sampler = value('sampler') as SamplerKind;
   const step = num('step');
   const chains = num('chains');
+  const ps = DIGITS_PRESET.sampler;
   const config: TrainerConfig = {
     mode,
-    energy: mlp('widthE', 'depthE', 'actE', 'energy'),
+    energy: mlp('widthE', 'depthE', 'actE', 'energy', inputDim),
     numerics: value('numerics') as 'stable' | 'authors',
     optimizerE: optimizer('lrE'),
     batch: num('batch'),
     chains,
-    sampler: sampler === 'du-mordatch' ? { kind: sampler, steps: num('steps'), stepSize: step } : { kind: sampler, steps: num('steps'), eta: step },
-    replay: { capacity: Number.isInteger(chains) && chains > 4096 ? chains : 4096, reuse: 0.95 },
+    sampler:
+      sampler === 'du-mordatch'
+        ? { kind: sampler, steps: num('steps'), stepSize: step, ...(digits ? { noiseStd: ps.noiseStd, gradClip: ps.gradClip, box: [ps.box[0], ps.box[1]] as [number, number] } : {}) }
+        : { kind: sampler, steps: num('steps'), eta: step },
+    replay: digits
+      ? { capacity: Math.max(DIGITS_PRESET.replay.capacity, Number.isInteger(chains) ? chains : 0), reuse: DIGITS_PRESET.replay.reuse, initBox: [DIGITS_PRESET.replay.initBox[0], DIGITS_PRESET.replay.initBox[1]] }
+      : { capacity: Number.isInteger(chains) && chains > 4096 ? chains : 4096, reuse: 0.95 },
     l2: num('l2'),
     seed: num('seed'),
+    ...(digits ? { warmup: DIGITS_PRESET.warmup, classes } : {}),
     metricsEvery: METRICS_EVERY,
     // A frame's iterations go in one submit (two when they cross a metrics point).
     iterationsPerSubmit: MAX_ITERATIONS_PER_FRAME,
   };
   if (mode === 'fdiv') {
-    config.variational = mlp('widthH', 'depthH', 'actH', 'variational');
+    config.variational = mlp('widthH', 'depthH', 'actH', 'variational', inputDim);
     config.divergence = which === 'A' ? divergence('divergence', 'alpha') : divergence('divergenceB', 'alphaB');
     config.optimizerH = optimizer('lrH');
   }
@@ -174,6 +248,8 @@ export function inputFor(field: string, which: 'A' | 'B' = 'A'): string | null {
       return 'step';
     case 'l2':
       return 'l2';
+    case 'classes':
+      return 'label';
     case 'seed':
     case 'initSeed':
       return 'seed';

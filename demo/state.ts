@@ -5,7 +5,9 @@
 
 import type { Gpu, ValidTrainerConfig } from '../src/index';
 import type { DataSet } from './data';
+import type { Digits } from './digits';
 import type { Model } from './model';
+import type { ScoreClient } from './score';
 import type { ModelView } from './views';
 
 export class DemoState {
@@ -23,6 +25,14 @@ export class DemoState {
   ready = false;
   /** The data the models train on. */
   data: DataSet | null = null;
+  /** The built-in digits, once loaded (the first time they are chosen). */
+  digits: Digits | null = null;
+  /** The score worker (made with the digits). */
+  scorer: ScoreClient | null = null;
+  /** The Frechet distance of n real (training) digits, by n: the score plot's reference line. */
+  readonly realFrechet = new Map<number, number>();
+  /** The kind of data the form's settings are for (its defaults are written when the kind changes). */
+  kind: 'points' | 'digits' = 'points';
   /** The last data file dropped or chosen. */
   fileSet: DataSet | null = null;
   /** Points drawn with the mouse, [x0, y0, x1, y1, ...]. */

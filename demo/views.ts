@@ -5,7 +5,9 @@
 // same as the command line's PNG files; the page puts its pixels on canvases.
 // Every image buffer is made once per view; a redraw only writes pixels.
 
-import { densityPicture, ratioPicture, samplesPicture, type GridBox, type Picture, type TrainerMetrics } from '../src/index';
+import { densityPicture, imageGrid, ratioPicture, samplesPicture, type GridBox, type Picture, type TrainerMetrics } from '../src/index';
+import type { ImageSamples, ScorePoint } from './model';
+import { SCORE_EVERY } from './score';
 
 /** Pixels per side of every picture. */
 export const VIEW_SIZE = 240;
@@ -13,7 +15,10 @@ export const VIEW_SIZE = 240;
 /** The samples picture while drawing: a pale yellow page, the drawn points darker. */
 const DRAWING = { background: [255, 251, 230] as const, data: { colour: [60, 60, 60] as const, alpha: 0.8, size: 2 } };
 
-export const CURVE_COLOURS = { h: '#7b61c9', e: '#d9480f', gap: '#2b8a3e' };
+export const CURVE_COLOURS = { h: '#7b61c9', e: '#d9480f', gap: '#2b8a3e', frechet: '#1c64b8', confident: '#b8860b', agreement: '#8e2c9e' };
+
+/** Columns of the samples grid (8 x 8 images). */
+const GRID_COLUMNS = 8;
 
 function context(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
@@ -90,6 +95,12 @@ export class ModelView {
   readonly samples: HTMLCanvasElement;
   readonly ratio: HTMLCanvasElement;
   readonly curves: HTMLCanvasElement;
+  /** Images: the grid of the chains' samples, and the score over the iterations. */
+  readonly digits: HTMLCanvasElement;
+  readonly score: HTMLCanvasElement;
+  private readonly pointFigures: HTMLElement[];
+  private readonly imageFigures: HTMLElement[];
+  private readonly digitsCaption: HTMLElement;
   private readonly densityMap: Heatmap;
   private readonly ratioMap: Heatmap;
   private readonly densityValues: Float32Array;
@@ -116,14 +127,20 @@ export class ModelView {
     this.samples = canvas('samples', 'the chains (red) over the data (grey)');
     this.ratio = canvas('ratio', 'H + E: the learned log(p / q)');
     this.curves = canvas('curves', 'objectives over the iterations');
+    this.digits = canvas('digits', "the chains' samples");
+    this.score = canvas('score', 'the sample-quality score of the chains over the iterations');
     const views = document.createElement('div');
     views.className = 'views';
-    views.append(
+    this.pointFigures = [
       figure(this.density, 'density exp(&minus;E)'),
       figure(this.samples, 'samples <span class="dot red"></span> over data <span class="dot grey"></span>'),
       figure(this.ratio, 'log-ratio H + E <span class="hint">(red: data &gt; model)</span>'),
-      figure(this.curves, 'objectives'),
-    );
+    ];
+    const digitsFigure = figure(this.digits, "the chains' samples");
+    this.digitsCaption = digitsFigure.querySelector('figcaption')!;
+    this.imageFigures = [digitsFigure, figure(this.score, `sample quality (every ${SCORE_EVERY} iterations)`)];
+    views.append(...this.pointFigures.slice(0, 2), this.imageFigures[0], this.pointFigures[2], this.imageFigures[1], figure(this.curves, 'objectives'));
+    this.showKind('points');
     this.root.append(head, this.stats, this.message, views);
     this.densityMap = new Heatmap(this.density, resolution);
     this.ratioMap = new Heatmap(this.ratio, resolution);
@@ -132,6 +149,105 @@ export class ModelView {
     this.scatter = context(this.samples);
     this.scatterImage = this.scatter.createImageData(VIEW_SIZE, VIEW_SIZE);
     this.plot = context(this.curves);
+  }
+
+  /** Shows the pictures of 2-D points (density, samples, log-ratio) or of images (the samples grid, the score). */
+  showKind(kind: 'points' | 'images'): void {
+    for (const f of this.pointFigures) f.hidden = kind !== 'points';
+    for (const f of this.imageFigures) f.hidden = kind !== 'images';
+  }
+
+  /** The chains' images in a grid of 8 columns (at most 64), a conditional model's sorted by label; `caption` under it. */
+  drawImages(s: ImageSamples, side: number, caption: string): void {
+    const n = Math.min(s.n, GRID_COLUMNS * GRID_COLUMNS);
+    const order = Array.from({ length: s.n }, (_, i) => i);
+    if (s.labels) order.sort((a, b) => s.labels![a] - s.labels![b] || a - b);
+    const px = side * side;
+    const shown = new Float32Array(n * px);
+    for (let k = 0; k < n; k++) shown.set(s.pixels.subarray(order[k] * px, (order[k] + 1) * px), k * px);
+    const p = imageGrid(shown, n, side, side, { columns: Math.min(GRID_COLUMNS, n), gap: 2 });
+    if (this.digits.width !== p.width || this.digits.height !== p.height) {
+      this.digits.width = p.width;
+      this.digits.height = p.height;
+    }
+    const ctx = context(this.digits);
+    ctx.fillStyle = '#808080';
+    ctx.fillRect(0, 0, p.width, p.height);
+    ctx.putImageData(new ImageData(new Uint8ClampedArray(p.rgba.buffer as ArrayBuffer, p.rgba.byteOffset, p.rgba.byteLength), p.width, p.height), 0, 0);
+    this.digitsCaption.textContent = caption;
+  }
+
+  /**
+   * The score over the iterations: the Frechet distance (log scale, left) and
+   * the confident share (and, conditional, the share classified as their
+   * label; 0 to 100%, right); `reference`: the Frechet distance of as many
+   * real digits, dashed.
+   */
+  drawScores(scores: readonly ScorePoint[], reference: number | null): void {
+    const ctx = context(this.score);
+    const W = this.score.width;
+    const H = this.score.height;
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, W, H);
+    ctx.font = '11px system-ui, sans-serif';
+    const conditional = scores.some((s) => s.agreement !== undefined);
+    const labels: [string, string][] = [
+      [CURVE_COLOURS.frechet, 'Frechet distance (log scale)'],
+      [CURVE_COLOURS.confident, 'confident samples (0-100%)'],
+      ...(conditional ? ([[CURVE_COLOURS.agreement, 'classified as their label']] as [string, string][]) : []),
+    ];
+    labels.forEach(([c, t], k) => {
+      ctx.fillStyle = c;
+      ctx.fillText(t, 6, 13 + 13 * k);
+    });
+    if (scores.length === 0) {
+      ctx.fillStyle = '#888';
+      ctx.fillText('the first score is on its way', 6, H - 3);
+      return;
+    }
+    const top = 14 + 13 * labels.length;
+    const bottom = H - 18;
+    const logs = scores.map((s) => Math.log10(Math.max(s.frechet, 1e-3)));
+    if (reference !== null) logs.push(Math.log10(Math.max(reference, 1e-3)));
+    let lo = Math.floor(Math.min(...logs));
+    let hi = Math.ceil(Math.max(...logs));
+    if (hi <= lo) hi = lo + 1;
+    const it0 = scores[0].iteration;
+    const it1 = scores[scores.length - 1].iteration;
+    const px = (it: number) => (scores.length === 1 ? W / 2 : 6 + ((it - it0) / Math.max(1, it1 - it0)) * (W - 40));
+    const pyLog = (v: number) => bottom - ((Math.log10(Math.max(v, 1e-3)) - lo) / (hi - lo)) * (bottom - top);
+    const pyShare = (v: number) => bottom - v * (bottom - top);
+    const line = (colour: string, y: (s: ScorePoint) => number) => {
+      ctx.strokeStyle = colour;
+      ctx.fillStyle = colour;
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      scores.forEach((s, i) => (i === 0 ? ctx.moveTo(px(s.iteration), y(s)) : ctx.lineTo(px(s.iteration), y(s))));
+      ctx.stroke();
+      for (const s of scores) ctx.fillRect(px(s.iteration) - 2, y(s) - 2, 4, 4);
+    };
+    if (reference !== null) {
+      ctx.strokeStyle = CURVE_COLOURS.frechet;
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(0, pyLog(reference));
+      ctx.lineTo(W, pyLog(reference));
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = CURVE_COLOURS.frechet;
+      ctx.fillText('real digits', 6, pyLog(reference) - 3);
+    }
+    line(CURVE_COLOURS.confident, (s) => pyShare(s.confident));
+    if (conditional) line(CURVE_COLOURS.agreement, (s) => pyShare(s.agreement ?? 0));
+    line(CURVE_COLOURS.frechet, (s) => pyLog(s.frechet));
+    ctx.lineWidth = 1;
+    ctx.fillStyle = '#666';
+    ctx.textAlign = 'right';
+    ctx.fillText(`${10 ** hi}`, W - 4, top + 9);
+    ctx.fillText(`${10 ** lo}`, W - 4, bottom);
+    const last = scores[scores.length - 1];
+    ctx.fillText(`Frechet ${last.frechet.toFixed(1)} · ${(100 * last.confident).toFixed(0)}% confident`, W - 4, H - 3);
+    ctx.textAlign = 'start';
   }
 
   /** Heatmaps from grid values: energy E, and H when the model has one (log-ratio H + E). */
@@ -251,7 +367,8 @@ export async function exportPng(views: ModelView[], heading: string): Promise<Bl
     ctx.fillStyle = '#222';
     ctx.font = '13px system-ui, sans-serif';
     ctx.fillText(`${v.title.textContent ?? ''} — ${v.stats.textContent ?? ''}`, pad, y + 15);
-    [v.density, v.samples, v.ratio, v.curves].forEach((c, k) => ctx.drawImage(c, pad + k * (VIEW_SIZE + pad), y + titleH));
+    const shown = v.digits.closest('figure')!.hidden ? [v.density, v.samples, v.ratio, v.curves] : [v.digits, v.score, v.curves];
+    shown.forEach((c, k) => ctx.drawImage(c, pad + k * (VIEW_SIZE + pad), y + titleH, VIEW_SIZE, VIEW_SIZE));
   });
   return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error('the browser made no PNG'))), 'image/png'));
 }

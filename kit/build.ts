@@ -20,7 +20,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type ViteDevServer } from 'vite';
 import { KERNEL_TESTS } from '../vite.config';
 
-/** The kit's size limit (issue: at most 60 MiB). */
+/** The kit's size limit: small enough to copy to a machine without network (60 MiB). */
 export const KIT_LIMIT_BYTES = 60 * 2 ** 20;
 
 const log = (line: string) => process.stderr.write(`gpu-kit: ${line}\n`);

@@ -26,6 +26,8 @@ const MAY_USE: Record<string, string[]> = {
   // The GPU kit bundles the benchmark and, by the list in vite.config.ts, the kernel tests.
   kit: ['src', 'shaders', 'harness', 'bench', 'experiments', 'cli', 'vite.config'],
 };
+/** The demo's digits mode starts from the image experiment's recipe, a data file (no code). */
+const DEMO_DATA = { from: 'demo', files: ['experiments/digits/preset.json'] };
 /** The hosts find the applications' job files by glob (harness/app-jobs.ts). */
 const JOBS_PAGE = { file: 'harness/app-jobs.ts', mayUse: ['bench', 'cli', 'experiments'] };
 /** npm packages the library may import: its dependencies, nothing Node-only (the command's are optional dependencies). */
@@ -72,6 +74,7 @@ describe('the dependency rule', () => {
         const to = top(e.target!);
         if (to === from) return false;
         if (e.file === JOBS_PAGE.file && JOBS_PAGE.mayUse.includes(to)) return false;
+        if (from === DEMO_DATA.from && DEMO_DATA.files.includes(e.target!)) return false;
         return !MAY_USE[from].includes(to);
       })
       .map((e) => `${e.file} imports ${e.spec}`);

@@ -36,7 +36,7 @@ const CASES: Case[] = [
   act('tanh', [512], 2, 17),
   act('silu', [512, 512, 512, 512], 1, 3),
   act('leaky_relu', [64, 64], 5, 70),
-  // Image-sized inputs and wide layers (issue 15): MNIST's 784 and CIFAR's 3,072
+  // Image-sized inputs and wide layers: MNIST's 784 and CIFAR's 3,072
   // features, widths to 1,024, inputs just past a 16-unit register tile (65).
   act('silu', [512, 512], 784, 5),
   act('tanh', [1024], 3072, 1),

@@ -1,4 +1,4 @@
-// Training quality, tested statistically with fixed seeds (issue 6 item 8):
+// Training quality, tested statistically with fixed seeds:
 // on 8 Gaussians (std 0.1 on a circle of radius 2), f-EBM with Jensen-Shannon,
 // KL, reverse KL and squared Hellinger, and contrastive divergence, each with
 // the same networks, sampler, optimiser and budget (1500 iterations of 128
