@@ -1,6 +1,7 @@
 // Page side of the sample command (cli/sample.ts): K Langevin steps of n
 // chains on a checkpoint's energy E, from the starting points Node chose,
-// with the checkpoint's sampler settings; returns the chains. E's parameters
+// with the checkpoint's sampler settings (a conditional energy's label
+// coordinates held fixed); returns the chains. E's parameters
 // and the starting points come as bytes (harness/host.ts), and so do the
 // samples.
 
@@ -13,6 +14,8 @@ export interface SampleJobConfig {
   energy: MlpSpec;
   paramsE: BlobRef;
   sampler: { kind: SamplerKind; eta: number; stepSize: number; noiseStd: number; gradClip: number | null; box: [number, number] | null };
+  /** A class-conditional energy's classes: the last `classes` values of a chain are its label, never moved (0: none). */
+  classes: number;
   n: number;
   steps: number;
   /** Philox seed of the sampler's noise. */
@@ -34,7 +37,7 @@ export async function sample(ctx: JobContext, c: SampleJobConfig): Promise<Sampl
   const gpu = await ctx.gpu();
   const s = c.sampler;
   const sampler = await LangevinSampler.create(gpu, {
-    sampler: s.kind, chains: c.n, dim: c.energy.inputDim, steps: c.steps, seed: c.seed,
+    sampler: s.kind, chains: c.n, dim: c.energy.inputDim, classes: c.classes, steps: c.steps, seed: c.seed,
     energy: { kind: 'mlp', spec: c.energy, theta: f32(await ctx.input(c.paramsE)) },
     ...(s.kind === 'du-mordatch' ? { stepSize: s.stepSize, noiseStd: s.noiseStd, gradClip: s.gradClip, box: s.box } : { eta: s.eta }),
     initialState: f32(await ctx.input(c.initial)),

@@ -1,20 +1,33 @@
-// `febm-gpu sample CHECKPOINT [--n N] [--steps K] [--start replay|noise] [--seed S] [--out DIR]`:
+// `febm-gpu sample CHECKPOINT [--n N] [--steps K] [--start replay|noise] [--seed S] [--label L] [--out DIR]`:
 // draws N samples from a trained model: N chains of the checkpoint's
 // sampler (its kind, step, noise, gradient clip and box) on the
 // checkpoint's energy E, K steps each (default: the checkpoint's steps per
 // iteration), in the runner's Chromium (page side cli/sample.jobs.ts).
 // Writes, in DIR (default out/sample):
-//   samples.npy   N x dim float32 (NumPy's format: np.load reads it as it is)
-//   score.json    digits (784 values a row) only: the sample-quality score
-//                 against the held-out digits (docs/score.md)
+//   samples.npy   N x dim float32 (NumPy's format: np.load reads it as it
+//                 is); for a class-conditional model the x part only, N x
+//                 (inputDim - classes)
+//   samples-labels.npy  class-conditional models only: each sample's label,
+//                 N int32
+//   score.json    digits (784 values of x a row) only: the sample-quality
+//                 score against the held-out digits (docs/score.md), for a
+//                 conditional model with the share classified as their label
 //   samples.png   digits only: the first 64 samples as a grid
 // and prints where they went and, for digits, the score.
+//
+// Labels (a class-conditional checkpoint, classes > 0): a chain's last
+// `classes` values are its one-hot label, which the sampler never moves.
+// --label L draws every chain with label L (0 to classes - 1); without it
+// the replay start keeps each row's own label and the noise start gives
+// chain i the label i % classes. --label with an unconditional checkpoint
+// is refused.
 //
 // The two starts:
 //   replay  the N most recently written rows of the checkpoint's replay
 //           buffer (the persistent chains' latest states, the trainer's
-//           restarts), newest last. These are already close to the model,
-//           so K steps refine what training found.
+//           restarts), newest last; with --label, the N newest rows of that
+//           label. These are already close to the model, so K steps refine
+//           what training found.
 //   noise   fresh points, uniform in the checkpoint's replay.initBox (where
 //           the trainer's fresh restarts start), seeded by --seed. Short-run
 //           EBMs trained with persistent chains are known to give good
@@ -27,7 +40,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BlobRef, JobHost } from '../harness/host';
 import {
-  ConfigError, decodeTrainerCheckpoint, DIGIT_PIXELS, DIGIT_SIDE, encodeNpy, encodePng, imageGrid, seededUniform, type TrainerSnapshot,
+  ConfigError, decodeTrainerCheckpoint, DIGIT_PIXELS, DIGIT_SIDE, encodeNpy, encodePng, imageGrid, seededUniform, splitOneHotRows, type SampleScore, type TrainerSnapshot,
 } from '../src/index';
 import { EXIT, intArg, parseCommandLine, stringArg, type Command, type Parsed } from './command';
 import { writeFileAtomic } from './files';
@@ -45,6 +58,8 @@ export interface SampleArgs {
   steps?: number;
   start: SampleStart;
   seed: number;
+  /** Class-conditional checkpoints: the label of every chain (undefined: see the header). */
+  label?: number;
   out: string;
 }
 
@@ -53,6 +68,10 @@ const SAMPLE_OPTIONS = {
   steps: { type: 'string', value: 'K', help: 'sampler steps per chain (1 to 100,000)', default: "the checkpoint's sampler.steps" },
   start: { type: 'string', value: 'replay|noise', help: "where the chains start: the replay buffer's newest rows, or uniform noise in replay.initBox", default: 'replay' },
   seed: { type: 'string', value: 'S', help: "seed of the noise start and of the sampler's Philox stream", default: 0 },
+  label: {
+    type: 'string', value: 'L', help: 'class-conditional checkpoints: every sample gets label L, in [0, classes-1]',
+    default: "each replay row's own; from noise, chain i gets i % classes",
+  },
   out: { type: 'string', value: 'DIR', help: 'output folder', default: 'out/sample' },
   ...HOST_OPTION,
 } as const;
@@ -64,15 +83,26 @@ function sampleArgs(p: Parsed): SampleArgs {
   const start = stringArg(p, 'start', SAMPLE_OPTIONS.start.default)!;
   if (!(SAMPLE_STARTS as readonly string[]).includes(start)) throw new ConfigError('--start', `must be one of ${SAMPLE_STARTS.join(', ')}, got ${JSON.stringify(start)}`);
   const steps = intArg(p, 'steps', 1, 100000);
+  // The checkpoint's classes bound it further (prepareSample).
+  const label = intArg(p, 'label', 0, 2 ** 31 - 1);
   return {
     checkpoint, n: intArg(p, 'n', 2, 1 << 20, SAMPLE_OPTIONS.n.default)!, ...(steps === undefined ? {} : { steps }), start: start as SampleStart,
-    seed: intArg(p, 'seed', 0, 2 ** 32 - 1, SAMPLE_OPTIONS.seed.default)!, out: stringArg(p, 'out', SAMPLE_OPTIONS.out.default)!,
+    seed: intArg(p, 'seed', 0, 2 ** 32 - 1, SAMPLE_OPTIONS.seed.default)!, ...(label === undefined ? {} : { label }),
+    out: stringArg(p, 'out', SAMPLE_OPTIONS.out.default)!,
   };
 }
 
 /** Parses the command line (febm-gpu sample's arguments); ConfigError naming the flag on anything wrong. */
 export function parseSampleArgs(argv: string[]): SampleArgs {
   return sampleArgs(parseCommandLine(sampleCommand, argv));
+}
+
+/** A score in words, as the commands print it. */
+export function describeScore(s: SampleScore): string {
+  return (
+    `Frechet ${s.frechet.toFixed(2)} (n = ${s.n}), classes ${(100 * s.minShare).toFixed(1)}% to ${(100 * s.maxShare).toFixed(1)}%, ` +
+    `confident ${(100 * s.confident).toFixed(1)}%${s.agreement === undefined ? '' : `, classified as their label ${(100 * s.agreement).toFixed(1)}%`}`
+  );
 }
 
 /** Most digits a grid picture shows. */
@@ -99,12 +129,74 @@ export function recentReplayRows(s: Pick<TrainerSnapshot, 'replay' | 'replayFill
   return out;
 }
 
-/** The chains' starting points for a start kind (see the top of this file). */
-export function initialChains(s: TrainerSnapshot, n: number, start: SampleStart, seed: number): Float32Array {
-  if (start === 'replay') return recentReplayRows(s, n);
+/** The label of a class-conditional row (its last `classes` values one-hot), -1 if they are not one-hot. */
+function rowLabel(rows: Float32Array, row: number, dim: number, classes: number): number {
+  let label = -1;
+  for (let l = 0; l < classes; l++) {
+    const v = rows[row * dim + dim - classes + l];
+    if (v === 1 && label < 0) label = l;
+    else if (v !== 0) return -1;
+  }
+  return label;
+}
+
+/** The n rows of label `label` that the replay buffer received last, oldest first (a class-conditional checkpoint). */
+export function recentReplayRowsOfLabel(s: Pick<TrainerSnapshot, 'replay' | 'replayFilled' | 'replayPos' | 'config'>, n: number, label: number): Float32Array {
+  const dim = s.config.energy.inputDim;
+  const { capacity } = s.config.replay;
+  const picked: number[] = [];
+  for (let back = 1; back <= s.replayFilled && picked.length < n; back++) {
+    const row = (((s.replayPos - back) % capacity) + capacity) % capacity;
+    if (rowLabel(s.replay, row, dim, s.config.classes) === label) picked.push(row);
+  }
+  if (picked.length < n) {
+    throw new ConfigError(
+      '--n',
+      `with --start replay and --label ${label}, at most the replay buffer's ${picked.length} rows of label ${label} (of ${s.replayFilled} filled), got ${n} ` +
+        '(use --start noise, or a smaller --n)',
+    );
+  }
+  const out = new Float32Array(n * dim);
+  picked.reverse().forEach((row, k) => out.set(s.replay.subarray(row * dim, (row + 1) * dim), k * dim));
+  return out;
+}
+
+/** Checks --label against a checkpoint: only for a class-conditional one, in [0, classes - 1]. */
+export function checkLabel(s: Pick<TrainerSnapshot, 'config'>, label: number | undefined): void {
+  if (label === undefined) return;
+  const k = s.config.classes;
+  if (k === 0) throw new ConfigError('--label', `is for class-conditional checkpoints; this one is unconditional (classes = 0), got --label ${label}`);
+  if (!Number.isInteger(label) || label < 0 || label >= k) throw new ConfigError('--label', `must be an integer in [0, ${k - 1}] (the checkpoint's classes = ${k}), got ${label}`);
+}
+
+/**
+ * The chains' starting points for a start kind (see the top of this file),
+ * whole rows of energy.inputDim values (a conditional model's one-hot label
+ * last: `label`, or see the header).
+ */
+export function initialChains(s: TrainerSnapshot, n: number, start: SampleStart, seed: number, label?: number): Float32Array {
+  checkLabel(s, label);
+  if (start === 'replay') return label === undefined ? recentReplayRows(s, n) : recentReplayRowsOfLabel(s, n, label);
   const [lo, hi] = s.config.replay.initBox!;
   const u = seededUniform(seed);
-  return Float32Array.from({ length: n * s.config.energy.inputDim }, () => lo + (hi - lo) * u());
+  const dim = s.config.energy.inputDim;
+  const k = s.config.classes;
+  if (k === 0) return Float32Array.from({ length: n * dim }, () => lo + (hi - lo) * u());
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dim - k; j++) out[i * dim + j] = lo + (hi - lo) * u();
+    out[i * dim + dim - k + (label ?? i % k)] = 1;
+  }
+  return out;
+}
+
+/** Samples (whole rows) as x and labels: a conditional model's rows split (labels null for an unconditional one). */
+export function sampleParts(s: Pick<TrainerSnapshot, 'config'>, rows: Float32Array): { x: Float32Array; labels: Int32Array | null; dim: number } {
+  const { inputDim } = s.config.energy;
+  const k = s.config.classes;
+  if (k === 0) return { x: rows, labels: null, dim: inputDim };
+  const { x, labels } = splitOneHotRows(rows, inputDim, k, 'samples');
+  return { x, labels, dim: inputDim - k };
 }
 
 /** The sampler's box as the run used it: 'data' is the data's range, which training resolved into replay.initBox. */
@@ -120,7 +212,8 @@ export async function sampleJob(host: JobHost, s: TrainerSnapshot, args: Omit<Sa
   return {
     energy: c.energy, paramsE: await host.offer(bytes(s.paramsE)),
     sampler: { kind: c.sampler.kind, eta: c.sampler.eta, stepSize: c.sampler.stepSize, noiseStd: c.sampler.noiseStd, gradClip: c.sampler.gradClip, box: resolvedBox(s) },
-    n: args.n, steps: args.steps ?? c.sampler.steps, seed: args.seed, initial: await host.offer(bytes(initialChains(s, args.n, args.start, args.seed))),
+    classes: c.classes,
+    n: args.n, steps: args.steps ?? c.sampler.steps, seed: args.seed, initial: await host.offer(bytes(initialChains(s, args.n, args.start, args.seed, args.label))),
   };
 }
 
@@ -153,8 +246,8 @@ export function prepareSample(argv: string[] | SampleArgs): PreparedSample {
     throw new ConfigError('checkpoint', `cannot be read: ${(e as Error).message}`);
   }
   const snapshot = decodeTrainerCheckpoint(bytes);
-  // The starts are checked here (e.g. --n beyond the replay buffer's rows), before a browser starts.
-  initialChains(snapshot, args.n, args.start, args.seed);
+  // The label and the starts are checked here (e.g. --n beyond the replay buffer's rows), before a browser starts.
+  initialChains(snapshot, args.n, args.start, args.seed, args.label);
   return { args, snapshot, steps: args.steps ?? snapshot.config.sampler.steps };
 }
 
@@ -177,18 +270,30 @@ export async function runSample(host: JobHost, argv: string[], log: Log = stderr
 }
 
 async function executeSample(host: JobHost, { args, snapshot, steps }: PreparedSample, log: Log): Promise<number> {
-  const dim = snapshot.config.energy.inputDim;
-  log(`sampling ${args.n} chains x ${steps} ${snapshot.config.sampler.kind} steps from ${args.start === 'replay' ? 'the replay buffer' : 'fresh noise'} of ${args.checkpoint} (iteration ${snapshot.iteration}, ${dim} dimensions)`);
+  const k = snapshot.config.classes;
+  const which = k === 0 ? '' : args.label !== undefined ? `, label ${args.label}` : args.start === 'replay' ? ", each row's own label" : `, labels i % ${k}`;
+  log(
+    `sampling ${args.n} chains x ${steps} ${snapshot.config.sampler.kind} steps from ${args.start === 'replay' ? 'the replay buffer' : 'fresh noise'} of ${args.checkpoint} ` +
+      `(iteration ${snapshot.iteration}, ${snapshot.config.energy.inputDim - k} dimensions${which})`,
+  );
   const { samples, seconds } = await drawSamples(host, snapshot, args);
+  const { x, labels, dim } = sampleParts(snapshot, samples);
   mkdirSync(args.out, { recursive: true });
   const files = [join(args.out, 'samples.npy')];
-  writeFileAtomic(files[0], encodeNpy(samples, [args.n, dim]));
+  writeFileAtomic(files[0], encodeNpy(x, [args.n, dim]));
+  if (labels) {
+    files.push(join(args.out, 'samples-labels.npy'));
+    writeFileAtomic(files.at(-1)!, encodeNpy(labels, [args.n]));
+  }
   if (dim === DIGIT_PIXELS) {
-    const s = digitScore().score.score(samples, args.n);
-    files.push(join(args.out, 'score.json'), join(args.out, 'samples.png'));
-    writeFileAtomic(files[2], digitGridPng(samples, args.n));
-    writeFileAtomic(files[1], `${JSON.stringify({ checkpoint: args.checkpoint, iteration: snapshot.iteration, start: args.start, steps, ...s }, null, 1)}\n`);
-    log(`score: Frechet ${s.frechet.toFixed(2)} (n = ${s.n}), classes ${(100 * s.minShare).toFixed(1)}% to ${(100 * s.maxShare).toFixed(1)}%, confident ${(100 * s.confident).toFixed(1)}%`);
+    const s = digitScore().score.score(x, args.n, labels ?? undefined);
+    const scoreFile = join(args.out, 'score.json');
+    const grid = join(args.out, 'samples.png');
+    files.push(scoreFile, grid);
+    writeFileAtomic(grid, digitGridPng(x, args.n));
+    const label = args.label === undefined ? {} : { label: args.label };
+    writeFileAtomic(scoreFile, `${JSON.stringify({ checkpoint: args.checkpoint, iteration: snapshot.iteration, start: args.start, steps, ...label, ...s }, null, 1)}\n`);
+    log(`score: ${describeScore(s)}`);
   }
   log(`sampled in ${seconds.toFixed(1)} s; wrote ${files.join(', ')}`);
   return EXIT.done;
@@ -203,6 +308,9 @@ export const sampleCommand: Command = {
     "for K steps, started from the replay buffer's newest rows (the persistent chains) or from uniform noise",
     "in its replay.initBox, and writes samples.npy (N x dim float32) in the output folder; for digits (784",
     'values a row) also score.json, the sample-quality score against the held-out digits (docs/score.md).',
+    "A class-conditional checkpoint keeps each chain's label fixed, and --label L gives them all label L;",
+    'samples.npy then holds the images without the label, samples-labels.npy the labels (N int32), and',
+    'score.json the share of samples classified as their label.',
   ].join('\n'),
   options: SAMPLE_OPTIONS,
   positionals: { max: 1, what: 'checkpoint' },

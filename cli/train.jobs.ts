@@ -18,7 +18,7 @@
 // checkpoint, byte for byte, as one that was never stopped.
 
 import {
-  DeviceLostError, gridPoints, Trainer, TrainingDivergedError, type TrainerConfig, type TrainerMetrics, type ValidTrainerConfig,
+  DeviceLostError, gridPoints, Trainer, TrainingDivergedError, type TrainerConfig, type TrainerData, type TrainerMetrics, type ValidTrainerConfig,
 } from '../src/index';
 import type { BlobRef } from '../harness/host';
 import type { JobContext } from '../harness/job';
@@ -28,6 +28,8 @@ export interface TrainJobConfig {
   config: TrainerConfig | ValidTrainerConfig;
   /** The data set: float32 rows, little-endian. */
   data: BlobRef;
+  /** A class-conditional model's labels, one int32 per row (config.classes > 0). */
+  labels?: BlobRef;
   /** Train until this many iterations are done in total. */
   iterations: number;
   /** A checkpoint to resume from. */
@@ -82,7 +84,12 @@ export async function train(ctx: JobContext, c: TrainJobConfig): Promise<TrainJo
   const gpu = await ctx.gpu();
   const t0 = performance.now();
   const bytes = await ctx.input(c.data);
-  const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  const x = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  let data: TrainerData = x;
+  if (c.labels) {
+    const l = await ctx.input(c.labels);
+    data = { data: x, labels: new Int32Array(l.buffer, l.byteOffset, l.byteLength / 4) };
+  }
   const dataSeconds = (performance.now() - t0) / 1000;
   const trainer = c.resume ? await Trainer.resume(gpu, await ctx.input(c.resume), data) : await Trainer.create(gpu, c.config, data);
   const metrics: TrainerMetrics[] = [];

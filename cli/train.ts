@@ -6,7 +6,9 @@
 //   config.json       the run: the trainer configuration with every default
 //                     filled in, the data, iterations, GPU memory, adapter
 //   metrics.jsonl     one JSON object per metrics point (TrainerMetrics), as
-//                     they come; a resumed run goes on with the same file
+//                     they come (cli/metrics.ts); digit runs add the
+//                     sample-quality score to the line of every checkpoint's
+//                     iteration; a resumed run goes on with the same file
 //                     (records after the checkpoint's iteration are dropped first)
 //   checkpoint.febm   the trainer's whole state, for --resume and
 //                     Trainer.resume: every few minutes (checkpointMinutes),
@@ -21,9 +23,8 @@
 //                     picture module, as the demo page draws them
 //   last-good-params.json  only if the device was lost: the parameters of
 //                     the last good metrics point, kept on the host
-//   score.jsonl, samples.npy, fresh.npy  digit data (784 values a row) only:
-//                     the sample-quality score at every checkpoint, the final
-//                     chains and fresh samples (cli/images.ts)
+//   samples.npy, fresh.npy  digit data (784 values a row) only: the final
+//                     chains and fresh samples, with grids of them (cli/images.ts)
 // and prints a progress line (iteration, it/s, both objectives, time left).
 // A resumed run continues exactly as the uninterrupted one would have: same
 // checkpoint bytes at the end, same metrics (the command's interrupt-and-resume test).
@@ -31,7 +32,7 @@
 // The config file is one JSON object: any field of the trainer configuration
 // (src/trainer/config.ts: energy, variational, divergence, numerics,
 // optimizerE, optimizerH, batch, chains, sampler, replay, l2, warmup, seed,
-// initSeed, metricsEvery, iterationsPerSubmit, mode) plus
+// initSeed, metricsEvery, iterationsPerSubmit, mode, classes) plus
 //   data              {"toy": name, "count": n, "seed": s} (src/data/toy.ts),
 //                     {"file": path, "labels": path} (CSV, JSON, IDX or .npy
 //                     rows, gzipped or not, optional labels; a relative path
@@ -46,7 +47,10 @@
 // Fields left out take the values of DEFAULT_TRAIN_CONFIG (Jensen-Shannon on
 // 8 Gaussians); with "mode": "cd" the default's divergence, variational network
 // and H optimiser are dropped; without "energy" the default networks take the
-// data's dimension. With --resume the trainer configuration is the
+// data's dimension (plus classes: a class-conditional model, classes > 0,
+// takes rows [x, onehot(label)] and needs data with labels, which it is
+// given; an unconditional one trains on x alone, labels or not). With
+// --resume the trainer configuration is the
 // checkpoint's; data, iterations and picture come from the config file if
 // given, else from the checkpoint (the run that wrote it); the checkpoint
 // cadence from the config file or the defaults; the options override all.
@@ -58,6 +62,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { TrainEvent, TrainJobConfig, TrainJobResult } from './train.jobs';
 import { describeDataSpec, loadDataSpec, resolveDataSpec, type DataSpec, type LoadedData } from './data';
 import { ImageOutputs, isDigitData } from './images';
+import { MetricsFile } from './metrics';
 import type { BlobRef, JobHost } from '../harness/host';
 import type { JobProgress } from '../harness/protocol';
 import {
@@ -65,7 +70,7 @@ import {
   type TrainerMetrics, type ValidTrainerConfig,
 } from '../src/index';
 import { EXIT, intArg, numberArg, parseCommandLine, stringArg, type Command, type Parsed } from './command';
-import { appendLines, writeFileAtomic } from './files';
+import { writeFileAtomic } from './files';
 import { HOST_OPTION, hostArg } from './hosts';
 import type { HostKind } from '../harness/host';
 
@@ -212,19 +217,49 @@ export function splitConfig(json: unknown): { run: Record<string, unknown>; trai
 
 /**
  * The trainer configuration of a config file's trainer fields over the
- * default's (see the header), validated; `dataDim` is the data's dimension.
+ * default's (see the header), validated; `dataDim` is the data's dimension
+ * (of x: a class-conditional model's networks take dataDim + classes).
  */
 export function resolveTrainer(fields: Record<string, unknown>, dataDim: number): ValidTrainerConfig {
   const { data: _d, iterations: _i, checkpointMinutes: _m, checkpointEvery: _c, picture: _p, ...defaults } = DEFAULT_TRAIN_CONFIG;
   const base: Record<string, unknown> = JSON.parse(JSON.stringify(defaults));
-  for (const k of ['energy', 'variational'] as const) (base[k] as { inputDim: number }).inputDim = dataDim;
+  // An invalid classes is left to the validation below, which names it.
+  const classes = typeof fields.classes === 'number' && Number.isInteger(fields.classes) && fields.classes > 0 ? fields.classes : 0;
+  for (const k of ['energy', 'variational'] as const) (base[k] as { inputDim: number }).inputDim = dataDim + classes;
   if (fields.mode === 'cd') for (const k of ['divergence', 'variational', 'optimizerH']) if (!(k in fields)) delete base[k];
   // A user's energy is the default for H too, as in the trainer.
   if ('energy' in fields && !('variational' in fields) && fields.mode !== 'cd') delete base.variational;
   const merged = { ...base, ...fields };
   const c = validateTrainerConfig(merged);
-  if (c.energy.inputDim !== dataDim) throw new ConfigError('energy.inputDim', `must equal the data's dimension ${dataDim}, got ${c.energy.inputDim}`);
+  if (c.energy.inputDim !== dataDim + c.classes) {
+    throw new ConfigError(
+      'energy.inputDim',
+      c.classes > 0
+        ? `must equal the data's dimension + classes = ${dataDim} + ${c.classes} = ${dataDim + c.classes} (a class-conditional model takes [x, onehot(label)]), got ${c.energy.inputDim}`
+        : `must equal the data's dimension ${dataDim}, got ${c.energy.inputDim}`,
+    );
+  }
   return c;
+}
+
+/**
+ * Checks that the data fit the model's classes: a class-conditional model
+ * (classes > 0) needs labels, all below classes (ConfigError 'data.labels' or
+ * 'classes'). Returns the labels the trainer takes: the data's for a
+ * conditional model, none for an unconditional one (which ignores them).
+ */
+export function trainerLabels(loaded: LoadedData, config: Pick<ValidTrainerConfig, 'classes'>): Int32Array | undefined {
+  const k = config.classes;
+  if (k === 0) return undefined;
+  if (!loaded.labels) {
+    throw new ConfigError(
+      'data.labels',
+      `are required: the model is class-conditional (classes = ${k}); give the data file's labels ({"file", "labels"}), or use {"mnist": ...}, whose digits are labelled`,
+    );
+  }
+  const largest = (loaded.classes ?? 0) - 1;
+  if (largest >= k) throw new ConfigError('classes', `must exceed every label: the data's labels go up to ${largest}, classes is ${k} (labels must lie in [0, classes - 1])`);
+  return loaded.labels;
 }
 
 /** The data of a spec (cli/data.ts): float32 rows, with labels when the spec has them. */
@@ -298,6 +333,8 @@ export interface PreparedTraining {
   /** The iteration the run starts from (the checkpoint's; 0 for a new run). */
   startIteration: number;
   loaded: LoadedData;
+  /** A class-conditional model's labels, one per row (trainerLabels). */
+  labels?: Int32Array;
   notes: string[];
 }
 
@@ -339,7 +376,14 @@ export function prepareTraining(argv: string[] | TrainArgs): PreparedTraining {
     run = resolveRun(runFields, base, configDir);
     if (Object.keys(trainerFields).length > 0) notes.push(`with --resume the checkpoint's trainer configuration is used; ignoring ${Object.keys(trainerFields).join(', ')}`);
     loaded = loadTrainData(run.data);
-    config = decodeTrainerCheckpoint(resumeBytes, { dataDim: loaded.dim }).config;
+    config = before.config;
+    const x = config.energy.inputDim - config.classes;
+    if (loaded.dim !== x) {
+      throw new ConfigError(
+        'data',
+        `rows have ${loaded.dim} values, but the checkpoint's model takes ${config.classes > 0 ? `energy.inputDim - classes = ${config.energy.inputDim} - ${config.classes} = ${x}` : `energy.inputDim = ${x}`}`,
+      );
+    }
     if (before.iteration >= (args.iterations ?? run.iterations)) {
       throw new ConfigError('iterations', `must be above the checkpoint's iteration ${before.iteration} to go on (got ${args.iterations ?? run.iterations})`);
     }
@@ -351,8 +395,9 @@ export function prepareTraining(argv: string[] | TrainArgs): PreparedTraining {
   if (args.iterations !== undefined) run = { ...run, iterations: args.iterations };
   if (args.checkpointMinutes !== undefined) run = { ...run, checkpointMinutes: args.checkpointMinutes };
   if (args.checkpointEvery !== undefined) run = { ...run, checkpointEvery: args.checkpointEvery };
+  const labels = trainerLabels(loaded, config);
   const out = args.out ?? (args.resume ? dirname(args.resume) : join('out', 'train'));
-  return { args, out, run, config, resumeBytes, startIteration, loaded, notes };
+  return { args, out, run, config, resumeBytes, startIteration, loaded, ...(labels ? { labels } : {}), notes };
 }
 
 /**
@@ -389,7 +434,7 @@ export function metricsUpTo(text: string, iteration: number): string[] {
 }
 
 async function executeTraining(host: JobHost, prepared: PreparedTraining, io: TrainIo, signal?: AbortSignal): Promise<number> {
-  const { args, out, run, config, resumeBytes, loaded } = prepared;
+  const { args, out, run, config, resumeBytes, loaded, labels } = prepared;
   for (const note of prepared.notes) io.log(`note: ${note}`);
   mkdirSync(out, { recursive: true });
   const metricsFile = join(out, 'metrics.jsonl');
@@ -408,13 +453,19 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
   const queue = (fn: () => Promise<void> | void) => {
     writes = writes.then(fn).catch((e: Error) => io.log(`could not write: ${e.message}`));
   };
-  // Digit data: the score at every checkpoint, the final and fresh samples as .npy (cli/images.ts).
-  const images = isDigitData(loaded.dim) ? new ImageOutputs(out, io.log, !sameFolder) : undefined;
-  const written = new Set<number>();
-  const record = (m: TrainerMetrics) => {
-    if (written.has(m.iteration)) return;
-    written.add(m.iteration);
-    queue(() => appendLines(metricsFile, [JSON.stringify(m)]));
+  // Digit data: the score at every checkpoint (in metrics.jsonl), the final and fresh samples as .npy (cli/images.ts).
+  const images = isDigitData(loaded.dim) ? new ImageOutputs(out, io.log) : undefined;
+  const metrics = new MetricsFile(metricsFile, images !== undefined);
+  const record = (m: TrainerMetrics) => queue(() => metrics.add(m));
+  /** The score of a checkpoint, into the metrics line of its iteration (before the checkpoint file, so that every checkpoint's line has it). */
+  const scoreCheckpoint = (bytes: Uint8Array) => {
+    if (!images) return;
+    try {
+      const { iteration, score } = images.onCheckpoint(bytes);
+      if (score) metrics.attach(iteration, { score });
+    } catch (e) {
+      io.log(`no score: ${(e as Error).message}`);
+    }
   };
   const started = { time: 0, iteration: -1 };
   const onProgress = (p: JobProgress) => {
@@ -439,18 +490,20 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
     } else if (ev.type === 'checkpoint') {
       queue(async () => {
         const bytes = await host.take(ev.checkpoint);
+        scoreCheckpoint(bytes);
         writeFileAtomic(checkpointFile, bytes);
         io.log(`checkpoint at iteration ${ev.iteration}: ${checkpointFile}`);
-        images?.onCheckpoint(bytes);
       });
     }
   };
 
   const data = await host.offer(new Uint8Array(loaded.data.buffer, loaded.data.byteOffset, loaded.data.byteLength));
+  const labelRef = labels ? await host.offer(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength)) : undefined;
   const resume = resumeBytes ? await host.offer(resumeBytes) : undefined;
   const job: TrainJobConfig = {
     config,
     data,
+    ...(labelRef ? { labels: labelRef } : {}),
     iterations: run.iterations,
     checkpointEvery: run.checkpointEvery,
     checkpointSeconds: run.checkpointMinutes * 60,
@@ -466,6 +519,7 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
     result = await host.run<TrainJobResult>('train.train', job, { onProgress, ...(signal ? { signal } : {}) });
   } finally {
     await host.release(data).catch(() => {});
+    if (labelRef) await host.release(labelRef).catch(() => {});
     if (resume) await host.release(resume).catch(() => {});
   }
   // Records whose progress event did not arrive (the result holds them all).
@@ -475,10 +529,20 @@ async function executeTraining(host: JobHost, prepared: PreparedTraining, io: Tr
   const files = [metricsFile];
   if (result.checkpoint) {
     const bytes = await host.take(result.checkpoint);
+    if (images) {
+      // The final line: the score of the persistent chains and of fresh samples.
+      try {
+        const end = await images.finish(host, bytes);
+        metrics.attach(end.iteration, { ...(end.score ? { score: end.score } : {}), ...(end.fresh ? { freshScore: end.fresh } : {}) });
+        files.push(...end.files);
+      } catch (e) {
+        io.log(`no score: ${(e as Error).message}`);
+      }
+    }
     writeFileAtomic(checkpointFile, bytes);
     files.push(checkpointFile);
-    if (images) files.push(...(await images.finish(host, bytes)));
   }
+  metrics.close();
   if (result.lastGood) {
     const g = result.lastGood;
     const file = join(out, 'last-good-params.json');
@@ -523,8 +587,9 @@ export const trainCommand: Command = {
     ...Object.entries(DEFAULT_TRAIN_CONFIG).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
     '',
     'Writes config.json, metrics.jsonl, checkpoint.febm, density.png and samples.png (2-D data), and for',
-    'digits (784 values a row) score.jsonl (the sample-quality score at every checkpoint), samples.npy and',
-    'fresh.npy, in the output folder. The checkpoint is written atomically every few minutes, at the end and on Ctrl-C or',
+    'digits (784 values a row) samples.npy, fresh.npy and, in metrics.jsonl at every checkpoint, the',
+    'sample-quality score, in the output folder. "classes": k makes the model class-conditional on the',
+    "data's labels. The checkpoint is written atomically every few minutes, at the end and on Ctrl-C or",
     'SIGTERM (then the exit code is 130); --resume goes on exactly where it stopped.',
   ].join('\n'),
   options: TRAIN_OPTIONS,

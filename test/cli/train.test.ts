@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateToy } from '../../src/data/toy';
+import { sampleCheckpoint, sampleSnapshot } from './sample-fixture';
 import { ConfigError } from '../../src/errors';
 import {
   DEFAULT_TRAIN_CONFIG, formatDuration, loadTrainData, parseTrainArgs, prepareTraining, progressLine, resolveRun, resolveTrainer, splitConfig,
@@ -153,6 +154,59 @@ describe('train: config file', () => {
     expect(fieldOf(() => prepareTraining(['--resume', join(dir, 'absent.febm')]))).toBe('--resume');
     // A file that is not a checkpoint is a CheckpointError.
     expect(() => prepareTraining(['--resume', join(dir, 'points.csv')])).toThrow(/not a febm-gpu checkpoint/);
+  });
+
+  it('a class-conditional model: the networks take x and the one-hot label; the data must bring labels below classes', () => {
+    const c = resolveTrainer({ classes: 3 }, 2);
+    expect(c).toMatchObject({ classes: 3, energy: { inputDim: 5 }, variational: { inputDim: 5 } });
+    expect(() => resolveTrainer({ classes: 3, energy: { inputDim: 4, hidden: [8], activation: 'silu' } }, 2)).toThrow(
+      /energy.inputDim: must equal the data's dimension \+ classes = 2 \+ 3 = 5 .*, got 4/,
+    );
+    expect(fieldOf(() => resolveTrainer({ classes: -1 }, 2))).toBe('classes');
+    const dir = mkdtempSync(join(tmpdir(), 'febm-train-'));
+    writeFileSync(join(dir, 'points.csv'), '0,0\n1,1\n2,0\n');
+    writeFileSync(join(dir, 'labels.csv'), '0\n2\n1\n');
+    const write = (name: string, json: Record<string, unknown>) => (writeFileSync(join(dir, name), JSON.stringify(json)), join(dir, name));
+    const p = prepareTraining([write('c.json', { data: { file: 'points.csv', labels: 'labels.csv' }, classes: 3, mode: 'cd' })]);
+    expect(p.config).toMatchObject({ classes: 3, energy: { inputDim: 5 } });
+    expect(Array.from(p.labels!)).toEqual([0, 2, 1]);
+    // An unconditional model trains on x alone: the labels stay behind.
+    expect(prepareTraining([write('u.json', { data: { file: 'points.csv', labels: 'labels.csv' }, mode: 'cd' })]).labels).toBeUndefined();
+    expect(() => prepareTraining([write('n.json', { data: { file: 'points.csv' }, classes: 3, mode: 'cd' })])).toThrow(/data.labels: are required: the model is class-conditional \(classes = 3\)/);
+    expect(() => prepareTraining([write('k.json', { data: { file: 'points.csv', labels: 'labels.csv' }, classes: 2, mode: 'cd' })])).toThrow(
+      /classes: must exceed every label: the data's labels go up to 2, classes is 2/,
+    );
+  });
+
+  it('resumes a class-conditional checkpoint with the labels of its data; rows of another width are refused', () => {
+    // x of 2 values and 3 classes: the checkpoint's networks take 5.
+    const s = sampleSnapshot({ kind: 'ula', steps: 5, eta: 0.01 }, 5, 10, 7, 3, 3);
+    const dir = mkdtempSync(join(tmpdir(), 'febm-train-'));
+    writeFileSync(join(dir, 'c.febm'), sampleCheckpoint(s));
+    writeFileSync(join(dir, 'points.csv'), '0,0\n1,1\n2,0\n');
+    writeFileSync(join(dir, 'wide.csv'), '0,0,0\n1,1,1\n2,0,2\n');
+    writeFileSync(join(dir, 'labels.csv'), '0\n2\n1\n');
+    const run = (name: string, data: Record<string, unknown>) => (writeFileSync(join(dir, name), JSON.stringify({ data, iterations: 30 })), join(dir, name));
+    const p = prepareTraining([run('r.json', { file: 'points.csv', labels: 'labels.csv' }), '--resume', join(dir, 'c.febm')]);
+    expect(p).toMatchObject({ startIteration: 17, config: { classes: 3, energy: { inputDim: 5 } } });
+    expect(Array.from(p.labels!)).toEqual([0, 2, 1]);
+    expect(() => prepareTraining([run('n.json', { file: 'points.csv' }), '--resume', join(dir, 'c.febm')])).toThrow(/data.labels: are required/);
+    expect(() => prepareTraining([run('w.json', { file: 'wide.csv', labels: 'labels.csv' }), '--resume', join(dir, 'c.febm')])).toThrow(
+      /data: rows have 3 values, but the checkpoint's model takes energy.inputDim - classes = 5 - 3 = 2/,
+    );
+  });
+
+  it('the conditional digit preset: the mnist training split with its labels, 10 classes, E and H of 784 + 10 inputs', () => {
+    const p = prepareTraining([join('experiments', 'digits', 'conditional.json')]);
+    expect(p.loaded).toMatchObject({ dim: 784, rows: 8004, classes: 10 });
+    expect(p.labels!.length).toBe(8004);
+    expect(p.config).toMatchObject({ classes: 10, energy: { inputDim: 794 }, variational: { inputDim: 794 }, replay: { labels: 'batch' } });
+    // Everything else as the unconditional preset.
+    const u = prepareTraining([join('experiments', 'digits', 'preset.json')]);
+    expect(u.labels).toBeUndefined();
+    const strip = (c: typeof u.config) => ({ ...c, classes: 0, energy: { ...c.energy, inputDim: 0 }, variational: { ...c.variational!, inputDim: 0 } });
+    expect(strip(p.config)).toEqual(strip(u.config));
+    expect(p.run).toEqual(u.run);
   });
 
   it('prints a progress line with the bar, it/s, both objectives and the time left', () => {
