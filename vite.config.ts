@@ -3,7 +3,7 @@
 // command, standalone kernels) is build/build.mjs.
 import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
-import { mnistDigits } from './demo/digits-plugin';
+import { mnistDigits } from './demo/digits-plugin.ts';
 
 /**
  * The kernel tests (every kernel against its float64 reference), which run
