@@ -261,14 +261,16 @@ describe('.npy', () => {
     expect(() => encodeNpy(values, [5, 3])).toThrow(/shape \(5, 3\) holds 15 values, the array has 12/);
   });
 
-  const hasNumpy = (() => {
+  // A Python with NumPy: the one on the path, else Debian's (python3-numpy, which CI installs).
+  const python = ['python3', '/usr/bin/python3'].find((p) => {
     try {
-      execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
+      execFileSync(p, ['-c', 'import numpy'], { stdio: 'ignore' });
       return true;
     } catch {
       return false;
     }
-  })();
+  });
+  const hasNumpy = python !== undefined;
 
   it.skipIf(!hasNumpy)('round trip with NumPy: np.load reads what we write, we read what np.save writes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'febm-npy-'));
@@ -287,7 +289,7 @@ np.save(d + '/u8.npy', np.arange(8, dtype=np.uint8).reshape(2, 4) * 30)
 np.save(d + '/i64.npy', np.array([9, 0, 3], dtype=np.int64))
 np.save(d + '/fortran.npy', np.asfortranarray(np.ones((3, 2), dtype=np.float32)))
 `;
-    const out = JSON.parse(execFileSync('python3', ['-c', py, dir], { encoding: 'utf8' }));
+    const out = JSON.parse(execFileSync(python!, ['-c', py, dir], { encoding: 'utf8' }));
     let sum = 0;
     for (const v of values) sum += v;
     expect(out).toEqual(['float32', [6, 784], 'int32', [6], values[3 * 784 + 100], out[5], [0, 1, 2, 3, 4, 5]]);
