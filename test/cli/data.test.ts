@@ -11,17 +11,7 @@ import { describeDataSpec, loadDataSpec, resolveDataSpec } from '../../cli/data'
 import { prepareTraining } from '../../cli/train';
 import { encodeNpy } from '../../src/data/npy';
 import { DataError } from '../../src/data/load';
-import { ConfigError } from '../../src/errors';
-
-function fieldOf(fn: () => unknown): string | null {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).field;
-  }
-  return null;
-}
+import { fieldOf } from '../support/config-error';
 
 /** An IDX file of unsigned bytes. */
 function idx(dims: number[], values: number[]): Uint8Array {

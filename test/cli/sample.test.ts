@@ -7,18 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initialChains, parseSampleArgs, prepareSample, recentReplayRows, recentReplayRowsOfLabel, sampleParts } from '../../cli/sample';
-import { ConfigError } from '../../src/errors';
 import { sampleCheckpoint, sampleSnapshot } from './sample-fixture';
-
-function fieldOf(fn: () => unknown): string | null {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).field;
-  }
-  return null;
-}
+import { fieldOf } from '../support/config-error';
 
 describe('sample: command line', () => {
   it('defaults and options in any order', () => {

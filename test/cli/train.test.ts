@@ -8,21 +8,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateToy } from '../../src/data/toy';
 import { sampleCheckpoint, sampleSnapshot } from './sample-fixture';
-import { ConfigError } from '../../src/errors';
 import {
   DEFAULT_TRAIN_CONFIG, formatDuration, loadTrainData, parseTrainArgs, prepareTraining, progressLine, resolveRun, resolveTrainer, splitConfig,
   squareBox, type TrainRun,
 } from '../../cli/train';
-
-function fieldOf(fn: () => unknown): string | null {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).field;
-  }
-  return null;
-}
+import { fieldOf } from '../support/config-error';
 
 describe('train: command line', () => {
   it('defaults: no config file; the output folder is decided later (out/train, or the checkpoint\'s)', () => {
