@@ -8,8 +8,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer';
+import type { BrowserContext, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { demoState, openDemoPage, pixelVariance, untilState, type DemoPage, type DemoState } from './page';
 
 // The screenshot goes to out/ (not tracked), so that a test run leaves the
 // working tree clean; FEBM_SCREENSHOT=docs/demo.png updates the README's picture.
@@ -20,10 +21,8 @@ const TRAIN_TO = 150;
 /** The page reads metrics every this many iterations (demo/settings.ts METRICS_EVERY). */
 const METRICS_EVERY = 10;
 
-type DemoState = ReturnType<Window['febmDemo']['state']>;
-
 describe('demo page', () => {
-  let browser: Browser;
+  let demo: DemoPage;
   let context: BrowserContext;
   let page: Page;
   const downloads = mkdtempSync(join(tmpdir(), 'febm-demo-'));
@@ -31,57 +30,18 @@ describe('demo page', () => {
   const log = (line: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${line}`);
 
   beforeAll(async () => {
-    browser = await puppeteer.connect({ browserWSEndpoint: inject('febmBrowser') });
-    context = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } });
-    page = await context.newPage();
-    await page.setViewport({ width: 1360, height: 900 });
-    page.on('pageerror', (e) => console.log('[page error]', e));
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warn') console.log(`[page ${m.type()}] ${m.text()}`);
-    });
-    // Main-thread tasks over 50 ms, to show that training does not freeze the page.
-    await page.evaluateOnNewDocument(() => {
-      const w = window as unknown as { longTasks: number[] };
-      w.longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.longTasks.push(Math.round(e.duration));
-      }).observe({ type: 'longtask', buffered: true });
-    });
+    demo = await openDemoPage(downloads);
+    ({ page, context } = demo);
     await page.goto(`${inject('febmOrigin')}/demo/`);
   });
   afterAll(async () => {
-    await page?.close();
-    await context?.close();
-    await browser?.disconnect();
+    await demo?.close();
     rmSync(downloads, { recursive: true, force: true });
   });
 
-  const state = (): Promise<DemoState> => page.evaluate(() => window.febmDemo.state());
-  /** Polls the page's state until `fn` holds. */
-  const until = async (fn: (s: DemoState) => boolean, what: string, timeout = 120_000): Promise<DemoState> => {
-    const end = Date.now() + timeout;
-    for (;;) {
-      const s = await state();
-      if (fn(s)) return s;
-      if (Date.now() > end) throw new Error(`waited ${timeout / 1000} s for ${what}; state ${JSON.stringify({ ...s, metrics: undefined })}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-
-  /** Variance of the grey level of a canvas's pixels (0 for a blank picture). */
-  const pixelVariance = (selector: string) =>
-    page.$eval(selector, (c) => {
-      const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
-      let s = 0;
-      let s2 = 0;
-      const n = d.length / 4;
-      for (let i = 0; i < d.length; i += 4) {
-        const g = (d[i] + d[i + 1] + d[i + 2]) / 3;
-        s += g;
-        s2 += g * g;
-      }
-      return s2 / n - (s / n) ** 2;
-    });
+  const state = () => demoState(page);
+  const until = (fn: (s: DemoState) => boolean, what: string, timeout = 120_000) => untilState(page, fn, what, timeout);
+  const variance = (selector: string) => pixelVariance(page, selector);
 
   const setField = async (id: string, value: string) => {
     await page.$eval(`#${id}`, (el, v) => {
@@ -126,9 +86,9 @@ describe('demo page', () => {
     // It learned something: lower energy on the data than on the samples.
     expect(m.at(-1)!.meanEData).toBeLessThan(m.at(-1)!.meanESamples);
     expect(s.lastGood[0]).toBeGreaterThan(0);
-    expect(await pixelVariance('.model .density')).toBeGreaterThan(50);
-    expect(await pixelVariance('.model .ratio')).toBeGreaterThan(20);
-    expect(await pixelVariance('.model .samples')).toBeGreaterThan(20);
+    expect(await variance('.model .density')).toBeGreaterThan(50);
+    expect(await variance('.model .ratio')).toBeGreaterThan(20);
+    expect(await variance('.model .samples')).toBeGreaterThan(20);
   });
 
   it('saves a checkpoint and writes the screenshot of the README', async () => {
@@ -173,10 +133,10 @@ describe('demo page', () => {
     await setField('alpha', '-0.5');
     await until((s) => s.titles[0].startsWith('alpha = -0.5') && s.iterations[0] >= 4, 'the alpha = -0.5 model to train');
     expect(await page.$eval('.field-error[data-for="alpha"]', (e) => e.textContent)).toBe('');
-    expect(await pixelVariance('.model .density')).toBeGreaterThan(10);
+    expect(await variance('.model .density')).toBeGreaterThan(10);
     await page.select('#dataset', 'two_moons');
     await until((s) => s.titles[0].includes('half circles') && s.iterations[0] >= 4, 'the two-moons model to train');
-    expect(await pixelVariance('.model .density')).toBeGreaterThan(10);
+    expect(await variance('.model .density')).toBeGreaterThan(10);
     log(`two moons: ${await page.$eval('.model .stats', (e) => e.textContent)}`);
   });
 
@@ -236,7 +196,7 @@ describe('demo page', () => {
     expect(await page.$eval('#message', (e) => e.textContent)).toContain('lost');
     expect(await page.$('#message-action')).not.toBeNull();
     expect(await page.$eval('#start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
-    expect(await pixelVariance('.model .density')).toBeGreaterThan(50);
+    expect(await variance('.model .density')).toBeGreaterThan(50);
   });
 
   it('says what is missing and what to do without WebGPU (a non-secure page)', async () => {

@@ -7,8 +7,9 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer';
+import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { demoState, openDemoPage, pixelVariance, untilState, type DemoPage, type DemoState } from './page';
 
 // A screenshot of the page in image mode goes to out/ (not tracked); FEBM_DIGITS_SCREENSHOT names another file.
 const SCREENSHOT = process.env.FEBM_DIGITS_SCREENSHOT ?? 'out/demo-digits.png';
@@ -19,11 +20,8 @@ const SCREENSHOT = process.env.FEBM_DIGITS_SCREENSHOT ?? 'out/demo-digits.png';
  */
 const TRAIN_TO = Number(process.env.FEBM_DIGITS_ITERATIONS ?? 60);
 
-type DemoState = ReturnType<Window['febmDemo']['state']>;
-
 describe('demo page: digits', () => {
-  let browser: Browser;
-  let context: BrowserContext;
+  let demo: DemoPage;
   let page: Page;
   const downloads = mkdtempSync(join(tmpdir(), 'febm-digits-'));
   const t0 = Date.now();
@@ -31,57 +29,20 @@ describe('demo page: digits', () => {
   const requests: string[] = [];
 
   beforeAll(async () => {
-    browser = await puppeteer.connect({ browserWSEndpoint: inject('febmBrowser') });
-    context = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } });
-    page = await context.newPage();
-    await page.setViewport({ width: 1360, height: 900 });
-    page.on('pageerror', (e) => console.log('[page error]', e));
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warn') console.log(`[page ${m.type()}] ${m.text()}`);
-    });
+    demo = await openDemoPage(downloads);
+    ({ page } = demo);
     page.on('request', (r) => requests.push(r.url()));
-    await page.evaluateOnNewDocument(() => {
-      const w = window as unknown as { longTasks: number[] };
-      w.longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.longTasks.push(Math.round(e.duration));
-      }).observe({ type: 'longtask', buffered: true });
-    });
     await page.goto(`${inject('febmOrigin')}/demo/`);
     await page.waitForFunction(() => window.febmDemo?.state().ready, { timeout: 300_000 });
   });
   afterAll(async () => {
-    await page?.close();
-    await context?.close();
-    await browser?.disconnect();
+    await demo?.close();
     rmSync(downloads, { recursive: true, force: true });
   });
 
-  const state = (): Promise<DemoState> => page.evaluate(() => window.febmDemo.state());
-  const until = async (fn: (s: DemoState) => boolean, what: string, timeout = 180_000): Promise<DemoState> => {
-    const end = Date.now() + timeout;
-    for (;;) {
-      const s = await state();
-      if (fn(s)) return s;
-      if (Date.now() > end) throw new Error(`waited ${timeout / 1000} s for ${what}; state ${JSON.stringify({ ...s, metrics: undefined })}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-  /** Variance of the grey level of a canvas's pixels (0 for a blank picture). */
-  const pixelVariance = (selector: string) =>
-    page.$eval(selector, (c) => {
-      const cv = c as HTMLCanvasElement;
-      const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
-      let s = 0;
-      let s2 = 0;
-      const n = d.length / 4;
-      for (let i = 0; i < d.length; i += 4) {
-        const g = (d[i] + d[i + 1] + d[i + 2]) / 3;
-        s += g;
-        s2 += g * g;
-      }
-      return s2 / n - (s / n) ** 2;
-    });
+  const state = () => demoState(page);
+  const until = (fn: (s: DemoState) => boolean, what: string, timeout = 180_000) => untilState(page, fn, what, timeout);
+  const variance = (selector: string) => pixelVariance(page, selector);
   const pixels = (selector: string) =>
     page.$eval(selector, (c) => {
       const cv = c as HTMLCanvasElement;
@@ -135,8 +96,8 @@ describe('demo page: digits', () => {
     for (const x of s.scores[0]) expect(Number.isFinite(x.frechet)).toBe(true);
     // The chains leave the uniform noise they start from.
     expect(second.frechet).toBeLessThan(first.frechet);
-    expect(await pixelVariance('.model .digits')).toBeGreaterThan(100);
-    expect(await pixelVariance('.model .score')).toBeGreaterThan(20);
+    expect(await variance('.model .digits')).toBeGreaterThan(100);
+    expect(await variance('.model .score')).toBeGreaterThan(20);
     // Nothing came from outside the page's own server.
     const origin = inject('febmOrigin');
     expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual([]);
@@ -164,7 +125,7 @@ describe('demo page: digits', () => {
     await setField('mode', 'cd');
     await page.click('#start');
     await until((s) => s.titles[0].startsWith('contrastive divergence') && s.iterations[0] >= 5, 'the CD model to train');
-    expect(await pixelVariance('.model .digits')).toBeGreaterThan(100);
+    expect(await variance('.model .digits')).toBeGreaterThan(100);
     log(`CD: ${await stats()}`);
   });
 
@@ -175,7 +136,7 @@ describe('demo page: digits', () => {
     expect(c.scores[0][0].agreement).not.toBeNull();
     expect(c.scores[0][0].agreement).toBeGreaterThanOrEqual(0);
     await page.waitForFunction(() => document.querySelector('.model figure:not([hidden]) figcaption')!.textContent!.includes('label 3'));
-    expect(await pixelVariance('.model .digits')).toBeGreaterThan(100);
+    expect(await variance('.model .digits')).toBeGreaterThan(100);
     // Another label shows other chains without a rebuild.
     const at = (await state()).iterations[0];
     await setField('label', '7');
@@ -193,7 +154,7 @@ describe('demo page: digits', () => {
     const s = await state();
     expect(s.titles[0]).toContain('Jensen-Shannon');
     expect(s.titles[1]).toContain('contrastive divergence');
-    expect(await pixelVariance('.model[data-model="B"] .digits')).toBeGreaterThan(100);
+    expect(await variance('.model[data-model="B"] .digits')).toBeGreaterThan(100);
     log(`compare: A ${await stats(0)} | B ${await stats(1)}`);
   });
 
