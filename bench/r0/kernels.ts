@@ -4,7 +4,7 @@
 // and GPU tests); the CPU references at the end run anywhere.
 
 import { ConfigError, FebmError, type Gpu, type Pass } from '../../src/index';
-import { dispatchSize, packStruct, type StructLayout } from '../../src/kernels';
+import { dispatchSize, packStruct, wgslConstant, type StructLayout } from '../../src/kernels';
 import benchAluWgsl from './bench_alu.wgsl?raw';
 import matmulWgsl from './matmul.wgsl?raw';
 
@@ -21,8 +21,8 @@ function uniformStruct(file: string, kernel: { iface: { bindings: readonly { nam
 /** Multiplier and addend of the ALU recurrence a = fma(a, m, c): values tend to c / (1 - m) = 1. */
 export const ALU_MUL = [0.999, 0.9991, 0.9992, 0.9993] as const;
 export const ALU_ADD = ALU_MUL.map((m) => Math.fround(1 - m));
-/** Independent vec4 accumulators per invocation (bench/r0/bench_alu.wgsl). */
-export const ALU_ACCUMULATORS = 8;
+/** Independent vec4 accumulators per invocation, read from bench/r0/bench_alu.wgsl. */
+export const ALU_ACCUMULATORS = wgslConstant(benchAluWgsl, 'ALU_ACCUMULATORS', 'bench_alu.wgsl');
 
 export interface AluConfig {
   /** Invocations per dispatch: a multiple of 64, at most 64 * 65535. */

@@ -50,7 +50,8 @@ describe('R0 kernels', () => {
     expect(() => checkMatmulConfig({ m: 64, k: 8, n: 32, tile: '32x16' })).not.toThrow();
   });
 
-  for (const iterations of [0, 1, 7]) {
+  // 16 and 37: the unrolled main loop alone, and with the remainder loop.
+  for (const iterations of [0, 1, 7, 16, 37]) {
     it(`bench_alu.wgsl (alu_peak) stores the CPU recurrence after ${iterations} iterations`, async () => {
       const invocations = 128;
       const { out } = await gpu.r0Kernels.alu({ invocations, iterations });
