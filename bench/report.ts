@@ -93,7 +93,9 @@ function r0Table(lines: ResultLine[], peak: number | null): string {
     const name = `${String(l.name)}${l.kernel ? ` (${String(l.kernel)} tiles)` : ''}`;
     const tiles = (l.tiles ?? {}) as Record<string, number>;
     const note = Object.entries(tiles).map(([t, g]) => `${t} ${formatGflops(g)}`).join(', ');
-    const row = [name, v === null ? '-' : `${formatValue(v)} ${String(l.unit)}`, v !== null && peak ? formatPercent(v / peak) : '-', runsOf(l)];
+    const gflops = l.unit === 'GFLOP/s';
+    const perLoad = typeof l.fma_per_load === 'number' ? ` (one load costs ${formatValue(l.fma_per_load)} multiply-adds at the ALU peak)` : '';
+    const row = [name, v === null ? '-' : `${formatValue(v)} ${String(l.unit)}${perLoad}`, v !== null && peak && gflops ? formatPercent(v / peak) : '-', runsOf(l)];
     return hasTiles ? [...row, note] : row;
   });
   return table(['R0 figure', 'value', 'of ALU peak', 'runs', ...(hasTiles ? ['GFLOP/s by register tile'] : [])], rows);

@@ -37,7 +37,7 @@ import type { TrainingWorkload } from './training/spec';
 import { T1 } from './t1/t1-spec';
 import { T2 } from './t2/t2-spec';
 import type { MlpJobConfig, MlpJobResult } from './r0/mlp-kernels.jobs';
-import type { AluJobConfig, AluJobResult, MatmulJobConfig, MatmulJobResult } from './r0/r0.jobs';
+import type { AluJobConfig, AluJobResult, LoadJobResult, MatmulJobConfig, MatmulJobResult } from './r0/r0.jobs';
 import { backendName, round } from './timing';
 
 type Group = 'r0' | 'mlp' | 'l1' | 'l2' | 't0' | 't1' | 't2';
@@ -48,6 +48,8 @@ const TRAINING_WORKLOADS: [Group, TrainingWorkload][] = [['t1', T1], ['t2', T2]]
 
 interface Plan {
   alu: AluJobConfig;
+  /** R0's load rate (bench/r0/bench_load.wgsl), measured with the ALU peak. */
+  loads: AluJobConfig;
   matmuls: MatmulJobConfig[];
   /** The matmul the MLP figure is compared with (its shape is the MLP's layer product). */
   mlpShapedMatmul: number;
@@ -60,6 +62,8 @@ interface Plan {
 const FULL: Plan = {
   // 4096 invocations x 8192 iterations x 64 FLOP x 6 dispatches = 12.9 GFLOP per run (0.33 s at 39 GFLOP/s).
   alu: { invocations: 4096, iterations: 8192, dispatches: 6, runs: 7 },
+  // 4096 invocations x 512 iterations x 16 loads = 34 M loads per run (0.1 s at 0.35 G loads/s).
+  loads: { invocations: 4096, iterations: 512, dispatches: 1, runs: 7 },
   matmuls: [
     // 2.1 GFLOP per dispatch (0.3 s at 6.5 GFLOP/s with the best tile, 2 s with 4x4):
     // one dispatch per run, the minimum of runs.
@@ -78,6 +82,7 @@ export const FULL_ALU = FULL.alu;
 
 const QUICK: Plan = {
   alu: { invocations: 4096, iterations: 256, dispatches: 2, runs: 3 },
+  loads: { invocations: 4096, iterations: 64, dispatches: 1, runs: 3 },
   matmuls: [
     { m: 256, k: 256, n: 256, dispatches: 1, runs: 3 },
     { m: 4096, k: 128, n: 128, dispatches: 1, runs: 3 },
@@ -202,6 +207,16 @@ export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number
           dispatches: alu.timing.dispatches, seconds: round(alu.timing.median),
         });
       }
+      // The load rate beside it: how many multiply-adds one lane-indexed load costs on this adapter.
+      const loads = await attempt('R0 load_rate', () => p.run<LoadJobResult>('r0.loads', plan.loads));
+      if (loads) {
+        emit({
+          workload: 'R0', name: 'load_rate', backend: backendName(loads.adapter),
+          value: round(loads.gloads), unit: 'Gload/s', runs: loads.timing.runs,
+          dispatches: loads.timing.dispatches, seconds: round(loads.timing.median),
+          fma_per_load: aluPeak ? round(aluPeak / 2 / loads.gloads) : null,
+        });
+      }
     }
     if (only.includes('r0')) {
       for (const [index, cfg] of plan.matmuls.entries()) {
@@ -289,6 +304,7 @@ export async function runBench(parsed: BenchArgs, env: BenchEnv): Promise<number
     const gflops = num(l.gflops);
     switch (l.workload) {
       case 'R0':
+        if (l.unit !== 'GFLOP/s') return [`R0 ${l.name}`, `${value.toFixed(3)} ${l.unit}${l.fma_per_load ? ` (one load ~ ${l.fma_per_load} FMAs)` : ''}`, '-'];
         return [`R0 ${l.name}${l.kernel ? ` (${l.kernel})` : ''}`, `${value.toFixed(3)} ${l.unit}`, ofPeak(value)];
       case 'MLP':
         return [`MLP ${l.impl} n=${l.n} w=${l.width}`, `${value.toFixed(3)} ${l.unit}  ${l.samples_per_s} samples/s`, ofPeak(value)];

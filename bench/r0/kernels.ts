@@ -1,4 +1,4 @@
-// Host side of the R0 kernels (bench/r0/bench_alu.wgsl, bench/r0/matmul.wgsl):
+// Host side of the R0 kernels (bench/r0/bench_alu.wgsl, bench_load.wgsl, matmul.wgsl):
 // pipelines compiled and buffers allocated once, then a Pass that records one
 // dispatch, to be encoded as often as needed. Runs in the page (benchmarks
 // and GPU tests); the CPU references at the end run anywhere.
@@ -6,6 +6,7 @@
 import { ConfigError, FebmError, type Gpu, type Pass } from '../../src/index';
 import { dispatchSize, packStruct, wgslConstant, type StructLayout } from '../../src/kernels';
 import benchAluWgsl from './bench_alu.wgsl?raw';
+import benchLoadWgsl from './bench_load.wgsl?raw';
 import matmulWgsl from './matmul.wgsl?raw';
 
 const WORKGROUP = 64;
@@ -93,6 +94,71 @@ export function aluReference(i: number, iterations: number): number {
     }
   }
   return acc.reduce((a, b) => a + b, 0);
+}
+
+// ---- Load rate
+
+/** Loads per loop iteration, read from bench/r0/bench_load.wgsl. */
+export const LOAD_UNROLL = wgslConstant(benchLoadWgsl, 'LOAD_UNROLL', 'bench_load.wgsl');
+/** Table length: 16 KiB of f32, within any CPU core's L1 cache. */
+export const LOAD_TABLE = 4096;
+
+/** Table value j: multiples of 1/8, so every sum the kernel forms is exact in f32. */
+export function loadTableValue(j: number): number {
+  return (j % 8) / 8;
+}
+
+export interface LoadProgram {
+  config: AluConfig;
+  /** One f32 per invocation. */
+  out: GPUBuffer;
+  /** Loads of one dispatch. */
+  loads: number;
+  pass: Pass;
+  destroy(): void;
+}
+
+/** load_rate over `invocations` invocations of `iterations` iterations (LOAD_UNROLL loads each). */
+export async function createLoadRate(gpu: Gpu, config: AluConfig): Promise<LoadProgram> {
+  const { invocations, iterations } = config;
+  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension;
+  if (!Number.isInteger(invocations) || invocations < WORKGROUP || invocations % WORKGROUP !== 0 || invocations / WORKGROUP > maxGroups) {
+    throw new ConfigError('invocations', `must be a multiple of ${WORKGROUP} in [${WORKGROUP}, ${WORKGROUP * maxGroups}], got ${invocations}`);
+  }
+  // Sums stay exact in f32 while iterations * LOAD_UNROLL * 7/8 < 2^21 (the largest value 7/8, 3 fraction bits).
+  const maxIterations = Math.floor(2 ** 21 / LOAD_UNROLL);
+  if (!Number.isInteger(iterations) || iterations < 0 || iterations > maxIterations) {
+    throw new ConfigError('iterations', `must be an integer in [0, ${maxIterations}], got ${iterations}`);
+  }
+  const kernel = await gpu.kernel('bench_load.wgsl', 'load_rate', { files: { 'bench_load.wgsl': benchLoadWgsl } });
+  const struct = uniformStruct('bench_load.wgsl', kernel, 'lr');
+  const uniform = gpu.bufferFrom('load params', packStruct(struct, { iterations, mask: LOAD_TABLE - 1 }), GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  const table = gpu.bufferFrom('load table', Float32Array.from({ length: LOAD_TABLE }, (_, j) => loadTableValue(j)));
+  const out = gpu.buffer('load out', invocations * 4);
+  const group = kernel.bind({ lr: uniform, lr_table: table, lr_out: out });
+  const groups = invocations / WORKGROUP;
+  return {
+    config,
+    out,
+    loads: invocations * iterations * LOAD_UNROLL,
+    pass: (pass) => {
+      pass.setPipeline(kernel.pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(groups);
+    },
+    destroy() {
+      uniform.destroy();
+      table.destroy();
+      out.destroy();
+    },
+  };
+}
+
+/** What load_rate stores for invocation i (exact: every partial sum is a multiple of 1/8 below 2^21). */
+export function loadReference(i: number, iterations: number): number {
+  let acc = 0;
+  for (let r = 0; r < iterations * LOAD_UNROLL; r++) acc += loadTableValue(((r * 64 + i) >>> 0) & (LOAD_TABLE - 1));
+  return acc;
 }
 
 // ---- Matmul

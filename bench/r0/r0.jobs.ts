@@ -3,7 +3,7 @@
 
 import type { JobContext } from '../../harness/job';
 import { seededUniform, type AdapterDescription } from '../../src/index';
-import { aluReference, createAlu, createMatmul, matmulEntry64, MATMUL_TILES, tileShape, type MatmulTile } from './kernels';
+import { aluReference, createAlu, createLoadRate, createMatmul, loadReference, matmulEntry64, MATMUL_TILES, tileShape, type MatmulTile } from './kernels';
 import { timeRuns, type Timing } from '../timing';
 
 export interface AluJobConfig {
@@ -39,6 +39,36 @@ export async function alu(ctx: JobContext, config: AluJobConfig): Promise<AluJob
       throw new Error(`alu_peak stored ${value} for invocation 0, expected ${cpu}`);
     }
     return { adapter: gpu.adapter, gflops: flopsPerRun / timing.median / 1e9, flopsPerRun, timing, check: { gpu: value, cpu } };
+  } finally {
+    program.destroy();
+  }
+}
+
+export interface LoadJobResult {
+  adapter: AdapterDescription;
+  /** Loads per second, in billions. */
+  gloads: number;
+  loadsPerRun: number;
+  timing: Timing;
+  /** Stored sum of invocation 0 and its CPU evaluation (exact). */
+  check: { gpu: number; cpu: number };
+}
+
+/** Load rate: `dispatches` dispatches of load_rate per run (bench/r0/bench_load.wgsl). */
+export async function loads(ctx: JobContext, config: AluJobConfig): Promise<LoadJobResult> {
+  const gpu = await ctx.gpu();
+  const program = await createLoadRate(gpu, { invocations: config.invocations, iterations: config.iterations });
+  try {
+    const loadsPerRun = program.loads * config.dispatches;
+    const timing = await timeRuns(gpu, program.pass, program.out, 4, {
+      dispatches: config.dispatches,
+      runs: config.runs,
+      onRun: (r, s) => ctx.progress(`load run ${r + 1}/${config.runs}: ${s.toFixed(3)} s, ${(loadsPerRun / s / 1e9).toFixed(3)} G loads/s`),
+    });
+    const [value] = await gpu.readF32(program.out, 1);
+    const cpu = loadReference(0, config.iterations);
+    if (value !== cpu) throw new Error(`load_rate stored ${value} for invocation 0, expected ${cpu}`);
+    return { adapter: gpu.adapter, gloads: loadsPerRun / timing.median / 1e9, loadsPerRun, timing, check: { gpu: value, cpu } };
   } finally {
     program.destroy();
   }

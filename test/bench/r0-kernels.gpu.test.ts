@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { matmulWgsl, MATMUL_TILE_SHAPES } from '../../bench/r0/gen-matmul';
-import { aluReference, checkMatmulConfig, matmul64, MATMUL_TILES, tileShape } from '../../bench/r0/kernels';
+import { aluReference, checkMatmulConfig, loadReference, matmul64, MATMUL_TILES, tileShape } from '../../bench/r0/kernels';
 import { ConfigError } from '../../src/errors';
 import { seededUniform } from '../../src/rng/random';
 import { relativeError, useGpu } from '../support/gpu';
@@ -59,4 +59,18 @@ describe('R0 kernels', () => {
       expect(relativeError(out, ref)).toBeLessThan(1e-6);
     });
   }
+
+  // Sums of multiples of 1/8: exact in f32, so the comparison is exact. 192
+  // invocations: lanes whose indices wrap around the table at different points.
+  for (const iterations of [0, 1, 5, 300]) {
+    it(`bench_load.wgsl (load_rate) stores the exact sum of its loads after ${iterations} iterations`, async () => {
+      const invocations = 192;
+      const { out } = await gpu.r0Kernels.loads({ invocations, iterations });
+      expect(out).toEqual(Array.from({ length: invocations }, (_, i) => loadReference(i, iterations)));
+    });
+  }
+
+  it('load_rate refuses iterations whose sums would not stay exact, naming the field', async () => {
+    await expect(gpu.r0Kernels.loads({ invocations: 64, iterations: 2 ** 21 })).rejects.toThrow(/iterations/);
+  });
 });

@@ -1,6 +1,6 @@
-// Page side of the R0 kernel tests: run matmul_<tile> or alu_peak once on given inputs, return the output.
+// Page side of the R0 kernel tests: run matmul_<tile>, alu_peak or load_rate once on given inputs, return the output.
 import type { JobContext } from '../../harness/job';
-import { createAlu, createMatmul, type MatmulTile } from '../../bench/r0/kernels';
+import { createAlu, createLoadRate, createMatmul, type MatmulTile } from '../../bench/r0/kernels';
 
 export async function matmul(ctx: JobContext, c: { m: number; k: number; n: number; tile: MatmulTile; a: number[]; b: number[] }) {
   const gpu = await ctx.gpu();
@@ -22,6 +22,21 @@ export async function matmul(ctx: JobContext, c: { m: number; k: number; n: numb
 export async function alu(ctx: JobContext, c: { invocations: number; iterations: number }) {
   const gpu = await ctx.gpu();
   const program = await createAlu(gpu, c);
+  try {
+    const encoder = gpu.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    program.pass(pass);
+    pass.end();
+    gpu.device.queue.submit([encoder.finish()]);
+    return { out: Array.from(await gpu.readF32(program.out, c.invocations)) };
+  } finally {
+    program.destroy();
+  }
+}
+
+export async function loads(ctx: JobContext, c: { invocations: number; iterations: number }) {
+  const gpu = await ctx.gpu();
+  const program = await createLoadRate(gpu, c);
   try {
     const encoder = gpu.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
