@@ -20,7 +20,7 @@
 // mlp_backward_store).
 //
 // Why this variant: on a CPU-emulated adapter (SwiftShader: a few SIMD cores,
-// a storage load costing about ten FMAs, workgroup memory and subgroups
+// a storage load costing tens of FMAs, workgroup memory and subgroups
 // emulated) the cost is loads per FMA, and few invocations carrying many
 // samples each keep every loaded value in registers for many FMAs. On a GPU
 // the same shape leaves the machine idle (a few hundred invocations) and
@@ -28,7 +28,7 @@
 //
 // Each invocation (a "lane") carries MLP_CHAINS (16) samples: every 4x4 weight
 // block is loaded once and feeds 16 * MLP_CHAINS multiply-adds, because on
-// memory-bound adapters a load costs about ten FMAs. The samples of a lane are
+// memory-bound adapters a load costs tens of FMAs. The samples of a lane are
 // interleaved with those of its workgroup (see mlp_sample), so neighbouring
 // lanes touch neighbouring scratch memory on every access.
 // Kernels composing this library run MLP_GROUP lanes per workgroup; lanes

@@ -22,7 +22,7 @@
 // an MLP layer; tiny-cuda-nn's fully fused MLP keeps whole narrow networks on
 // chip instead, which widths up to 1,024 do not allow (a 32-sample tile of
 // one 1,024-wide layer is 128 KiB). On CPU-emulated adapters (SwiftShader),
-// where workgroup memory is emulated and a load costs about ten FMAs, this
+// where workgroup memory is emulated and a load costs tens of FMAs, this
 // variant is slower than the lanes variant, which src/mlp/program.ts chooses
 // there.
 //

@@ -4,7 +4,7 @@
 //
 //   lanes  shaders/mlp.wgsl and its kernels: few invocations, 16 samples each,
 //          whole passes (and whole Langevin runs) in one dispatch. For
-//          CPU-emulated adapters, where a load costs about ten FMAs and
+//          CPU-emulated adapters, where a load costs tens of FMAs (R0's load_rate) and
 //          workgroup memory and subgroups are emulated.
 //   tiled  shaders/mlp_tiled.wgsl: one dispatch per layer, workgroups of 64
 //          cooperating on 32 x 32 output tiles staged in workgroup memory,
