@@ -17,6 +17,14 @@ function uniformStruct(file: string, kernel: { iface: { bindings: readonly { nam
   return s;
 }
 
+/** The R0 kernels' 1-D grids: a multiple of WORKGROUP invocations, within one dispatch dimension. */
+function checkInvocations(gpu: Gpu, invocations: number): void {
+  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension;
+  if (!Number.isInteger(invocations) || invocations < WORKGROUP || invocations % WORKGROUP !== 0 || invocations / WORKGROUP > maxGroups) {
+    throw new ConfigError('invocations', `must be a multiple of ${WORKGROUP} in [${WORKGROUP}, ${WORKGROUP * maxGroups}], got ${invocations}`);
+  }
+}
+
 // ---- ALU peak
 
 /** Multiplier and addend of the ALU recurrence a = fma(a, m, c): values tend to c / (1 - m) = 1. */
@@ -44,10 +52,7 @@ export interface AluProgram {
 
 export async function createAlu(gpu: Gpu, config: AluConfig): Promise<AluProgram> {
   const { invocations, iterations } = config;
-  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension;
-  if (!Number.isInteger(invocations) || invocations < WORKGROUP || invocations % WORKGROUP !== 0 || invocations / WORKGROUP > maxGroups) {
-    throw new ConfigError('invocations', `must be a multiple of ${WORKGROUP} in [${WORKGROUP}, ${WORKGROUP * maxGroups}], got ${invocations}`);
-  }
+  checkInvocations(gpu, invocations);
   if (!Number.isInteger(iterations) || iterations < 0 || iterations >= 2 ** 32) {
     throw new ConfigError('iterations', `must be an integer in [0, 2^32), got ${iterations}`);
   }
@@ -121,10 +126,7 @@ export interface LoadProgram {
 /** load_rate over `invocations` invocations of `iterations` iterations (LOAD_UNROLL loads each). */
 export async function createLoadRate(gpu: Gpu, config: AluConfig): Promise<LoadProgram> {
   const { invocations, iterations } = config;
-  const maxGroups = gpu.limits.maxComputeWorkgroupsPerDimension;
-  if (!Number.isInteger(invocations) || invocations < WORKGROUP || invocations % WORKGROUP !== 0 || invocations / WORKGROUP > maxGroups) {
-    throw new ConfigError('invocations', `must be a multiple of ${WORKGROUP} in [${WORKGROUP}, ${WORKGROUP * maxGroups}], got ${invocations}`);
-  }
+  checkInvocations(gpu, invocations);
   // Sums stay exact in f32 while iterations * LOAD_UNROLL * 7/8 < 2^21 (the largest value 7/8, 3 fraction bits).
   const maxIterations = Math.floor(2 ** 21 / LOAD_UNROLL);
   if (!Number.isInteger(iterations) || iterations < 0 || iterations > maxIterations) {

@@ -19,9 +19,10 @@ export async function matmul(ctx: JobContext, c: { m: number; k: number; n: numb
   }
 }
 
-export async function alu(ctx: JobContext, c: { invocations: number; iterations: number }) {
+/** One dispatch of an R0 program that writes one f32 per invocation; returns them. */
+async function runOnce(ctx: JobContext, c: { invocations: number; iterations: number }, create: typeof createAlu | typeof createLoadRate) {
   const gpu = await ctx.gpu();
-  const program = await createAlu(gpu, c);
+  const program = await create(gpu, c);
   try {
     const encoder = gpu.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
@@ -34,17 +35,10 @@ export async function alu(ctx: JobContext, c: { invocations: number; iterations:
   }
 }
 
+export async function alu(ctx: JobContext, c: { invocations: number; iterations: number }) {
+  return runOnce(ctx, c, createAlu);
+}
+
 export async function loads(ctx: JobContext, c: { invocations: number; iterations: number }) {
-  const gpu = await ctx.gpu();
-  const program = await createLoadRate(gpu, c);
-  try {
-    const encoder = gpu.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    program.pass(pass);
-    pass.end();
-    gpu.device.queue.submit([encoder.finish()]);
-    return { out: Array.from(await gpu.readF32(program.out, c.invocations)) };
-  } finally {
-    program.destroy();
-  }
+  return runOnce(ctx, c, createLoadRate);
 }
