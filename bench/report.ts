@@ -225,7 +225,7 @@ export function updateDoc(doc: string, runs: Map<string, ResultLine[]>): string 
   return doc.replace(BLOCK_RE, (_, file: string) => `<!-- bench-report: ${file} -->\n${renderRun(file, runs.get(file)!)}\n<!-- /bench-report -->`);
 }
 
-/** The committed results files (tracked, or new and not ignored by git; not latest.jsonl), by name. */
+/** The results files of bench/results/ (tracked, or new and not ignored by git), by name. */
 export function readResults(root: string): Map<string, ResultLine[]> {
   const names = execSync(`git ls-files --cached --others --exclude-standard -- ${RESULTS_DIR}`, { cwd: root, encoding: 'utf8' })
     .split('\n')

@@ -2,7 +2,7 @@
 // cli/bench.ts makes the command of it): runs the benchmark jobs
 // (bench/*/*.jobs.ts) one at a time in one headless Chromium, prints one JSON
 // line per measurement (bench/WORKLOADS.md), writes them all to --out
-// (default bench/results/latest.jsonl), and prints a summary table with our
+// (default out/bench/latest.jsonl), and prints a summary table with our
 // figures as fractions of the ALU peak and as ratios to the peers of the
 // same run.
 //
@@ -107,7 +107,7 @@ export const BENCH_OPTIONS = {
   'l2-n': { type: 'string', value: 'N', multiple: true, help: 'only these chain counts of the L2 sweep (before --n)', default: '--n' },
   'l2-width': { type: 'string', value: 'W', multiple: true, help: 'only these widths of the L2 sweep (before --width)', default: '--width' },
   variant: { type: 'string', value: MLP_VARIANTS.join('|'), help: 'our MLP kernels in this variant (every line names the one that ran)', default: 'chosen for the adapter' },
-  out: { type: 'string', value: 'FILE', help: 'write every JSON line here too', default: join('bench', 'results', 'latest.jsonl') },
+  out: { type: 'string', value: 'FILE', help: 'write every JSON line here too', default: join('out', 'bench', 'latest.jsonl') },
   ...HOST_OPTION,
 } as const;
 

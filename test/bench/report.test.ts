@@ -3,7 +3,7 @@
 // fractions and ratios from the lines of one run only.
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatPercent, formatRatio, formatValue, generatedDoc, parseResults, renderRun, updateDoc, type ResultLine } from '../../bench/report';
+import { formatPercent, formatRatio, formatValue, generatedDoc, parseResults, renderRun, RESULTS_DIR, updateDoc, type ResultLine } from '../../bench/report';
 
 const ROOT = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 
@@ -45,18 +45,18 @@ describe('npm run bench:report', () => {
     const doc = 'intro\n<!-- bench-report: a.jsonl -->\nold\n<!-- /bench-report -->\nmiddle\n<!-- bench-report: b.jsonl -->\n<!-- /bench-report -->\nend\n';
     const runs = new Map([['a.jsonl', run], ['b.jsonl', run.slice(0, 3)]]);
     const out = updateDoc(doc, runs);
-    expect(out.startsWith('intro\n<!-- bench-report: a.jsonl -->\nResults: [`bench/results/a.jsonl`]')).toBe(true);
+    expect(out.startsWith(`intro\n<!-- bench-report: a.jsonl -->\nResults: [\`${RESULTS_DIR}/a.jsonl\`]`)).toBe(true);
     expect(out).not.toContain('old');
     expect(out).toContain('<!-- /bench-report -->\nmiddle\n');
     expect(out.endsWith('<!-- /bench-report -->\nend\n')).toBe(true);
     expect(updateDoc(out, runs)).toBe(out);
-    expect(() => updateDoc(doc, new Map([...runs, ['c.jsonl', run]]))).toThrow('bench/results/c.jsonl has no block');
+    expect(() => updateDoc(doc, new Map([...runs, ['c.jsonl', run]]))).toThrow(`${RESULTS_DIR}/c.jsonl has no block`);
     expect(() => updateDoc(doc, new Map([['a.jsonl', run]]))).toThrow('has a block for b.jsonl, which is not a results file');
   });
 
   it('names the file and line of a line that is not a benchmark line', () => {
-    expect(() => parseResults('x.jsonl', '{"workload":"L1"}\n{oops\n')).toThrow('bench/results/x.jsonl line 2: not JSON');
-    expect(() => parseResults('x.jsonl', '\n[1]\n')).toThrow('bench/results/x.jsonl line 2: not a benchmark line');
+    expect(() => parseResults('x.jsonl', '{"workload":"L1"}\n{oops\n')).toThrow(`${RESULTS_DIR}/x.jsonl line 2: not JSON`);
+    expect(() => parseResults('x.jsonl', '\n[1]\n')).toThrow(`${RESULTS_DIR}/x.jsonl line 2: not a benchmark line`);
   });
 
   it('formats figures, fractions and ratios', () => {

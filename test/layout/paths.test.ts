@@ -4,8 +4,7 @@
 // leading `./` or `/` allowed), and, in Markdown, the targets of relative
 // links (resolved from the file's folder). A path passes when it is a file
 // or a folder of the repository, a module specifier of one (extension left
-// out), or an output that git ignores (`out/`, `dist/`, a benchmark's
-// `latest.jsonl`). Globs (`*`, `**`, `{a,b}`) and placeholders (`<name>`)
+// out), or an output that git ignores (`out/`, `dist/`). Globs (`*`, `**`, `{a,b}`) and placeholders (`<name>`)
 // must match at least one path of the repository.
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -64,7 +63,7 @@ function pattern(path: string): RegExp {
   return new RegExp(`^${re}/?$`);
 }
 
-/** Whether git ignores a path (an output of a command: out/, dist/, bench/results/latest.jsonl). */
+/** Whether git ignores a path (an output of a command: out/, dist/). */
 function ignored(path: string): boolean {
   try {
     execSync(`git check-ignore -q --no-index -- ${JSON.stringify(path)}`, { cwd: ROOT, stdio: 'ignore' });
