@@ -9,9 +9,8 @@
 // iterations % ALU_UNROLL one at a time): on a CPU implementation such as
 // SwiftShader every value carried from one iteration of a loop to the next
 // costs a few instructions per iteration (the lanes' activity mask is merged
-// into it), so a body of one round measured the loop, not the arithmetic:
-// 9.2 GFLOP/s against 38.9 with 16 rounds per iteration (the same 8 vec4
-// accumulators, Dawn on SwiftShader, two cores).
+// into it), so a body of one round measured the loop, not the arithmetic
+// (about a quarter of the figure; the commit that unrolled it has both).
 //
 // Entry point: alu_peak, @workgroup_size(64); dispatch (x, y) workgroups with
 // 64 * x * y = the length of alu_out (the invocation index is

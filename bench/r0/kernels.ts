@@ -3,7 +3,7 @@
 // dispatch, to be encoded as often as needed. Runs in the page (benchmarks
 // and GPU tests); the CPU references at the end run anywhere.
 
-import { ConfigError, FebmError, type Gpu, type Pass } from '../../src/index';
+import { ConfigError, FebmError, type Gpu, type Kernel, type Pass } from '../../src/index';
 import { dispatchSize, packStruct, wgslConstant, type StructLayout } from '../../src/kernels';
 import benchAluWgsl from './bench_alu.wgsl?raw';
 import benchLoadWgsl from './bench_load.wgsl?raw';
@@ -23,6 +23,21 @@ function checkInvocations(gpu: Gpu, invocations: number): void {
   if (!Number.isInteger(invocations) || invocations < WORKGROUP || invocations % WORKGROUP !== 0 || invocations / WORKGROUP > maxGroups) {
     throw new ConfigError('invocations', `must be a multiple of ${WORKGROUP} in [${WORKGROUP}, ${WORKGROUP * maxGroups}], got ${invocations}`);
   }
+}
+
+/** The pass of a 1-D grid of `invocations` (checkInvocations) of one bound kernel, and a destroy for its buffers. */
+function gridPass(kernel: Kernel, group: GPUBindGroup, invocations: number, buffers: GPUBuffer[]): { pass: Pass; destroy(): void } {
+  const groups = invocations / WORKGROUP;
+  return {
+    pass: (pass) => {
+      pass.setPipeline(kernel.pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(groups);
+    },
+    destroy() {
+      for (const b of buffers) b.destroy();
+    },
+  };
 }
 
 // ---- ALU peak
@@ -65,21 +80,7 @@ export async function createAlu(gpu: Gpu, config: AluConfig): Promise<AluProgram
   const uniform = gpu.bufferFrom('alu params', bytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   const out = gpu.buffer('alu out', invocations * 4);
   const group = kernel.bind({ alu: uniform, alu_out: out });
-  const groups = invocations / WORKGROUP;
-  return {
-    config,
-    out,
-    flops: invocations * iterations * ALU_ACCUMULATORS * 4 * 2,
-    pass: (pass) => {
-      pass.setPipeline(kernel.pipeline);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(groups);
-    },
-    destroy() {
-      uniform.destroy();
-      out.destroy();
-    },
-  };
+  return { config, out, flops: invocations * iterations * ALU_ACCUMULATORS * 4 * 2, ...gridPass(kernel, group, invocations, [uniform, out]) };
 }
 
 /**
@@ -138,22 +139,7 @@ export async function createLoadRate(gpu: Gpu, config: AluConfig): Promise<LoadP
   const table = gpu.bufferFrom('load table', Float32Array.from({ length: LOAD_TABLE }, (_, j) => loadTableValue(j)));
   const out = gpu.buffer('load out', invocations * 4);
   const group = kernel.bind({ lr: uniform, lr_table: table, lr_out: out });
-  const groups = invocations / WORKGROUP;
-  return {
-    config,
-    out,
-    loads: invocations * iterations * LOAD_UNROLL,
-    pass: (pass) => {
-      pass.setPipeline(kernel.pipeline);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(groups);
-    },
-    destroy() {
-      uniform.destroy();
-      table.destroy();
-      out.destroy();
-    },
-  };
+  return { config, out, loads: invocations * iterations * LOAD_UNROLL, ...gridPass(kernel, group, invocations, [uniform, table, out]) };
 }
 
 /** What load_rate stores for invocation i (exact: every partial sum is a multiple of 1/8 below 2^21). */

@@ -2,7 +2,7 @@
 // timings and FLOP counts; bench/run.ts turns them into JSON lines.
 
 import type { JobContext } from '../../harness/job';
-import { seededUniform, type AdapterDescription } from '../../src/index';
+import { seededUniform, type AdapterDescription, type Pass } from '../../src/index';
 import { aluReference, createAlu, createLoadRate, createMatmul, loadReference, matmulEntry64, MATMUL_TILES, tileShape, type MatmulTile } from './kernels';
 import { timeRuns, type Timing } from '../timing';
 
@@ -22,18 +22,29 @@ export interface AluJobResult {
   check: { gpu: number; cpu: number };
 }
 
+/**
+ * Times `config.dispatches` dispatches of a program per run (`config.runs`
+ * runs, progress lines with `rate(seconds)`), then reads what invocation 0
+ * stored, for the caller's check against its CPU reference.
+ */
+async function timeAndRead(ctx: JobContext, program: { pass: Pass; out: GPUBuffer }, config: AluJobConfig, rate: (seconds: number) => string): Promise<{ timing: Timing; value: number }> {
+  const gpu = await ctx.gpu();
+  const timing = await timeRuns(gpu, program.pass, program.out, 4, {
+    dispatches: config.dispatches,
+    runs: config.runs,
+    onRun: (r, s) => ctx.progress(`run ${r + 1}/${config.runs}: ${s.toFixed(3)} s, ${rate(s)}`),
+  });
+  const [value] = await gpu.readF32(program.out, 1);
+  return { timing, value };
+}
+
 /** ALU peak: `dispatches` dispatches of alu_peak per run. */
 export async function alu(ctx: JobContext, config: AluJobConfig): Promise<AluJobResult> {
   const gpu = await ctx.gpu();
   const program = await createAlu(gpu, { invocations: config.invocations, iterations: config.iterations });
   try {
     const flopsPerRun = program.flops * config.dispatches;
-    const timing = await timeRuns(gpu, program.pass, program.out, 4, {
-      dispatches: config.dispatches,
-      runs: config.runs,
-      onRun: (r, s) => ctx.progress(`alu run ${r + 1}/${config.runs}: ${s.toFixed(3)} s, ${(flopsPerRun / s / 1e9).toFixed(2)} GFLOP/s`),
-    });
-    const [value] = await gpu.readF32(program.out, 1);
+    const { timing, value } = await timeAndRead(ctx, program, config, (s) => `alu ${(flopsPerRun / s / 1e9).toFixed(2)} GFLOP/s`);
     const cpu = aluReference(0, config.iterations);
     if (!(Math.abs(value - cpu) <= 1e-4 * Math.max(1, Math.abs(cpu)))) {
       throw new Error(`alu_peak stored ${value} for invocation 0, expected ${cpu}`);
@@ -60,12 +71,7 @@ export async function loads(ctx: JobContext, config: AluJobConfig): Promise<Load
   const program = await createLoadRate(gpu, { invocations: config.invocations, iterations: config.iterations });
   try {
     const loadsPerRun = program.loads * config.dispatches;
-    const timing = await timeRuns(gpu, program.pass, program.out, 4, {
-      dispatches: config.dispatches,
-      runs: config.runs,
-      onRun: (r, s) => ctx.progress(`load run ${r + 1}/${config.runs}: ${s.toFixed(3)} s, ${(loadsPerRun / s / 1e9).toFixed(3)} G loads/s`),
-    });
-    const [value] = await gpu.readF32(program.out, 1);
+    const { timing, value } = await timeAndRead(ctx, program, config, (s) => `load ${(loadsPerRun / s / 1e9).toFixed(3)} G loads/s`);
     const cpu = loadReference(0, config.iterations);
     if (value !== cpu) throw new Error(`load_rate stored ${value} for invocation 0, expected ${cpu}`);
     return { adapter: gpu.adapter, gloads: loadsPerRun / timing.median / 1e9, loadsPerRun, timing, check: { gpu: value, cpu } };
