@@ -24,9 +24,9 @@
 // emulated) the cost is loads per FMA, and few invocations carrying many
 // samples each keep every loaded value in registers for many FMAs. On a GPU
 // the same shape leaves the machine idle (a few hundred invocations) and
-// spills its 256-float register tile: mlp_tiled.wgsl is the GPU variant.
+// spills its 128-float register tile: mlp_tiled.wgsl is the GPU variant.
 //
-// Each invocation (a "lane") carries MLP_CHAINS (16) samples: every 4x4 weight
+// Each invocation (a "lane") carries MLP_CHAINS (8) samples: every 4x4 weight
 // block is loaded once and feeds 16 * MLP_CHAINS multiply-adds, because on
 // memory-bound adapters a load costs tens of FMAs. The samples of a lane are
 // interleaved with those of its workgroup (see mlp_sample), so neighbouring
@@ -39,8 +39,13 @@
 // same value for every kernel that shares a scratch layout.
 
 // The inner loops of mlp_forward and mlp_backward name one accumulator per
-// sample (m0..m15, a0..a15): changing MLP_CHAINS means changing those lines too.
-const MLP_CHAINS: u32 = 16u;
+// sample (m0..m7, a0..a7): changing MLP_CHAINS means changing those lines too.
+// Why 8 and not 16: with the weights shared across a subgroup
+// (mlp_weights_subgroup.wgsl) a lane loads more activations than weights, and
+// on SwiftShader the stack traffic of a 256-float tile (every accumulator
+// spilled, copied and masked once per loop iteration) costs more than the
+// activation loads that 16 samples save; without subgroups, 16 was faster.
+const MLP_CHAINS: u32 = 8u;
 // Invocations ("lanes") per workgroup, MLP_CHAINS samples each; kernels that
 // share one scratch buffer must be given the same value (see above).
 override MLP_GROUP: u32 = 64u;
@@ -131,11 +136,11 @@ fn mlp_forward_store(l: u32, j4: u32, s0: u32, acc: array<vec4<f32>, MLP_CHAINS>
 // weights into the last hidden layer's d region (mlp_forward_store's
 // fold_output): the outputs are then 0, and mlp_backward_from(lane,
 // mlp.layer_count - 1u, true) gives the input gradient of the output.
-// Register tile: 16 samples x 16 output units (one named mat4x4 per sample,
+// Register tile: 8 samples x 16 output units (one named mat4x4 per sample,
 // its columns four 4-unit blocks), so each loaded h vec4 feeds 64 FMAs and
-// each loaded weight vec4 feeds 64; a dynamically indexed array would cost a
+// each loaded weight vec4 feeds 32; a dynamically indexed array would cost a
 // memory access per use on CPU-emulated adapters. Layers whose width is not a
-// multiple of 16 finish with 4-unit blocks (16 samples x 4 units).
+// multiple of 16 finish with 4-unit blocks (8 samples x 4 units).
 fn mlp_forward(lane: u32, value: bool) -> array<f32, MLP_CHAINS> {
   let n = mlp.batch_padded;
   let s0 = mlp_sample(lane, 0u);
@@ -158,14 +163,6 @@ fn mlp_forward(lane: u32, value: bool) -> array<f32, MLP_CHAINS> {
       var m5 = bias;
       var m6 = bias;
       var m7 = bias;
-      var m8 = bias;
-      var m9 = bias;
-      var m10 = bias;
-      var m11 = bias;
-      var m12 = bias;
-      var m13 = bias;
-      var m14 = bias;
-      var m15 = bias;
       let row = L.w_offset + j4 * rows4;
       for (var k4 = 0u; k4 < L.in4; k4++) {
         // Columns of w_q are the rows 4*(j4+q)..+3 of W, so h * w_q = (W h)[4*(j4+q)..].
@@ -184,19 +181,11 @@ fn mlp_forward(lane: u32, value: bool) -> array<f32, MLP_CHAINS> {
         h = mlp_scratch[hb + 5u * MLP_GROUP]; m5 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
         h = mlp_scratch[hb + 6u * MLP_GROUP]; m6 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
         h = mlp_scratch[hb + 7u * MLP_GROUP]; m7 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
-        h = mlp_scratch[hb + 8u * MLP_GROUP]; m8 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
-        h = mlp_scratch[hb + 9u * MLP_GROUP]; m9 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
-        h = mlp_scratch[hb + 10u * MLP_GROUP]; m10 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
-        h = mlp_scratch[hb + 11u * MLP_GROUP]; m11 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
-        h = mlp_scratch[hb + 12u * MLP_GROUP]; m12 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
-        h = mlp_scratch[hb + 13u * MLP_GROUP]; m13 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
-        h = mlp_scratch[hb + 14u * MLP_GROUP]; m14 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
-        h = mlp_scratch[hb + 15u * MLP_GROUP]; m15 += mat4x4<f32>(h * w0, h * w1, h * w2, h * w3);
       }
-      mlp_forward_store(l, j4 + 0u, s0, array<vec4<f32>, MLP_CHAINS>(m0[0], m1[0], m2[0], m3[0], m4[0], m5[0], m6[0], m7[0], m8[0], m9[0], m10[0], m11[0], m12[0], m13[0], m14[0], m15[0]), &out, fold_output);
-      mlp_forward_store(l, j4 + 1u, s0, array<vec4<f32>, MLP_CHAINS>(m0[1], m1[1], m2[1], m3[1], m4[1], m5[1], m6[1], m7[1], m8[1], m9[1], m10[1], m11[1], m12[1], m13[1], m14[1], m15[1]), &out, fold_output);
-      mlp_forward_store(l, j4 + 2u, s0, array<vec4<f32>, MLP_CHAINS>(m0[2], m1[2], m2[2], m3[2], m4[2], m5[2], m6[2], m7[2], m8[2], m9[2], m10[2], m11[2], m12[2], m13[2], m14[2], m15[2]), &out, fold_output);
-      mlp_forward_store(l, j4 + 3u, s0, array<vec4<f32>, MLP_CHAINS>(m0[3], m1[3], m2[3], m3[3], m4[3], m5[3], m6[3], m7[3], m8[3], m9[3], m10[3], m11[3], m12[3], m13[3], m14[3], m15[3]), &out, fold_output);
+      mlp_forward_store(l, j4 + 0u, s0, array<vec4<f32>, MLP_CHAINS>(m0[0], m1[0], m2[0], m3[0], m4[0], m5[0], m6[0], m7[0]), &out, fold_output);
+      mlp_forward_store(l, j4 + 1u, s0, array<vec4<f32>, MLP_CHAINS>(m0[1], m1[1], m2[1], m3[1], m4[1], m5[1], m6[1], m7[1]), &out, fold_output);
+      mlp_forward_store(l, j4 + 2u, s0, array<vec4<f32>, MLP_CHAINS>(m0[2], m1[2], m2[2], m3[2], m4[2], m5[2], m6[2], m7[2]), &out, fold_output);
+      mlp_forward_store(l, j4 + 3u, s0, array<vec4<f32>, MLP_CHAINS>(m0[3], m1[3], m2[3], m3[3], m4[3], m5[3], m6[3], m7[3]), &out, fold_output);
     }
     for (; j4 < L.out4; j4++) {
       let bias = mlp_theta[L.b_offset + j4];
@@ -208,14 +197,6 @@ fn mlp_forward(lane: u32, value: bool) -> array<f32, MLP_CHAINS> {
       var a5 = bias;
       var a6 = bias;
       var a7 = bias;
-      var a8 = bias;
-      var a9 = bias;
-      var a10 = bias;
-      var a11 = bias;
-      var a12 = bias;
-      var a13 = bias;
-      var a14 = bias;
-      var a15 = bias;
       let row = L.w_offset + j4 * rows4;
       for (var k4 = 0u; k4 < L.in4; k4++) {
         let w = mlp_block(row + k4, L.in4);
@@ -228,16 +209,8 @@ fn mlp_forward(lane: u32, value: bool) -> array<f32, MLP_CHAINS> {
         a5 += mlp_scratch[hb + 5u * MLP_GROUP] * w;
         a6 += mlp_scratch[hb + 6u * MLP_GROUP] * w;
         a7 += mlp_scratch[hb + 7u * MLP_GROUP] * w;
-        a8 += mlp_scratch[hb + 8u * MLP_GROUP] * w;
-        a9 += mlp_scratch[hb + 9u * MLP_GROUP] * w;
-        a10 += mlp_scratch[hb + 10u * MLP_GROUP] * w;
-        a11 += mlp_scratch[hb + 11u * MLP_GROUP] * w;
-        a12 += mlp_scratch[hb + 12u * MLP_GROUP] * w;
-        a13 += mlp_scratch[hb + 13u * MLP_GROUP] * w;
-        a14 += mlp_scratch[hb + 14u * MLP_GROUP] * w;
-        a15 += mlp_scratch[hb + 15u * MLP_GROUP] * w;
       }
-      mlp_forward_store(l, j4, s0, array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15), &out, fold_output);
+      mlp_forward_store(l, j4, s0, array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7), &out, fold_output);
     }
   }
   return out;
@@ -293,7 +266,7 @@ fn mlp_backward(lane: u32, w: array<f32, MLP_CHAINS>, input_grad: bool) {
 // The backward pass through layers top - 1 down to 0 (or 1, without
 // input_grad), from the d region of layer top - 1: mlp_backward's loop, also
 // run after mlp_forward(lane, false) with top = mlp.layer_count - 1.
-// Register tile: 16 samples x 16 input units, as in mlp_forward, with 4-unit
+// Register tile: 8 samples x 16 input units, as in mlp_forward, with 4-unit
 // blocks for the rest.
 fn mlp_backward_from(lane: u32, top: u32, input_grad: bool) {
   let n = mlp.batch_padded;
@@ -315,14 +288,6 @@ fn mlp_backward_from(lane: u32, top: u32, input_grad: bool) {
       var m5 = mat4x4<f32>();
       var m6 = mat4x4<f32>();
       var m7 = mat4x4<f32>();
-      var m8 = mat4x4<f32>();
-      var m9 = mat4x4<f32>();
-      var m10 = mat4x4<f32>();
-      var m11 = mat4x4<f32>();
-      var m12 = mat4x4<f32>();
-      var m13 = mat4x4<f32>();
-      var m14 = mat4x4<f32>();
-      var m15 = mat4x4<f32>();
       for (var j4 = 0u; j4 < L.out4; j4++) {
         // Columns of w_q are W[4*j4+r][4*(k4+q)..+3]; w_q * d = sum_r d_r W[4*j4+r][4*(k4+q)..].
         let row = L.w_offset + 4u * j4 * L.in4 + k4;
@@ -341,19 +306,11 @@ fn mlp_backward_from(lane: u32, top: u32, input_grad: bool) {
         d = mlp_scratch[db + 5u * MLP_GROUP]; m5 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
         d = mlp_scratch[db + 6u * MLP_GROUP]; m6 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
         d = mlp_scratch[db + 7u * MLP_GROUP]; m7 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
-        d = mlp_scratch[db + 8u * MLP_GROUP]; m8 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
-        d = mlp_scratch[db + 9u * MLP_GROUP]; m9 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
-        d = mlp_scratch[db + 10u * MLP_GROUP]; m10 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
-        d = mlp_scratch[db + 11u * MLP_GROUP]; m11 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
-        d = mlp_scratch[db + 12u * MLP_GROUP]; m12 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
-        d = mlp_scratch[db + 13u * MLP_GROUP]; m13 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
-        d = mlp_scratch[db + 14u * MLP_GROUP]; m14 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
-        d = mlp_scratch[db + 15u * MLP_GROUP]; m15 += mat4x4<f32>(w0 * d, w1 * d, w2 * d, w3 * d);
       }
-      mlp_backward_store(l, k4 + 0u, s0, array<vec4<f32>, MLP_CHAINS>(m0[0], m1[0], m2[0], m3[0], m4[0], m5[0], m6[0], m7[0], m8[0], m9[0], m10[0], m11[0], m12[0], m13[0], m14[0], m15[0]), fold_input, &ig);
-      mlp_backward_store(l, k4 + 1u, s0, array<vec4<f32>, MLP_CHAINS>(m0[1], m1[1], m2[1], m3[1], m4[1], m5[1], m6[1], m7[1], m8[1], m9[1], m10[1], m11[1], m12[1], m13[1], m14[1], m15[1]), fold_input, &ig);
-      mlp_backward_store(l, k4 + 2u, s0, array<vec4<f32>, MLP_CHAINS>(m0[2], m1[2], m2[2], m3[2], m4[2], m5[2], m6[2], m7[2], m8[2], m9[2], m10[2], m11[2], m12[2], m13[2], m14[2], m15[2]), fold_input, &ig);
-      mlp_backward_store(l, k4 + 3u, s0, array<vec4<f32>, MLP_CHAINS>(m0[3], m1[3], m2[3], m3[3], m4[3], m5[3], m6[3], m7[3], m8[3], m9[3], m10[3], m11[3], m12[3], m13[3], m14[3], m15[3]), fold_input, &ig);
+      mlp_backward_store(l, k4 + 0u, s0, array<vec4<f32>, MLP_CHAINS>(m0[0], m1[0], m2[0], m3[0], m4[0], m5[0], m6[0], m7[0]), fold_input, &ig);
+      mlp_backward_store(l, k4 + 1u, s0, array<vec4<f32>, MLP_CHAINS>(m0[1], m1[1], m2[1], m3[1], m4[1], m5[1], m6[1], m7[1]), fold_input, &ig);
+      mlp_backward_store(l, k4 + 2u, s0, array<vec4<f32>, MLP_CHAINS>(m0[2], m1[2], m2[2], m3[2], m4[2], m5[2], m6[2], m7[2]), fold_input, &ig);
+      mlp_backward_store(l, k4 + 3u, s0, array<vec4<f32>, MLP_CHAINS>(m0[3], m1[3], m2[3], m3[3], m4[3], m5[3], m6[3], m7[3]), fold_input, &ig);
     }
     for (; k4 < L.in4; k4++) {
       var a0 = vec4<f32>(0.0);
@@ -364,14 +321,6 @@ fn mlp_backward_from(lane: u32, top: u32, input_grad: bool) {
       var a5 = vec4<f32>(0.0);
       var a6 = vec4<f32>(0.0);
       var a7 = vec4<f32>(0.0);
-      var a8 = vec4<f32>(0.0);
-      var a9 = vec4<f32>(0.0);
-      var a10 = vec4<f32>(0.0);
-      var a11 = vec4<f32>(0.0);
-      var a12 = vec4<f32>(0.0);
-      var a13 = vec4<f32>(0.0);
-      var a14 = vec4<f32>(0.0);
-      var a15 = vec4<f32>(0.0);
       for (var j4 = 0u; j4 < L.out4; j4++) {
         let w = mlp_block(L.w_offset + 4u * j4 * L.in4 + k4, L.in4);
         let db = L.d_base + j4 * n + s0;
@@ -383,16 +332,8 @@ fn mlp_backward_from(lane: u32, top: u32, input_grad: bool) {
         a5 += w * mlp_scratch[db + 5u * MLP_GROUP];
         a6 += w * mlp_scratch[db + 6u * MLP_GROUP];
         a7 += w * mlp_scratch[db + 7u * MLP_GROUP];
-        a8 += w * mlp_scratch[db + 8u * MLP_GROUP];
-        a9 += w * mlp_scratch[db + 9u * MLP_GROUP];
-        a10 += w * mlp_scratch[db + 10u * MLP_GROUP];
-        a11 += w * mlp_scratch[db + 11u * MLP_GROUP];
-        a12 += w * mlp_scratch[db + 12u * MLP_GROUP];
-        a13 += w * mlp_scratch[db + 13u * MLP_GROUP];
-        a14 += w * mlp_scratch[db + 14u * MLP_GROUP];
-        a15 += w * mlp_scratch[db + 15u * MLP_GROUP];
       }
-      mlp_backward_store(l, k4, s0, array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15), fold_input, &ig);
+      mlp_backward_store(l, k4, s0, array<vec4<f32>, MLP_CHAINS>(a0, a1, a2, a3, a4, a5, a6, a7), fold_input, &ig);
     }
   }
   if (fold_input) {

@@ -1,7 +1,7 @@
 // mlp_layout.wgsl: what every MLP kernel variant shares: the layout uniform
 // (network and scratch), the hidden layers' activation as a pipeline
 // constant, and the depth limit. The variants: mlp.wgsl (lanes: each
-// invocation carries 16 samples through whole passes; for CPU-emulated
+// invocation carries MLP_CHAINS (8) samples through whole passes; for CPU-emulated
 // adapters) and mlp_tiled.wgsl (tiled: one dispatch per layer, workgroups
 // cooperating on tiles of samples x units; for GPUs). src/mlp/program.ts
 // chooses between them.

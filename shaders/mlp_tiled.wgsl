@@ -9,7 +9,7 @@
 //
 // Why this variant: a GPU needs thousands of invocations in flight and keeps
 // hot data on chip; the lanes variant (mlp.wgsl: a few hundred invocations,
-// each carrying 16 samples and a 256-float register tile) leaves most of it
+// each carrying 8 samples and a 128-float register tile) leaves most of it
 // idle and spills. Here every layer is a product over a 2-D grid of
 // workgroups, each owning a tile of 32 x 32 outputs, and the 64 invocations
 // of a workgroup cooperate: they stage the tile's operands, 32 values of the

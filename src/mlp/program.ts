@@ -38,7 +38,8 @@ export const MLP_GROUP_SIZES = [4, 16, MLP_GROUP] as const;
 /**
  * Invocations per workgroup (the MLP_GROUP override) for a batch: the largest
  * of MLP_GROUP_SIZES that still gives at least 8 workgroups, so that a small
- * batch is padded to a multiple of 64 samples rather than 1024 and its work
+ * batch is padded to a multiple of 4 * MLP_CHAINS samples rather than
+ * MLP_GROUP * MLP_CHAINS and its work
  * spreads over the cores of a CPU-emulated adapter (one workgroup runs on one
  * core there) or the multiprocessors of a GPU.
  */

@@ -2,7 +2,7 @@
 // module (no imports) so that the device layer can take a variant as an
 // option without importing the MLP programs.
 //
-//   lanes  shaders/mlp.wgsl and its kernels: few invocations, 16 samples each,
+//   lanes  shaders/mlp.wgsl and its kernels: few invocations, 8 samples each,
 //          whole passes (and whole Langevin runs) in one dispatch. For
 //          CPU-emulated adapters, where a load costs tens of FMAs (R0's load_rate) and
 //          workgroup memory and subgroups are emulated.

@@ -159,17 +159,17 @@ describe('MLP scratch layout', () => {
     expect(wide.blockCount).toBe(3 * (1 + 1) + 5 * (2 + 1) + 1 * (3 + 1));
   });
 
-  it('pads to whole workgroups of the chosen size: small batches are not padded to 1024 samples', () => {
+  it('pads to whole workgroups of the chosen size: small batches are not padded to 512 samples', () => {
     const layout = paramLayout({ inputDim: 2, hidden: [8], activation: 'tanh' });
-    expect(MLP_GROUP).toBe(64);
-    expect(scratchLayout(layout, 10).batchPadded).toBe(64);
-    expect(scratchLayout(layout, 10, 64).batchPadded).toBe(1024);
-    expect(scratchLayout(layout, 1025, 16)).toMatchObject({ group: 16, batchPadded: 1280 });
+    expect([MLP_GROUP, MLP_CHAINS]).toEqual([64, 8]);
+    expect(scratchLayout(layout, 10).batchPadded).toBe(32);
+    expect(scratchLayout(layout, 10, 64).batchPadded).toBe(512);
+    expect(scratchLayout(layout, 1025, 16)).toMatchObject({ group: 16, batchPadded: 1152 });
     expect(() => scratchLayout(layout, 10, 0)).toThrow(/group: must be an integer in \[1, 256\]/);
   });
 
   it('chooses the largest workgroup that still gives 8 workgroups (at least 4 lanes)', () => {
-    const cases: [number, number][] = [[1, 4], [128, 4], [2032, 4], [2033, 16], [8176, 16], [8177, 64], [1 << 20, 64]];
+    const cases: [number, number][] = [[1, 4], [128, 4], [1016, 4], [1017, 16], [4088, 16], [4089, 64], [1 << 20, 64]];
     for (const [batch, group] of cases) expect([batch, mlpGroupFor(batch)]).toEqual([batch, group]);
   });
 });

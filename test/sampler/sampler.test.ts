@@ -29,10 +29,10 @@ function configError(config: Partial<SamplerConfig>, limits = LIMITS): ConfigErr
 describe('sampler configuration', () => {
   it('accepts a good configuration and fills in the Du & Mordatch defaults', () => {
     const c = validateSamplerConfig({ ...BASE, sampler: 'du-mordatch', eta: undefined }, LIMITS);
-    // 1024 chains = 64 lanes of 16: workgroups of 4 lanes, so 16 of them.
-    expect(c).toMatchObject({ stepSize: 10, noiseStd: 0.005, gradClip: 0.01, box: null, group: 4, grid: [16, 1] });
+    // 1024 chains = 128 lanes of 8: workgroups of 16 lanes, so 8 of them.
+    expect(c).toMatchObject({ stepSize: 10, noiseStd: 0.005, gradClip: 0.01, box: null, group: 16, grid: [8, 1] });
     expect(validateSamplerConfig({ ...BASE, chains: MAX_CHAINS }, LIMITS)).toMatchObject({ group: 64, grid: [Math.ceil(MAX_CHAINS / MLP_SAMPLES_PER_GROUP), 1] });
-    expect(validateSamplerConfig({ ...BASE, group: 64 }, LIMITS)).toMatchObject({ group: 64, grid: [1, 1] });
+    expect(validateSamplerConfig({ ...BASE, group: 64 }, LIMITS)).toMatchObject({ group: 64, grid: [2, 1] });
     expect(configError({ group: 0 })).toMatchObject({ field: 'group', message: expect.stringContaining('[1, 256]') });
   });
 

@@ -192,9 +192,9 @@ describe('trainer memory plan', () => {
     const fits = (n: number) => planTrainerMemory(validateTrainerConfig({ ...small, batch: n - 12 }), 10)
       .buffers.filter((b) => b.name.endsWith('program scratch')).every((b) => b.size <= 60_000);
     // Not even one workgroup of samples: the network must be smaller.
-    expect(refusal(small, 10, 30_000).message).toMatch(/E program scratch needs .*: not even one workgroup of 64 samples fits: make the network smaller/);
+    expect(refusal(validateTrainerConfig({ ...small, batch: 4 }), 10, 15_000).message).toMatch(/E program scratch needs .*: not even one workgroup of 32 samples fits: make the network smaller/);
     expect(fits(most)).toBe(true);
-    expect(fits(most + 64)).toBe(false);
+    expect(fits(most + 32)).toBe(false);
     // MALA's work buffer (two gradients of a row and an energy per chain) is the chains' field.
     const narrow = (activation: 'silu' | 'tanh') => ({ inputDim: 60, hidden: [4], activation });
     const mala = validateTrainerConfig({ ...c, energy: narrow('silu'), variational: narrow('tanh'), batch: 1, chains: 200, replay: { capacity: 200, initBox: [0, 1] } });
