@@ -55,7 +55,9 @@ function gflopsOf(l: ResultLine): number | null {
 
 /** The sizes that make two lines of a workload the same cell. */
 const CELL_KEYS = ['n', 'batch', 'width', 'steps', 'm', 'k'] as const;
-const cellOf = (l: ResultLine): string => CELL_KEYS.map((k) => (l[k] === undefined ? '' : String(l[k]))).join('/');
+// A run of ours without subgroups (--no-subgroups) is its own cell: peers have no such switch.
+const cellOf = (l: ResultLine): string =>
+  CELL_KEYS.map((k) => (l[k] === undefined ? '' : String(l[k]))).join('/') + (l.subgroups === false ? '/no-subgroups' : '');
 
 function describeCell(l: ResultLine): string {
   const parts: string[] = [];
@@ -63,6 +65,7 @@ function describeCell(l: ResultLine): string {
   if (l.n !== undefined) parts.push(`N = ${l.n}`);
   if (l.steps !== undefined) parts.push(`K = ${l.steps}`);
   if (l.width !== undefined) parts.push(`width ${l.width}`);
+  if (l.subgroups === false) parts.push('without subgroups');
   return parts.join(', ');
 }
 
