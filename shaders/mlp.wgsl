@@ -40,11 +40,12 @@
 
 // The inner loops of mlp_forward and mlp_backward name one accumulator per
 // sample (m0..m7, a0..a7): changing MLP_CHAINS means changing those lines too.
-// Why 8 and not 16: with the weights shared across a subgroup
-// (mlp_weights_subgroup.wgsl) a lane loads more activations than weights, and
-// on SwiftShader the stack traffic of a 256-float tile (every accumulator
-// spilled, copied and masked once per loop iteration) costs more than the
-// activation loads that 16 samples save; without subgroups, 16 was faster.
+// Why 8 and not 16: the number of samples sets how many multiply-adds each
+// loaded weight feeds, not each loaded activation. With the weights loaded
+// once per subgroup and broadcast (mlp_weights_subgroup.wgsl) those loads
+// are cheap, and on SwiftShader the stack traffic of a 256-float tile (every
+// accumulator spilled, copied and masked once per loop iteration) cost more
+// than the weight loads 16 samples save; without subgroups, 16 was faster.
 const MLP_CHAINS: u32 = 8u;
 // Invocations ("lanes") per workgroup, MLP_CHAINS samples each; kernels that
 // share one scratch buffer must be given the same value (see above).
