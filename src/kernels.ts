@@ -19,7 +19,7 @@ export { OPTIMIZER_CODE } from './optim/optim';
 export { SAMPLER_CODE, ENERGY_CODE, SAMPLER_STREAM, SAMPLER_COUNTER, energyCode, MAX_INDEXED_BYTES } from './sampler/sampler';
 export {
   TRAINER_COUNTER, TRAINER_STAT, TRAINER_MODE, TRAINER_STREAM, TRAINER_LABELS, TRAINER_METRIC, TRAINER_COUNTER_WORDS, TRAINER_STATS_WORDS, TRAINER_METRICS_WORDS,
-  readbackLayout,
+  TRAINER_CHECK_SPAN, checkInvocations, readbackLayout,
 } from './trainer/layout';
 
 // Building blocks of the GPU parts.

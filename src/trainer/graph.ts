@@ -28,7 +28,7 @@ import { dispatchSize, type Gpu, type Kernel } from '../device/device';
 import type { Pass } from '../mlp/program';
 import { paramLayout } from '../mlp/params';
 import type { ValidTrainerConfig } from './config';
-import { readbackLayout, TRAINER_COUNTER_WORDS, TRAINER_METRICS_WORDS, TRAINER_STATS_WORDS } from './layout';
+import { checkInvocations, readbackLayout, TRAINER_COUNTER_WORDS, TRAINER_METRICS_WORDS, TRAINER_STATS_WORDS } from './layout';
 import type { TrainerBuffers, TrainerParts, TrainerUniformLayouts } from './resources';
 import { FebmError } from '../errors';
 
@@ -201,7 +201,7 @@ export class TrainerGraph {
       k.check.bind({ trn: b.uniform, trn_q: b.checkUniforms[q], trn_check_data: buffer, trn_flags: b.counters }),
     );
     this.checked.forEach(({ count }, q) => {
-      if (count > 0) checks.push(this.spread(k.check, checkGroups[q], count));
+      if (count > 0) checks.push(this.spread(k.check, checkGroups[q], checkInvocations(count)));
     });
     // trn_advance binds what trn_check binds; any of the check groups serves.
     checks.push(this.single(k.advance, checkGroups[0]));

@@ -26,6 +26,14 @@ export const TRAINER_COUNTER_WORDS = shaderConstant('trainer_common.wgsl', 'TRN_
 export const TRAINER_STATS_WORDS = shaderConstant('trainer_common.wgsl', 'TRN_STATS_WORDS');
 export const TRAINER_METRICS_WORDS = shaderConstant('trainer_metrics.wgsl', 'TM_OUT_WORDS');
 
+/** Entries of a checked quantity that one trn_check invocation watches (trainer_check.wgsl). */
+export const TRAINER_CHECK_SPAN = shaderConstant('trainer_check.wgsl', 'TRN_CHECK_SPAN');
+
+/** trn_check's invocations for a quantity of `count` entries. */
+export function checkInvocations(count: number): number {
+  return Math.ceil(count / TRAINER_CHECK_SPAN);
+}
+
 /** The readback buffer's layout (byte offsets): counters, statistics, metrics, then E's and H's parameters. */
 export function readbackLayout(sizeE: number, sizeH: number) {
   const counters = 0;

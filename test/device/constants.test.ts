@@ -49,6 +49,7 @@ const SHARED: { file: string; source: string; host: string[]; own: string[] }[] 
     ],
     own: ['TRN_WG'],
   },
+  { file: 'trainer_check.wgsl', source: SHADER_FILES['trainer_check.wgsl'], host: ['TRN_CHECK_SPAN'], own: [] },
   { file: 'trainer_metrics.wgsl', source: SHADER_FILES['trainer_metrics.wgsl'], host: [...names('TM_', TRAINER_METRIC), 'TM_OUT_WORDS'], own: [] },
   { file: 'mlp.wgsl', source: SHADER_FILES['mlp.wgsl'], host: ['MLP_CHAINS', 'MLP_GROUP'], own: [] },
   { file: 'mlp_layout.wgsl', source: SHADER_FILES['mlp_layout.wgsl'], host: ['MLP_ACTIVATION', 'MLP_MAX_LAYERS'], own: [] },

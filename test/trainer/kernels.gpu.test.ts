@@ -2,7 +2,9 @@
 //   trainer_draw.wgsl     trn_data, trn_restart, trn_gather against trainerDraw64
 //                         (Philox words and copies exact; fresh starts within 1e-6;
 //                         a conditional model's labels exact, fresh ones uniform)
-//   trainer_check.wgsl    trn_check, trn_advance against trainerCheck64 (exact)
+//   trainer_check.wgsl    trn_check, trn_advance against trainerCheck64 (exact;
+//                         non-finite entries at the edges of each invocation's
+//                         and workgroup's span, and past the quantity's length)
 //   trainer_common.wgsl   composed into both (counters, streams, trn_finite)
 // trainer_loss.wgsl (v, L2 penalty, warm-up and statistics) and
 // trainer_metrics.wgsl (gradient norms, acceptance) are compared with float64
@@ -11,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { chiSquareTest } from '../../src/stats';
 import { trainerCheck64, trainerDraw64 } from '../../src/trainer/reference';
-import { TRAINER_COUNTER } from '../../src/trainer/layout';
+import { TRAINER_CHECK_SPAN, TRAINER_COUNTER } from '../../src/trainer/layout';
 import type { TrainerConfig } from '../../src/trainer/trainer';
 import { useGpu } from '../support/gpu';
 
@@ -123,20 +125,38 @@ describe('trainer_draw.wgsl against trainerDraw64', () => {
 describe('trainer_check.wgsl against trainerCheck64', () => {
   const f32 = (x: number) => new Uint32Array(new Float32Array([x]).buffer)[0];
   const FINITE = [0, -0, 1, -2.5, 3.4028234663852886e38, -3.4028234663852886e38, 1e-45, 1.17549435e-38].map(f32);
-  const cases = [
+  const cases: { name: string; bits: number[]; counters: number[]; count?: number; seen?: boolean }[] = [
     { name: 'all finite (largest, subnormal, signed zero): no bit', bits: FINITE, counters: [7, 90, 60, 0, 0, 0, 0, 0] },
     { name: '+inf among 200 values', bits: [...FINITE, ...Array(191).fill(f32(1)), 0x7f800000], counters: [7, 10, 60, 0, 0, 0, 0, 0] },
     { name: '-inf and a NaN with a payload', bits: [...FINITE, 0xff800000, 0x7fc00001], counters: [3, 96, 95, 0, 0, 0, 0, 0] },
     { name: 'a second non-finite iteration keeps the first one recorded', bits: [0xffffffff], counters: [9, 96, 5, 0, 5, 2, 0, 0] },
   ];
+  // An invocation watches TRAINER_CHECK_SPAN entries 64 apart, a workgroup 64 x
+  // TRAINER_CHECK_SPAN consecutive ones: a NaN at either edge of an
+  // invocation's, a workgroup's and the quantity's range, in 2,500 entries.
+  const span = 64 * TRAINER_CHECK_SPAN;
+  for (const at of [0, 63, 64, 64 * (TRAINER_CHECK_SPAN - 1), span - 1, span, span + 65, 2499]) {
+    const bits = Array(2500).fill(f32(0.5));
+    bits[at] = 0x7fc00000;
+    cases.push({ name: `a NaN at entry ${at} of 2,500`, bits, counters: [4, 20, 1, 0, 0, 0, 0, 0], seen: true });
+  }
+  // Entries of the buffer past the quantity's length are not watched.
+  const tail = [...Array(1100).fill(f32(-1))];
+  tail[1050] = 0x7f800000;
+  cases.push(
+    { name: 'an inf just past the quantity (1,050 of 1,100 entries watched) is not seen', bits: tail, count: 1050, counters: [4, 20, 1, 0, 0, 0, 0, 0], seen: false },
+    { name: 'the same inf as the last entry of the quantity (1,051 watched) is seen', bits: tail, count: 1051, counters: [4, 20, 1, 0, 0, 0, 0, 0], seen: true },
+  );
   for (const c of cases) {
     it(c.name, async () => {
-      const job = { bits: c.bits, bit: 1 << 3, counters: c.counters, chains: 40, capacity: 96 };
+      const count = c.count ?? c.bits.length;
+      const job = { bits: c.bits, bit: 1 << 3, counters: c.counters, chains: 40, capacity: 96, count };
       const r = await gpu.trainerKernels.check(job);
-      const ref = trainerCheck64(c.bits, 1 << 3, c.counters, 40, 96);
+      const ref = trainerCheck64(c.bits.slice(0, count), 1 << 3, c.counters, 40, 96);
       expect(r.afterCheck).toEqual(ref.afterCheck);
       expect(r.afterAdvance).toEqual(ref.afterAdvance);
       expect(r.afterAdvance[TRAINER_COUNTER.bits]).toBe(0);
+      if (c.seen !== undefined) expect(r.afterCheck[TRAINER_COUNTER.bits]).toBe(c.seen ? 1 << 3 : 0);
     });
   }
 });

@@ -6,7 +6,7 @@ import { generateToy } from '../../src/data/toy';
 import { dispatchSize } from '../../src/device/device';
 import { packStruct } from '../../src/device/shader';
 import { Trainer, trainerRows, type TrainerConfig } from '../../src/trainer/trainer';
-import { TRAINER_COUNTER_WORDS } from '../../src/trainer/layout';
+import { checkInvocations, TRAINER_COUNTER_WORDS } from '../../src/trainer/layout';
 
 export interface DrawResult {
   dataset: number[];
@@ -83,8 +83,10 @@ export async function draw(
  */
 export async function check(
   ctx: JobContext,
-  c: { bits: number[]; bit: number; counters: number[]; chains: number; capacity: number },
+  c: { bits: number[]; bit: number; counters: number[]; chains: number; capacity: number; count?: number },
 ): Promise<{ afterCheck: number[]; afterAdvance: number[] }> {
+  // The quantity's length; entries of the buffer past it are not watched.
+  const count = c.count ?? c.bits.length;
   const gpu = await ctx.gpu();
   const kCheck = await gpu.kernel('trainer_check.wgsl', 'trn_check');
   const kAdvance = await gpu.kernel('trainer_check.wgsl', 'trn_advance');
@@ -92,7 +94,7 @@ export async function check(
   const qLayout = kCheck.iface.bindings.find((b) => b.name === 'trn_q')!.struct!;
   const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
   const trn = gpu.bufferFrom('trn', packStruct(trnLayout, { chains: c.chains, capacity: c.capacity }), uniform);
-  const q = gpu.bufferFrom('trn_q', packStruct(qLayout, { count: c.bits.length, bit: c.bit }), uniform);
+  const q = gpu.bufferFrom('trn_q', packStruct(qLayout, { count, bit: c.bit }), uniform);
   const values = gpu.bufferFrom('values', new Uint32Array(c.bits));
   const counters = gpu.bufferFrom('counters', new Uint32Array(c.counters));
   try {
@@ -107,7 +109,7 @@ export async function check(
       pass.end();
       gpu.device.queue.submit([encoder.finish()]);
     };
-    submit(kCheck, group, c.bits.length);
+    submit(kCheck, group, checkInvocations(count));
     const afterCheck = Array.from(new Uint32Array(await gpu.read(counters)));
     submit(kAdvance, advance, 1);
     const afterAdvance = Array.from(new Uint32Array(await gpu.read(counters)));
