@@ -3,7 +3,7 @@
 // here byte by byte from the formats' descriptions (not with the code under
 // test), every malformed case is checked for its reason and byte offset, the
 // .npy writer is read back by an independent reader written from NumPy's
-// format description and, where python3 has NumPy, by np.load itself.
+// format description and by NumPy itself (test/support/python.ts).
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { DataError } from '../../src/data/load';
 import { parseIdxImages, parseIdxLabels, readIdxHeader } from '../../src/data/idx';
 import { encodeNpy, parseNpyLabels, parseNpyRows, readNpyHeader } from '../../src/data/npy';
 import { detectFormat, gunzip, loadDataFile, parseDataBytes } from '../../src/data/files';
+import { python } from '../support/python';
 
 // ---------------------------------------------------------------- builders
 
@@ -261,20 +262,8 @@ describe('.npy', () => {
     expect(() => encodeNpy(values, [5, 3])).toThrow(/shape \(5, 3\) holds 15 values, the array has 12/);
   });
 
-  // A Python with NumPy: the one on the path, else Debian's (python3-numpy, which CI installs).
-  const python = ['python3', '/usr/bin/python3'].find((p) => {
-    try {
-      execFileSync(p, ['-c', 'import numpy'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  const hasNumpy = python !== undefined;
-
   // Runs everywhere (CI installs NumPy): without it the test fails, saying what to install, instead of skipping.
   it('round trip with NumPy: np.load reads what we write, we read what np.save writes', () => {
-    if (!hasNumpy) throw new Error('needs Python 3 with NumPy: apt-get install python3-numpy (.ci/run installs it)');
     const dir = mkdtempSync(join(tmpdir(), 'febm-npy-'));
     const values = Float32Array.from({ length: 6 * 784 }, (_, i) => Math.sin(i) * 0.5 + 0.5);
     writeFileSync(join(dir, 'ours.npy'), encodeNpy(values, [6, 784]));
@@ -291,7 +280,7 @@ np.save(d + '/u8.npy', np.arange(8, dtype=np.uint8).reshape(2, 4) * 30)
 np.save(d + '/i64.npy', np.array([9, 0, 3], dtype=np.int64))
 np.save(d + '/fortran.npy', np.asfortranarray(np.ones((3, 2), dtype=np.float32)))
 `;
-    const out = JSON.parse(execFileSync(python!, ['-c', py, dir], { encoding: 'utf8' }));
+    const out = JSON.parse(execFileSync(python(), ['-c', py, dir], { encoding: 'utf8' }));
     let sum = 0;
     for (const v of values) sum += v;
     expect(out).toEqual(['float32', [6, 784], 'int32', [6], values[3 * 784 + 100], out[5], [0, 1, 2, 3, 4, 5]]);

@@ -68,11 +68,12 @@ describe('the npm package, packed and installed into a scratch project', () => {
     console.log(`packed (prepack: the build) and installed in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${files.length} files`);
   }, 360_000);
 
-  it('carries the library (ESM), its types, the raw shaders, the standalone kernels and the command', () => {
+  it('carries the library (ESM), its types, the raw shaders, the standalone kernels, the command and the Python reader', () => {
     for (const f of [
       'dist/lib/index.js', 'dist/lib/kernels.js', 'dist/types/src/index.d.ts', 'dist/types/src/kernels.d.ts', 'shaders/langevin.wgsl',
       'dist/wgsl/langevin.lgv_sample.wgsl', 'dist/wgsl/langevin.lgv_sample.subgroups.wgsl', 'dist/wgsl/langevin.lgv_sample.json', 'dist/wgsl/index.json',
       'dist/wgsl/mlp-layout.js', 'dist/wgsl/mlp-layout.d.ts', 'dist/cli/febm-gpu.js', 'dist/page/harness/index.html', 'bin/febm-gpu.mjs',
+      'python/febm_gpu.py',
     ]) expect(files, f).toContain(f);
     // Every standalone kernel's files, as its index lists them.
     const index = JSON.parse(readFileSync(join(app, 'node_modules', 'febm-gpu', 'dist', 'wgsl', 'index.json'), 'utf8'));
