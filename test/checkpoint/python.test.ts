@@ -4,7 +4,8 @@
 // and its networks E and H evaluate to mlpForward64 of the same parameters
 // (float64 on both sides: relative 1e-12), for a class-conditional model with
 // widths that are not multiples of 4 and parameters whose padding holds
-// non-zero values (the reader must skip it). Damaged files are refused with
+// non-zero values (the reader must skip it), and an unconditional
+// contrastive-divergence run (no H). Damaged files are refused with
 // the library's error kinds, bad labels with the field. Needs Python 3 with
 // NumPy (test/support/python.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -114,6 +115,38 @@ print(json.dumps({'E': ck.energy()(x, labels=y).tolist(), 'H': ck.variational()(
     };
     close(out.E, refE);
     close(out.H, refH);
+  });
+
+  it('a contrastive-divergence run has no H, and an unconditional E takes rows alone', () => {
+    const config = validateTrainerConfig({
+      ...CONFIG, classes: 0, energy: { inputDim: 5, hidden: [3], activation: 'relu' }, mode: 'cd',
+      divergence: undefined, variational: undefined, optimizerH: undefined, replay: { capacity: 10, initBox: [0, 1] },
+    });
+    const sizeE = paramLayout(config.energy).size;
+    const cd: TrainerSnapshot = {
+      ...snapshot(), config, paramsE: ramp(sizeE, 0.9), paramsH: null,
+      optimizerE: { step: 321, moments: ramp(2 * sizeE, 0.5) }, optimizerH: null,
+      chains: ramp(6 * 5, 0.4), replay: ramp(10 * 5, 0.6), data: dataFingerprint(ramp(20, 0.2), 5),
+    };
+    const f = join(dir, 'cd.febm');
+    writeFileSync(f, encodeTrainerCheckpoint(cd));
+    const x = ramp(4 * 5, 1.7, 2);
+    const out = JSON.parse(py(`
+import json, sys, numpy as np, febm_gpu
+ck = febm_gpu.load(sys.argv[1])
+x = np.array(json.loads(sys.argv[2]), dtype=np.float32).astype(np.float64).reshape(-1, 5)
+try:
+    ck.energy()(x, labels=[0, 0, 0, 0])
+    refused = None
+except ValueError as e:
+    refused = str(e)
+print(json.dumps({'H': ck.variational() is None, 'E': ck.energy()(x).tolist(), 'refused': refused}))
+`, [f, JSON.stringify(Array.from(x))]));
+    expect(out.H).toBe(true);
+    expect(out.refused).toBe('labels: this model is unconditional (classes 0)');
+    const ref = mlpForward64(paramLayout(config.energy), cd.paramsE, x, 4);
+    expect(Math.max(...Array.from(ref, Math.abs))).toBeGreaterThan(0.1);
+    out.E.forEach((v: number, i: number) => expect(Math.abs(v - ref[i])).toBeLessThan(1e-12 * Math.max(1, Math.abs(ref[i]))));
   });
 
   it('refuses labels the model cannot take, naming the field', () => {
