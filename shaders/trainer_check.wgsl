@@ -2,7 +2,7 @@
 // (src/trainer/trainer.ts). Non-finite values are found by bit tests on values loaded
 // from memory (WGSL may assume there are no NaNs: v != v is unreliable).
 // requires: trainer_common.wgsl
-// dispatch trn_check: ceil(trn_q.count / TRN_CHECK_SPAN) invocations
+// dispatch trn_check: (trn_q.count + TRN_CHECK_SPAN - 1) / TRN_CHECK_SPAN invocations
 // dispatch trn_advance: 1 workgroup
 //
 // Bindings (group 0):
@@ -14,7 +14,7 @@
 //                        trainer_common.wgsl)
 //
 // Entry points, at the end of every iteration:
-//   trn_check:   ceil(trn_q.count / TRN_CHECK_SPAN) invocations, 64 per
+//   trn_check:   (count + TRN_CHECK_SPAN - 1) / TRN_CHECK_SPAN invocations, 64 per
 //                workgroup, folded into 2-D past 65,535 groups; workgroup w
 //                watches entries w*64*TRN_CHECK_SPAN .. +64*TRN_CHECK_SPAN-1,
 //                its invocation l those l, l+64, l+128, ... of that range (so
@@ -42,9 +42,9 @@ struct TrnCheck {
 // Entries each trn_check invocation watches. Why more than one: the check
 // runs over every parameter, gradient and moment each iteration (5.7 million
 // entries for MLP [784, 512, 512, 1] energies with Adam), and with one entry
-// per invocation it cost 3% of a T2 iteration on SwiftShader, which pays per
-// workgroup; 16 per invocation still leaves a GPU hundreds of thousands of
-// invocations there.
+// per invocation it was a visible part of an image-sized iteration on
+// SwiftShader, which pays per workgroup (commit 98caf88 has the figures); 16
+// per invocation still leaves a GPU hundreds of thousands of invocations.
 const TRN_CHECK_SPAN: u32 = 16u;
 
 @compute @workgroup_size(TRN_WG)
