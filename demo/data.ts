@@ -16,12 +16,25 @@ export const MAX_FILE_ROWS = 1_000_000;
 export interface DataSet {
   /** What the data is, for titles: '8 Gaussians (std 0.1) on a circle of radius 2', 'your drawing (412 points)'. */
   description: string;
-  /** Row-major [rows][dim]: 2-D points, or images of side x side pixels. */
+  /** Row-major [rows][dim]: 2-D points, or images of height x width pixels. */
   data: Float32Array;
   /** The box the pictures show (2-D points). */
   box: GridBox;
-  /** Images (the digits): their side, labels when the model is class-conditional, and the held-out images the score compares with. */
-  images?: { side: number; labels: Int32Array | null; classes: number; heldOut: LabelledData };
+  /** Images: rows of height x width pixels (dim = width * height). */
+  images?: ImageSet;
+}
+
+/** How a data set of images is trained and shown. */
+export interface ImageSet {
+  width: number;
+  height: number;
+  /** The range of the pixel values: the sampler's box, where fresh chains start, and black to white in the grid. */
+  range: [number, number];
+  /** Labels when the model is class-conditional (the built-in digits), else null. */
+  labels: Int32Array | null;
+  classes: number;
+  /** The held-out images the score compares with: the built-in digits only (the score's classifier knows MNIST digits). */
+  heldOut: LabelledData | null;
 }
 
 /** What the trainer takes: the rows, with their labels for a conditional model. */
@@ -31,12 +44,14 @@ export function trainerData(set: DataSet): TrainerData {
 
 /** The digits' training split as a data set; with labels for a conditional model. */
 export function digitsData(d: Digits, conditional: boolean): DataSet {
-  const side = d.train.shape[0];
+  const [height, width] = d.train.shape;
   return {
     description: `MNIST digits (${d.train.rows} training images${conditional ? ', class-conditional' : ''})`,
     data: d.train.data,
     box: [0, 1, 0, 1],
-    images: { side, labels: conditional ? d.train.labels! : null, classes: conditional ? d.train.classes : 0, heldOut: d.heldOut },
+    images: {
+      width, height, range: [0, 1], labels: conditional ? d.train.labels! : null, classes: conditional ? d.train.classes : 0, heldOut: d.heldOut,
+    },
   };
 }
 
@@ -85,15 +100,45 @@ export function drawnData(points: number[]): DataSet {
 
 /**
  * A data file's rows as a data set: CSV, JSON, IDX or .npy, gzipped or not
- * (loadDataFile tells them apart by content); must have 2 columns. Errors
- * are DataError with the line, row or byte offset.
+ * (loadDataFile tells them apart by content). Rows of 2 values are points;
+ * rows of H x W values are grey-scale images: the shape of an IDX or .npy
+ * file of N x H x W, or, for flat rows, a square number of values. Errors are
+ * DataError with the line, row or byte offset, or saying what the page can
+ * show.
  */
 export async function fileData(name: string, bytes: Uint8Array, maxBytes: number): Promise<DataSet> {
   const parsed = await loadDataFile({ name, bytes }, { maxRows: MAX_FILE_ROWS, maxBytes });
-  if (parsed.dim !== 2) {
-    const shape = parsed.shape.length > 1 ? ` (${parsed.shape.join(' x ')})` : '';
-    throw new DataError(`${name}: the demo trains on 2-D points, but the rows have ${parsed.dim} value${parsed.dim === 1 ? '' : 's'}${shape}`);
-  }
   if (parsed.rows < 2) throw new DataError(`${name}: needs at least 2 rows, got ${parsed.rows}`);
-  return { description: `${name} (${parsed.rows} points)`, data: parsed.data, box: boxAround(parsed.data) };
+  if (parsed.dim === 2 && parsed.shape.length === 1) {
+    return { description: `${name} (${parsed.rows} points)`, data: parsed.data, box: boxAround(parsed.data) };
+  }
+  const [height, width] = imageShape(parsed.shape, parsed.dim);
+  if (height === 0) {
+    throw new DataError(
+      `${name}: the page trains on 2-D points or on grey-scale images (rows of H x W values, from an IDX or .npy file of N x H x W, or a square number of values), ` +
+        `but the rows have ${parsed.dim} values (${parsed.shape.join(' x ')}); train on them from the command line: npx febm-gpu train (docs/training.md)`,
+    );
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of parsed.data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  // Images in [0, 1] (all of IDX's and .npy's bytes, scaled) keep that range; others their own.
+  const range: [number, number] = lo >= 0 && hi <= 1 ? [0, 1] : [lo, hi > lo ? hi : lo + 1];
+  return {
+    description: `${name} (${parsed.rows} images of ${height} x ${width})`,
+    data: parsed.data,
+    box: [range[0], range[1], range[0], range[1]],
+    images: { width, height, range, labels: null, classes: 0, heldOut: null },
+  };
+}
+
+/** [height, width] of a row that is a grey-scale image, or [0, 0]. */
+export function imageShape(shape: readonly number[], dim: number): [number, number] {
+  if (shape.length === 2) return [shape[0], shape[1]];
+  if (shape.length > 2) return [0, 0];
+  const side = Math.round(Math.sqrt(dim));
+  return side >= 2 && side * side === dim ? [side, side] : [0, 0];
 }

@@ -38,6 +38,11 @@ export async function openFile(file: File): Promise<void> {
   option.textContent = `file: ${file.name}`;
   state.fileVersion++;
   select.value = 'file';
+  // Images and 2-D points have settings of their own (as when the data set select changes).
+  const kind = state.fileSet.images ? 'digits' : 'points';
+  if (kind !== state.kind) settings.kindDefaults(kind);
+  state.kind = kind;
+  syncForm();
   await applySettings();
 }
 

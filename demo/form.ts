@@ -34,6 +34,18 @@ export function currentDataOrKeep(): DataSet {
   }
 }
 
+/** Whether the settings name a data set of images: the built-in digits, or an image file. */
+export function imagesChosen(): boolean {
+  return settings.isDigits() || (settings.value('dataset') === 'file' && state.fileSet?.images !== undefined);
+}
+
+/** The image input of the data the settings name (null for 2-D points). */
+function imageInput(): settings.ImageInput | null {
+  if (settings.isDigits()) return settings.digitsInput();
+  const images = settings.value('dataset') === 'file' ? state.fileSet?.images : undefined;
+  return images ? { pixels: images.width * images.height, range: images.range, classes: 0 } : null;
+}
+
 /** What identifies the data of the settings (a rebuild happens only when it or a configuration changes). */
 function dataKey(): string {
   const name = settings.value('dataset');
@@ -61,7 +73,7 @@ export function readSettings(): { configs: ValidTrainerConfig[]; set: DataSet; k
   const configs: ValidTrainerConfig[] = [];
   for (const which of settings.isCompare() ? (['A', 'B'] as const) : (['A'] as const)) {
     try {
-      configs.push(settings.readConfig(which));
+      configs.push(settings.readConfig(which, imageInput()));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       showConfigError(e, which);
@@ -93,7 +105,7 @@ export function syncForm(): void {
   $('step-label').textContent = settings.value('sampler') === 'du-mordatch' ? 'gradient step' : 'step size eta';
   $('draw-hint').hidden = settings.value('dataset') !== 'draw';
   $('label').closest('.field')!.toggleAttribute('hidden', !settings.isDigits());
-  $('explain-images').hidden = !settings.isDigits();
-  $('explain-points').hidden = settings.isDigits();
+  $('explain-images').hidden = !imagesChosen();
+  $('explain-points').hidden = imagesChosen();
   state.views[0]?.samples.classList.toggle('drawing', settings.value('dataset') === 'draw');
 }

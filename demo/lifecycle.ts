@@ -118,7 +118,7 @@ export function ensureViews(): void {
   views.forEach((v, i) => (v.root.hidden = i >= models.length));
   const letter = (i: number) => (i === 0 ? 'A' : 'B');
   models.forEach((m, i) => {
-    views[i].showKind(m.data.images ? 'images' : 'points');
+    views[i].showKind(m.data.images ? 'images' : 'points', m.data.images?.heldOut != null);
     views[i].title.textContent = `${views.length > 1 && models.length > 1 ? `${letter(i)}: ` : ''}${settings.objectiveName(m.config)} on ${m.data.description}`;
     views[i].message.textContent = '';
   });
@@ -176,10 +176,10 @@ async function scoreChains(m: Model, shown: { n: number; pixels: Float32Array; l
   }
 }
 
-/** A model of images: the samples grid (the training chains, or the chosen label's), its score, its curves. */
+/** A model of images: the samples grid (the training chains, or the chosen label's) and, for the digits, its score. */
 async function redrawImages(m: Model, i: number): Promise<void> {
   const view = state.views[i];
-  const side = m.data.images!.side;
+  const images = m.data.images!;
   const label = m.config.classes > 0 ? settings.shownLabel() : null;
   await m.showLabel(label);
   const s = await m.imageSamples();
@@ -187,7 +187,9 @@ async function redrawImages(m: Model, i: number): Promise<void> {
     label !== null
       ? `${s.n} chains of the label ${label} on the live E`
       : `${Math.min(s.n, 64)} of the ${m.config.chains} training chains${m.config.classes > 0 ? ', by label' : ''}`;
-  view.drawImages(s, side, caption);
+  view.drawImages(s, images, caption);
+  // The score's classifier knows the digits: no score for images of a file.
+  if (!images.heldOut) return;
   await scoreChains(m, label === null ? s : null);
   const ref = m.scores.length ? state.realFrechet.get(m.scores[m.scores.length - 1].n) : undefined;
   view.drawScores(m.scores, ref !== undefined && Number.isFinite(ref) ? ref : null);

@@ -14,7 +14,7 @@
 
 import { TOY_DATASETS, TOY_LABELS } from './data';
 import { exportPictures, loadCheckpoint, openFile, saveCheckpoint } from './files';
-import { syncForm } from './form';
+import { imagesChosen, syncForm } from './form';
 import { acquire, applySettings, pause, report, start, stepOnce } from './lifecycle';
 import { $, advice, button, gpuStatus, phase, say, updateButtons } from './page';
 import { clearDrawing } from './pointer';
@@ -40,8 +40,8 @@ function wireForm(): void {
     input.addEventListener('change', () => {
       if (input.id === 'sampler') settings.stepDefault();
       if (input.id === 'dataset') {
-        // Digits and 2-D points have settings of their own (networks, sampler, learning rates, ...).
-        const kind = settings.isDigits() ? 'digits' : 'points';
+        // Images and 2-D points have settings of their own (networks, sampler, learning rates, ...).
+        const kind = imagesChosen() ? 'digits' : 'points';
         if (kind !== state.kind) settings.kindDefaults(kind);
         state.kind = kind;
       }
@@ -95,6 +95,9 @@ declare global {
         /** Models of images: the scores of their chains. */
         scores: { iteration: number; n: number; frechet: number; confident: number; agreement: number | null }[][];
         classes: number[];
+        /** Each model's input width and its sampler's box (null: none). */
+        inputDims: number[];
+        boxes: ([number, number] | null)[];
       };
       loseDevice(): void;
     };
@@ -115,6 +118,8 @@ window.febmDemo = {
     metrics: state.models.map((m) => m.history.map(({ iteration, eObjective, meanEData, meanESamples }) => ({ iteration, eObjective, meanEData, meanESamples }))),
     scores: state.models.map((m) => m.scores.map(({ iteration, n, frechet, confident, agreement }) => ({ iteration, n, frechet, confident, agreement: agreement ?? null }))),
     classes: state.models.map((m) => m.config.classes),
+    inputDims: state.models.map((m) => m.config.energy.inputDim),
+    boxes: state.models.map((m) => (m.config.sampler.kind === 'du-mordatch' && Array.isArray(m.config.sampler.box) ? m.config.sampler.box : null)),
   }),
   loseDevice: () => state.gpu?.device.destroy(),
 };

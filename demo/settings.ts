@@ -153,17 +153,33 @@ function divergence(name: FieldId, alpha: FieldId): DivergenceSpec {
   return n === 'alpha' ? { name: 'alpha', alpha: num(alpha) } : ({ name: n } as DivergenceSpec);
 }
 
-/** The configuration of model A, or of model B (its mode and divergence from the compare fields), validated. */
-export function readConfig(which: 'A' | 'B' = 'A'): ValidTrainerConfig {
+/** What a model of images takes: pixels per row, the range of their values, and the classes of a conditional model (0: none). */
+export interface ImageInput {
+  pixels: number;
+  range: [number, number];
+  classes: number;
+}
+
+/** The built-in digits' image input, by the label setting. */
+export function digitsInput(): ImageInput {
+  return { pixels: DIGIT_PIXELS, range: [DIGITS_PRESET.sampler.box[0], DIGITS_PRESET.sampler.box[1]], classes: isConditional() ? DIGIT_CLASSES : 0 };
+}
+
+/**
+ * The configuration of model A, or of model B (its mode and divergence from
+ * the compare fields), validated; for images (the digits or an image file),
+ * `images` gives the input.
+ */
+export function readConfig(which: 'A' | 'B' = 'A', images: ImageInput | null = null): ValidTrainerConfig {
   const mode = value(which === 'A' ? 'mode' : 'modeB') as 'fdiv' | 'cd';
-  // Digits: the preset's Adam (beta2, per-element clipping), sampler (noise, gradient clip, box [0, 1]), replay buffer and warm-up.
-  const digits = isDigits();
-  const classes = isConditional() ? DIGIT_CLASSES : 0;
-  const inputDim = digits ? DIGIT_PIXELS + classes : 2;
+  // Images: the digits preset's Adam (beta2, per-element clipping), sampler (noise, gradient clip, and the
+  // images' range as its box), replay buffer (fresh chains uniform in the range) and warm-up.
+  const classes = images?.classes ?? 0;
+  const inputDim = images ? images.pixels + classes : 2;
   const optimizer = (lr: FieldId) => {
     const kind = value('optimizer') as OptimizerKind;
     const p = DIGITS_PRESET.optimizerE;
-    return digits && kind === 'adam' ? { kind, lr: num(lr), beta1: p.beta1, beta2: p.beta2, clipRms: p.clipRms, clipAdd: p.clipAdd } : { kind, lr: num(lr), beta1: 0 };
+    return images && kind === 'adam' ? { kind, lr: num(lr), beta1: p.beta1, beta2: p.beta2, clipRms: p.clipRms, clipAdd: p.clipAdd } : { kind, lr: num(lr), beta1: 0 };
   };
   const sampler = value('sampler') as SamplerKind;
   const step = num('step');
@@ -178,14 +194,14 @@ export function readConfig(which: 'A' | 'B' = 'A'): ValidTrainerConfig {
     chains,
     sampler:
       sampler === 'du-mordatch'
-        ? { kind: sampler, steps: num('steps'), stepSize: step, ...(digits ? { noiseStd: ps.noiseStd, gradClip: ps.gradClip, box: [ps.box[0], ps.box[1]] as [number, number] } : {}) }
+        ? { kind: sampler, steps: num('steps'), stepSize: step, ...(images ? { noiseStd: ps.noiseStd, gradClip: ps.gradClip, box: images.range } : {}) }
         : { kind: sampler, steps: num('steps'), eta: step },
-    replay: digits
-      ? { capacity: Math.max(DIGITS_PRESET.replay.capacity, Number.isInteger(chains) ? chains : 0), reuse: DIGITS_PRESET.replay.reuse, initBox: [DIGITS_PRESET.replay.initBox[0], DIGITS_PRESET.replay.initBox[1]] }
+    replay: images
+      ? { capacity: Math.max(DIGITS_PRESET.replay.capacity, Number.isInteger(chains) ? chains : 0), reuse: DIGITS_PRESET.replay.reuse, initBox: images.range }
       : { capacity: Number.isInteger(chains) && chains > 4096 ? chains : 4096, reuse: 0.95 },
     l2: num('l2'),
     seed: num('seed'),
-    ...(digits ? { warmup: DIGITS_PRESET.warmup, classes } : {}),
+    ...(images ? { warmup: DIGITS_PRESET.warmup, classes } : {}),
     metricsEvery: METRICS_EVERY,
     // A frame's iterations go in one submit (two when they cross a metrics point).
     iterationsPerSubmit: MAX_ITERATIONS_PER_FRAME,

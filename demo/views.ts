@@ -151,21 +151,22 @@ export class ModelView {
     this.plot = context(this.curves);
   }
 
-  /** Shows the pictures of 2-D points (density, samples, log-ratio) or of images (the samples grid, the score). */
-  showKind(kind: 'points' | 'images'): void {
+  /** Shows the pictures of 2-D points (density, samples, log-ratio) or of images (the samples grid, and the score where there is one). */
+  showKind(kind: 'points' | 'images', score = true): void {
     for (const f of this.pointFigures) f.hidden = kind !== 'points';
     for (const f of this.imageFigures) f.hidden = kind !== 'images';
+    this.score.closest('figure')!.hidden = kind !== 'images' || !score;
   }
 
   /** The chains' images in a grid of 8 columns (at most 64), a conditional model's sorted by label; `caption` under it. */
-  drawImages(s: ImageSamples, side: number, caption: string): void {
+  drawImages(s: ImageSamples, images: { width: number; height: number; range: [number, number] }, caption: string): void {
     const n = Math.min(s.n, GRID_COLUMNS * GRID_COLUMNS);
     const order = Array.from({ length: s.n }, (_, i) => i);
     if (s.labels) order.sort((a, b) => s.labels![a] - s.labels![b] || a - b);
-    const px = side * side;
+    const px = images.width * images.height;
     const shown = new Float32Array(n * px);
     for (let k = 0; k < n; k++) shown.set(s.pixels.subarray(order[k] * px, (order[k] + 1) * px), k * px);
-    const p = imageGrid(shown, n, side, side, { columns: Math.min(GRID_COLUMNS, n), gap: 2 });
+    const p = imageGrid(shown, n, images.width, images.height, { columns: Math.min(GRID_COLUMNS, n), gap: 2, range: images.range });
     if (this.digits.width !== p.width || this.digits.height !== p.height) {
       this.digits.width = p.width;
       this.digits.height = p.height;
@@ -367,7 +368,8 @@ export async function exportPng(views: ModelView[], heading: string): Promise<Bl
     ctx.fillStyle = '#222';
     ctx.font = '13px system-ui, sans-serif';
     ctx.fillText(`${v.title.textContent ?? ''} — ${v.stats.textContent ?? ''}`, pad, y + 15);
-    const shown = v.digits.closest('figure')!.hidden ? [v.density, v.samples, v.ratio, v.curves] : [v.digits, v.score, v.curves];
+    const all = v.digits.closest('figure')!.hidden ? [v.density, v.samples, v.ratio, v.curves] : [v.digits, v.score, v.curves];
+    const shown = all.filter((c) => !c.closest('figure')!.hidden);
     shown.forEach((c, k) => ctx.drawImage(c, pad + k * (VIEW_SIZE + pad), y + titleH, VIEW_SIZE, VIEW_SIZE));
   });
   return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error('the browser made no PNG'))), 'image/png'));

@@ -2,13 +2,15 @@
 // (bundled, nothing fetched from elsewhere), training with one click while
 // the metrics and the score move and the page stays responsive, the grid of
 // the chains' samples (not blank), another method, a class-conditional model
-// shown for one label, two methods side by side, and a checkpoint saved and
-// loaded back into the same picture.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// shown for one label, two methods side by side, a checkpoint saved and
+// loaded back into the same picture; then images from a dropped file (not the
+// digits: no score) and a file that is neither points nor images, refused.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { encodeNpy } from '../../src/data/npy';
 import { demoState, openDemoPage, pixelVariance, untilState, type DemoPage, type DemoState } from './page';
 
 // A screenshot of the page in image mode goes to out/ (not tracked); FEBM_DIGITS_SCREENSHOT names another file.
@@ -173,5 +175,47 @@ describe('demo page: digits', () => {
     let max = 0;
     for (let i = 0; i < now.length; i++) max = Math.max(max, Math.abs(now[i] - savedPixels[i]));
     expect(max).toBeLessThanOrEqual(1);
+  });
+
+  it('trains on images from a file: an .npy of 12 x 20 images in [-1, 1], shown as a grid without a score', async () => {
+    await page.click('#pause');
+    await until((s) => !s.running, 'pause');
+    await setField('compare', false);
+    // 240 images of 12 x 20 pixels: bars at a random row, values in [-1, 1] (not the digits' [0, 1]).
+    const [rows, h, w] = [240, 12, 20];
+    const values = new Float32Array(rows * h * w).fill(-1);
+    for (let i = 0; i < rows; i++) for (let x = 0; x < w; x++) values[i * h * w + ((i * 7) % h) * w + x] = 1;
+    const file = join(downloads, 'bars.npy');
+    writeFileSync(file, encodeNpy(values, [rows, h, w]));
+    const input = await page.$('#data-file');
+    await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(file);
+    const built = await until((s) => s.titles[0]?.includes('bars.npy') && s.ready, 'the model of the file', 300_000);
+    expect(built.titles[0]).toContain('bars.npy (240 images of 12 x 20)');
+    expect(built.inputDims).toEqual([h * w]);
+    expect(built.boxes).toEqual([[-1, 1]]);
+    expect(built.classes).toEqual([0]);
+    expect(await page.$eval('.model .digits', (e) => e.closest('figure')!.hidden)).toBe(false);
+    expect(await page.$eval('.model .score', (e) => e.closest('figure')!.hidden)).toBe(true);
+    expect(await page.$eval('.model .density', (e) => e.closest('figure')!.hidden)).toBe(true);
+    await page.click('#start');
+    const s = await until((x) => x.iterations[0] >= 10 || x.error !== '', '10 iterations on the file');
+    expect(s.error).toBe('');
+    expect(s.scores[0]).toEqual([]);
+    expect(await variance('.model .digits')).toBeGreaterThan(100);
+    log(`file images: ${await stats()}`);
+    await page.click('#pause');
+    await until((x) => !x.running, 'pause');
+  });
+
+  it('refuses a file whose rows are neither 2-D points nor images, saying what it can train on', async () => {
+    const file = join(downloads, 'five.csv');
+    writeFileSync(file, Array.from({ length: 20 }, (_, i) => [i, 1, 2, 3, 4].join(',')).join('\n'));
+    const input = await page.$('#data-file');
+    await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(file);
+    await page.waitForFunction(() => document.querySelector('#data-error')!.textContent!.includes('five.csv'));
+    const message = await page.$eval('#data-error', (e) => e.textContent);
+    expect(message).toMatch(/five\.csv: the page trains on 2-D points or on grey-scale images .* but the rows have 5 values \(5\); train on them from the command line/);
+    // The model of the last good data goes on.
+    expect((await state()).titles[0]).toContain('bars.npy');
   });
 });
