@@ -3,9 +3,10 @@
 // the metrics and the score move and the page stays responsive, the grid of
 // the chains' samples (not blank), another method, a class-conditional model
 // shown for one label, two methods side by side, a checkpoint saved and
-// loaded back into the same picture; then images from a dropped file (not the
-// digits: no score) and a file that is neither points nor images, refused.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// loaded back into the same picture; then images from files (an .npy of
+// 12 x 20 images in [-1, 1], Debian's Fashion-MNIST IDX; not the digits: no
+// score) and a file that is neither points nor images, refused.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Page } from 'puppeteer';
@@ -207,6 +208,24 @@ describe('demo page: digits', () => {
     await until((x) => !x.running, 'pause');
   });
 
+  it("trains on Debian's Fashion-MNIST IDX file (gzipped, 10,000 images of 28 x 28 in [0, 1])", async () => {
+    const file = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
+    if (!existsSync(file)) throw new Error(`needs ${file}: apt-get install dataset-fashion-mnist (.ci/run installs it)`);
+    const input = await page.$('#data-file');
+    await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(file);
+    const built = await until((s) => s.titles[0]?.includes('t10k-images') && s.ready, 'the model of the IDX file', 300_000);
+    expect(built.titles[0]).toContain('t10k-images-idx3-ubyte.gz (10000 images of 28 x 28)');
+    expect(built.inputDims).toEqual([784]);
+    expect(built.boxes).toEqual([[0, 1]]);
+    await page.click('#start');
+    const s = await until((x) => x.iterations[0] >= 5 || x.error !== '', '5 iterations on Fashion-MNIST');
+    expect(s.error).toBe('');
+    expect(await variance('.model .digits')).toBeGreaterThan(100);
+    log(`Fashion-MNIST: ${await stats()}`);
+    await page.click('#pause');
+    await until((x) => !x.running, 'pause');
+  }, 300_000);
+
   it('refuses a file whose rows are neither 2-D points nor images, saying what it can train on', async () => {
     const file = join(downloads, 'five.csv');
     writeFileSync(file, Array.from({ length: 20 }, (_, i) => [i, 1, 2, 3, 4].join(',')).join('\n'));
@@ -216,6 +235,6 @@ describe('demo page: digits', () => {
     const message = await page.$eval('#data-error', (e) => e.textContent);
     expect(message).toMatch(/five\.csv: the page trains on 2-D points or on grey-scale images .* but the rows have 5 values \(5\); train on them from the command line/);
     // The model of the last good data goes on.
-    expect((await state()).titles[0]).toContain('bars.npy');
+    expect((await state()).titles[0]).toContain('t10k-images');
   });
 });
