@@ -136,7 +136,7 @@ export async function fileData(name: string, bytes: Uint8Array, maxBytes: number
 }
 
 /** [height, width] of a row that is a grey-scale image, or [0, 0]. */
-export function imageShape(shape: readonly number[], dim: number): [number, number] {
+function imageShape(shape: readonly number[], dim: number): [number, number] {
   if (shape.length === 2) return [shape[0], shape[1]];
   if (shape.length > 2) return [0, 0];
   const side = Math.round(Math.sqrt(dim));

@@ -36,7 +36,7 @@ export function currentDataOrKeep(): DataSet {
 
 /** Whether the settings name a data set of images: the built-in digits, or an image file. */
 export function imagesChosen(): boolean {
-  return settings.isDigits() || (settings.value('dataset') === 'file' && state.fileSet?.images !== undefined);
+  return imageInput() !== null;
 }
 
 /** The image input of the data the settings name (null for 2-D points). */

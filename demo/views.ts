@@ -368,8 +368,7 @@ export async function exportPng(views: ModelView[], heading: string): Promise<Bl
     ctx.fillStyle = '#222';
     ctx.font = '13px system-ui, sans-serif';
     ctx.fillText(`${v.title.textContent ?? ''} — ${v.stats.textContent ?? ''}`, pad, y + 15);
-    const all = v.digits.closest('figure')!.hidden ? [v.density, v.samples, v.ratio, v.curves] : [v.digits, v.score, v.curves];
-    const shown = all.filter((c) => !c.closest('figure')!.hidden);
+    const shown = [v.density, v.samples, v.ratio, v.digits, v.score, v.curves].filter((c) => !c.closest('figure')!.hidden);
     shown.forEach((c, k) => ctx.drawImage(c, pad + k * (VIEW_SIZE + pad), y + titleH, VIEW_SIZE, VIEW_SIZE));
   });
   return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error('the browser made no PNG'))), 'image/png'));
